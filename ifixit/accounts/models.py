@@ -1,0 +1,58 @@
+"""Users, their role and the locations they may see, and API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from ifixit.accounts import roles
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        max_length=20,
+        choices=[(r, r.title()) for r in roles.ROLES],
+        default=roles.SALES,
+        help_text="Mirrors the user's role group; set through accounts.services.user_set_role.",
+    )
+    locations = models.ManyToManyField(
+        "inventory.Location",
+        blank=True,
+        related_name="staff",
+        help_text="Locations this user may see. Admins and group-wide users see all.",
+    )
+    sees_all_locations = models.BooleanField(
+        default=False,
+        help_text="Group-wide access (owners, group managers) without listing every location.",
+    )
+
+    @property
+    def is_group_wide(self) -> bool:
+        return self.is_superuser or self.role == roles.ADMIN or self.sees_all_locations
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8, help_text="First characters of the key, to tell tokens apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def new_key(cls) -> str:
+        return "ifx_" + secrets.token_urlsafe(32)

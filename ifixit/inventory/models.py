@@ -1,0 +1,294 @@
+"""Locations, cars and their phase lifecycle, costs, photos and sales."""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MAX_PRICE = Decimal("10000000")  # no car this business trades costs ten million
+MAX_MILEAGE = 1_500_000
+MIN_YEAR = 1900
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    code = models.CharField(max_length=10, unique=True, help_text="Short code shown in lists, e.g. LDN.")
+    address = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    SOURCED = "sourced", "Sourced"
+    PURCHASED = "purchased", "Purchased"
+    IN_TRANSIT = "in_transit", "In transit"
+    FIXING = "fixing", "Fixing"
+    READY = "ready", "Ready"
+    LISTED = "listed", "Listed"
+    RESERVED = "reserved", "Reserved"
+    SOLD = "sold", "Sold"
+
+
+# The moves a real dealer makes, including the ones back: a car that fails its
+# pre-sale inspection goes from listed back to fixing; a reservation that falls
+# through goes back to listed. Sold is reached only by recording a sale.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Phase.SOURCED: (Phase.PURCHASED,),
+    Phase.PURCHASED: (Phase.IN_TRANSIT, Phase.FIXING, Phase.READY),
+    Phase.IN_TRANSIT: (Phase.PURCHASED, Phase.FIXING, Phase.READY),
+    Phase.FIXING: (Phase.READY,),
+    Phase.READY: (Phase.FIXING, Phase.LISTED),
+    Phase.LISTED: (Phase.FIXING, Phase.READY, Phase.RESERVED, Phase.SOLD),
+    Phase.RESERVED: (Phase.LISTED, Phase.SOLD),
+    Phase.SOLD: (),
+}
+
+# Phases in which the car is in stock (bought and not yet sold).
+STOCK_PHASES = [p for p in Phase if p not in (Phase.SOURCED, Phase.SOLD)]
+
+VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+# Current UK format (AB12 CDE) and the older prefix/suffix/dateless formats.
+UK_PLATE_RE = re.compile(
+    r"^("
+    r"[A-Z]{2}[0-9]{2}[A-Z]{3}"  # current: AB12CDE
+    r"|[A-Z][0-9]{1,3}[A-Z]{3}"  # prefix: A123BCD
+    r"|[A-Z]{3}[0-9]{1,3}[A-Z]"  # suffix: ABC123D
+    r"|[0-9]{1,4}[A-Z]{1,3}"  # dateless: 1234AB
+    r"|[A-Z]{1,3}[0-9]{1,4}"  # dateless: AB1234
+    r")$"
+)
+
+
+def normalise_vin(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def normalise_plate(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def validate_vin(value: str) -> None:
+    vin = normalise_vin(value)
+    if len(vin) != 17:
+        raise ValidationError("A VIN has exactly 17 characters (this one has %(n)s).", params={"n": len(vin)}, code="vin_length")
+    if re.search(r"[IOQ]", vin):
+        raise ValidationError("A VIN never contains the letters I, O or Q.", code="vin_letters")
+    if not VIN_RE.match(vin):
+        raise ValidationError("A VIN has only letters and digits.", code="vin_chars")
+
+
+def validate_uk_plate(value: str) -> None:
+    if value and not UK_PLATE_RE.match(normalise_plate(value)):
+        raise ValidationError("Enter a UK registration such as AB12 CDE.", code="plate")
+
+
+def validate_year(value: int) -> None:
+    latest = timezone.now().year + 1
+    if not MIN_YEAR <= value <= latest:
+        raise ValidationError("Year must be between %(lo)s and %(hi)s.", params={"lo": MIN_YEAR, "hi": latest}, code="year")
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
+        **kwargs,
+    )
+
+
+class Car(models.Model):
+    class Fuel(models.TextChoices):
+        PETROL = "petrol", "Petrol"
+        DIESEL = "diesel", "Diesel"
+        HYBRID = "hybrid", "Hybrid"
+        ELECTRIC = "electric", "Electric"
+        OTHER = "other", "Other"
+
+    class Transmission(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        AUTOMATIC = "automatic", "Automatic"
+
+    class Body(models.TextChoices):
+        HATCHBACK = "hatchback", "Hatchback"
+        SALOON = "saloon", "Saloon"
+        ESTATE = "estate", "Estate"
+        SUV = "suv", "SUV"
+        COUPE = "coupe", "Coupé"
+        CONVERTIBLE = "convertible", "Convertible"
+        MPV = "mpv", "MPV"
+        VAN = "van", "Van"
+        PICKUP = "pickup", "Pick-up"
+
+    vin = models.CharField("VIN", max_length=17, unique=True, validators=[validate_vin])
+    registration = models.CharField(max_length=10, blank=True, validators=[validate_uk_plate])
+    make = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    trim = models.CharField(max_length=50, blank=True)
+    year = models.PositiveSmallIntegerField(validators=[validate_year])
+    mileage = models.PositiveIntegerField(validators=[MaxValueValidator(MAX_MILEAGE)], help_text="Miles")
+    colour = models.CharField(max_length=30, blank=True)
+    fuel = models.CharField(max_length=10, choices=Fuel.choices, default=Fuel.PETROL)
+    transmission = models.CharField(max_length=10, choices=Transmission.choices, default=Transmission.MANUAL)
+    body_type = models.CharField(max_length=12, choices=Body.choices, default=Body.HATCHBACK)
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="cars")
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.SOURCED)
+    # Denormalised from the latest PhaseChange so "days in phase" filters and sorts in SQL.
+    phase_changed_at = models.DateTimeField(default=timezone.now)
+
+    purchased_on = models.DateField(null=True, blank=True)
+    purchase_price = money_field(default=Decimal("0"))
+    auction_fees = money_field(default=Decimal("0"))
+    transport_cost = money_field(default=Decimal("0"))
+    asking_price = money_field(null=True, blank=True)
+
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("change_phase", "Can move a car between phases")]
+        indexes = [
+            models.Index(fields=["location", "phase", "phase_changed_at"], name="car_loc_phase_age"),
+            models.Index(fields=["make", "model"], name="car_make_model"),
+            models.Index(fields=["phase", "phase_changed_at"], name="car_phase_age"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(phase__in=Phase.values), name="car_phase_valid"),
+            models.CheckConstraint(condition=Q(mileage__lte=MAX_MILEAGE), name="car_mileage_sane"),
+            models.CheckConstraint(
+                condition=Q(purchase_price__gte=0) & Q(auction_fees__gte=0) & Q(transport_cost__gte=0),
+                name="car_costs_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.make} {self.model} ({self.registration or self.vin})"
+
+    def clean(self):
+        self.vin = normalise_vin(self.vin)
+        self.registration = normalise_plate(self.registration)
+        self.make = self.make.strip()
+        self.model = self.model.strip()
+
+    @property
+    def acquisition_cost(self) -> Decimal:
+        return self.purchase_price + self.auction_fees + self.transport_cost
+
+    @property
+    def allowed_next_phases(self) -> list[Phase]:
+        return [Phase(p) for p in TRANSITIONS[self.phase] if p != Phase.SOLD]
+
+    def days_in_phase(self, now=None) -> int:
+        return ((now or timezone.now()) - self.phase_changed_at).days
+
+    @property
+    def registration_display(self) -> str:
+        reg = self.registration
+        if len(reg) == 7 and reg[:2].isalpha() and reg[2:4].isdigit():
+            return f"{reg[:4]} {reg[4:]}"
+        return reg
+
+
+class PhaseChange(models.Model):
+    """One row per phase change: the car's timeline. Never edited."""
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="phase_changes")
+    from_phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    to_phase = models.CharField(max_length=12, choices=Phase.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["car", "-changed_at"], name="phasechange_car_time")]
+
+
+class RepairItem(models.Model):
+    class Category(models.TextChoices):
+        MECHANICAL = "mechanical", "Mechanical"
+        BODYWORK = "bodywork", "Bodywork"
+        PAINT = "paint", "Paint"
+        TYRES = "tyres", "Tyres"
+        ELECTRICAL = "electrical", "Electrical"
+        INTERIOR = "interior", "Interior"
+        VALETING = "valeting", "Valeting"
+        MOT = "mot", "MOT / inspection"
+        OTHER = "other", "Other"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="repair_items")
+    category = models.CharField(max_length=12, choices=Category.choices, default=Category.MECHANICAL)
+    description = models.CharField(max_length=200)
+    parts_cost = money_field(default=Decimal("0"))
+    labour_cost = money_field(default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(parts_cost__gte=0) & Q(labour_cost__gte=0), name="repair_costs_not_negative"),
+        ]
+
+    @property
+    def total(self) -> Decimal:
+        return self.parts_cost + self.labour_cost
+
+
+def car_photo_path(instance: "CarPhoto", filename: str) -> str:
+    return f"cars/{instance.car_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class CarPhoto(models.Model):
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=car_photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    caption = models.CharField(max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+
+class Sale(models.Model):
+    car = models.OneToOneField(Car, on_delete=models.PROTECT, related_name="sale")
+    sold_on = models.DateField()
+    price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(MAX_PRICE)],
+    )
+    # Where it was sold, kept apart from the car's location so history survives transfers.
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="sales")
+    # Snapshot of the car's total cost when sold; repairs cannot be added to a sold
+    # car, so this stays true and gross profit needs no join over repair items.
+    cost_at_sale = money_field(default=Decimal("0"))
+    buyer_name = models.CharField(max_length=200, blank=True)
+    sold_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sold_on", "-id"]
+        indexes = [models.Index(fields=["location", "sold_on"], name="sale_location_date")]
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="sale_price_positive")]
+
+    @property
+    def gross_profit(self) -> Decimal:
+        return self.price - self.cost_at_sale

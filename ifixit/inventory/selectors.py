@@ -1,0 +1,205 @@
+"""Reads of inventory, always scoped to the locations the user may see.
+
+Location scoping lives here, once: pages and the API both start from
+`locations_visible_to` / `cars_visible_to`, so a user can never reach a car of
+a location they may not see, whatever door they come in by.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from ifixit.accounts.models import User
+from ifixit.inventory.models import Car, CarPhoto, Location, Phase, PhaseChange, RepairItem, Sale
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+def locations_visible_to(user: User) -> QuerySet[Location]:
+    if not user.is_authenticated or not user.is_active:
+        return Location.objects.none()
+    if user.is_group_wide:
+        return Location.objects.all()
+    return Location.objects.filter(staff=user)
+
+
+def cars_visible_to(user: User) -> QuerySet[Car]:
+    if not user.is_authenticated or not user.is_active:
+        return Car.objects.none()
+    if user.is_group_wide:
+        return Car.objects.all()
+    return Car.objects.filter(location__staff=user)
+
+
+def with_cost_totals(cars: QuerySet[Car]) -> QuerySet[Car]:
+    """Annotate repair_total and total_cost in the same query (no per-row lookups)."""
+    repair_sum = (
+        RepairItem.objects.filter(car=OuterRef("pk"))
+        .order_by()
+        .values("car")
+        .annotate(s=Sum(F("parts_cost") + F("labour_cost")))
+        .values("s")
+    )
+    return cars.annotate(
+        repair_total=Coalesce(Subquery(repair_sum, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
+    ).annotate(total_cost=F("purchase_price") + F("auction_fees") + F("transport_cost") + F("repair_total"))
+
+
+@dataclass(frozen=True)
+class CarFilters:
+    location: int | None = None
+    phase: str = ""
+    make: str = ""
+    model: str = ""
+    year_min: int | None = None
+    year_max: int | None = None
+    min_days_in_phase: int | None = None
+    q: str = ""
+    sort: str = "-created_at"
+
+
+SORTS = {
+    "-created_at": "Newest first",
+    "created_at": "Oldest first",
+    "-phase_changed_at": "Recently moved",
+    "phase_changed_at": "Longest in phase",
+    "make": "Make A–Z",
+    "-year": "Year, newest",
+    "year": "Year, oldest",
+    "mileage": "Mileage, lowest",
+    "-mileage": "Mileage, highest",
+    "-total_cost": "Cost, highest",
+}
+
+
+def car_list(*, user: User, filters: CarFilters) -> QuerySet[Car]:
+    """The car list: filtered, sorted and paged in the database. One query per page."""
+    cars = with_cost_totals(cars_visible_to(user)).select_related("location")
+    if filters.location:
+        cars = cars.filter(location_id=filters.location)
+    if filters.phase:
+        cars = cars.filter(phase=filters.phase)
+    if filters.make:
+        cars = cars.filter(make__iexact=filters.make)
+    if filters.model:
+        cars = cars.filter(model__iexact=filters.model)
+    if filters.year_min:
+        cars = cars.filter(year__gte=filters.year_min)
+    if filters.year_max:
+        cars = cars.filter(year__lte=filters.year_max)
+    if filters.min_days_in_phase is not None:
+        cars = cars.filter(phase_changed_at__lte=timezone.now() - timedelta(days=filters.min_days_in_phase))
+    if filters.q:
+        term = filters.q.strip()
+        cars = cars.filter(
+            Q(vin__icontains=term.replace(" ", ""))
+            | Q(registration__icontains=term.replace(" ", ""))
+            | Q(make__icontains=term)
+            | Q(model__icontains=term)
+        )
+    sort = filters.sort if filters.sort in SORTS else "-created_at"
+    secondary = "-id" if sort.startswith("-") else "id"
+    if sort == "make":
+        return cars.order_by("make", "model", "-id")
+    return cars.order_by(sort, secondary)
+
+
+def car_get(*, user: User, pk: int) -> Car:
+    """A car the user may see, or 404 (never 403: another location's car does not exist for them)."""
+    return get_object_or_404(
+        with_cost_totals(cars_visible_to(user)).select_related("location", "created_by", "sale", "sale__sold_by"),
+        pk=pk,
+    )
+
+
+def car_timeline(*, car: Car) -> QuerySet[PhaseChange]:
+    return car.phase_changes.select_related("changed_by").order_by("-changed_at", "-id")
+
+
+def car_repairs(*, car: Car) -> QuerySet[RepairItem]:
+    return car.repair_items.select_related("created_by")
+
+
+def car_photos(*, car: Car) -> QuerySet[CarPhoto]:
+    return car.photos.all()
+
+
+def make_choices(*, user: User) -> list[str]:
+    return list(cars_visible_to(user).order_by("make").values_list("make", flat=True).distinct())
+
+
+def model_choices(*, user: User, make: str) -> list[str]:
+    if not make:
+        return []
+    return list(
+        cars_visible_to(user).filter(make__iexact=make).order_by("model").values_list("model", flat=True).distinct()
+    )
+
+
+@dataclass
+class Dashboard:
+    stock_by_location: list[dict]
+    phases: list[Phase]
+    longest_fixing: list[Car]
+    month_sales_count: int
+    month_revenue: Decimal
+    month_gross_profit: Decimal
+    month_start: date
+
+
+def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
+    """Home dashboard: a fixed handful of aggregate queries, whatever the stock size."""
+    cars = cars_visible_to(user)
+    sales = Sale.objects.filter(location__in=locations_visible_to(user))
+    locations = list(locations_visible_to(user).filter(is_active=True))
+    if location_id:
+        cars = cars.filter(location_id=location_id)
+        sales = sales.filter(location_id=location_id)
+        locations = [loc for loc in locations if loc.id == location_id]
+
+    phases = [p for p in Phase if p != Phase.SOLD]
+    counts = {
+        (row["location_id"], row["phase"]): row["n"]
+        for row in cars.exclude(phase=Phase.SOLD).order_by().values("location_id", "phase").annotate(n=Count("id"))
+    }
+    stock_by_location = [
+        {
+            "location": loc,
+            "counts": [counts.get((loc.id, p), 0) for p in phases],
+            "total": sum(counts.get((loc.id, p), 0) for p in phases),
+        }
+        for loc in locations
+    ]
+    stock_by_location.append(
+        {
+            "location": None,
+            "counts": [sum(counts.get((loc.id, p), 0) for loc in locations) for p in phases],
+            "total": sum(row["total"] for row in stock_by_location),
+        }
+    )
+
+    longest_fixing = list(
+        with_cost_totals(cars.filter(phase=Phase.FIXING)).select_related("location").order_by("phase_changed_at", "id")[:10]
+    )
+
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    month = sales.filter(sold_on__gte=month_start, sold_on__lte=today).aggregate(
+        n=Count("id"),
+        revenue=Coalesce(Sum("price"), ZERO),
+        profit=Coalesce(Sum(F("price") - F("cost_at_sale")), ZERO),
+    )
+    return Dashboard(
+        stock_by_location=stock_by_location,
+        phases=phases,
+        longest_fixing=longest_fixing,
+        month_sales_count=month["n"],
+        month_revenue=month["revenue"],
+        month_gross_profit=month["profit"],
+        month_start=month_start,
+    )

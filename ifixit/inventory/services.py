@@ -1,0 +1,254 @@
+"""Every write on inventory. Pages and the API call these; neither re-implements them.
+
+Each service validates fully before it writes, inside one transaction, so bad
+input leaves nothing half-written. Phase changes lock the car's row, so two
+people moving the same car at once are serialised and the second one is told.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from ifixit.accounts.models import User
+from ifixit.inventory.events import publish_phase_changed
+from ifixit.inventory.models import (
+    TRANSITIONS,
+    Car,
+    CarPhoto,
+    Location,
+    Phase,
+    PhaseChange,
+    RepairItem,
+    Sale,
+    normalise_plate,
+    normalise_vin,
+)
+from ifixit.inventory.selectors import cars_visible_to, locations_visible_to
+
+CAR_EDITABLE_FIELDS = [
+    "vin",
+    "registration",
+    "make",
+    "model",
+    "trim",
+    "year",
+    "mileage",
+    "colour",
+    "fuel",
+    "transmission",
+    "body_type",
+    "purchased_on",
+    "purchase_price",
+    "auction_fees",
+    "transport_cost",
+    "asking_price",
+    "notes",
+]
+
+
+def _require(user: User, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
+
+
+def _locked_car(user: User, car_id: int) -> Car:
+    """Lock the car's row for the rest of the transaction (a no-op on SQLite, whose
+    IMMEDIATE transactions already serialise writers)."""
+    try:
+        return cars_visible_to(user).select_for_update().get(pk=car_id)
+    except Car.DoesNotExist:
+        raise Car.DoesNotExist(f"No car {car_id} that you may see.") from None
+
+
+def _check_vin_unique(vin: str, exclude_pk: int | None = None) -> None:
+    # Checked against every car, not only visible ones: a VIN is one car in the world.
+    clash = Car.objects.filter(vin=vin)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"vin": "A car with this VIN is already registered."})
+
+
+@transaction.atomic
+def car_create(*, user: User, location: Location, phase: str = Phase.PURCHASED, note: str = "", **fields) -> Car:
+    _require(user, "inventory.add_car")
+    if not locations_visible_to(user).filter(pk=location.pk, is_active=True).exists():
+        raise ValidationError({"location": "Choose one of your active locations."})
+    if phase not in (Phase.SOURCED, Phase.PURCHASED, Phase.IN_TRANSIT, Phase.FIXING, Phase.READY):
+        raise ValidationError({"phase": "A new car starts as sourced, purchased, in transit, fixing or ready."})
+    unknown = set(fields) - set(CAR_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+
+    now = timezone.now()
+    car = Car(location=location, phase=phase, phase_changed_at=now, created_by=user, created_at=now, **fields)
+    car.vin = normalise_vin(car.vin)
+    car.registration = normalise_plate(car.registration)
+    car.full_clean(validate_unique=False)
+    _check_vin_unique(car.vin)
+    car.save()
+    PhaseChange.objects.create(car=car, from_phase="", to_phase=phase, changed_at=now, changed_by=user, note=note or "Registered")
+    return car
+
+
+@transaction.atomic
+def car_update(*, user: User, car_id: int, **fields) -> Car:
+    _require(user, "inventory.change_car")
+    car = _locked_car(user, car_id)
+    unknown = set(fields) - set(CAR_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    if car.phase == Phase.SOLD and {"purchase_price", "auction_fees", "transport_cost"} & set(fields):
+        changed = [f for f in ("purchase_price", "auction_fees", "transport_cost") if fields.get(f, getattr(car, f)) != getattr(car, f)]
+        if changed:
+            raise ValidationError({changed[0]: "Costs of a sold car are closed."})
+    for name, value in fields.items():
+        setattr(car, name, value)
+    car.vin = normalise_vin(car.vin)
+    car.registration = normalise_plate(car.registration)
+    car.full_clean(validate_unique=False)
+    _check_vin_unique(car.vin, exclude_pk=car.pk)
+    car.save()
+    return car
+
+
+@transaction.atomic
+def car_change_phase(
+    *, user: User, car_id: int, to_phase: str, note: str = "", expected_phase: str | None = None
+) -> Car:
+    """Move a car to its next phase.
+
+    `expected_phase` is the phase the user saw when they chose the move. If someone
+    else moved the car in the meantime, the move is refused rather than applied to a
+    state the user never saw.
+    """
+    _require(user, "inventory.change_phase")
+    car = _locked_car(user, car_id)
+    if to_phase not in Phase.values:
+        raise ValidationError({"to_phase": f"Unknown phase {to_phase!r}."})
+    if expected_phase and car.phase != expected_phase:
+        raise ValidationError(
+            {"to_phase": f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."},
+            code="conflict",
+        )
+    if to_phase == Phase.SOLD:
+        raise ValidationError({"to_phase": "Record the sale to mark a car sold."})
+    if to_phase not in TRANSITIONS[car.phase]:
+        raise ValidationError(
+            {"to_phase": f"A car cannot go from {Phase(car.phase).label} to {Phase(to_phase).label}."}
+        )
+    _move(car, to_phase, user, note)
+    return car
+
+
+def _move(car: Car, to_phase: str, user: User, note: str) -> None:
+    now = timezone.now()
+    from_phase = car.phase
+    PhaseChange.objects.create(car=car, from_phase=from_phase, to_phase=to_phase, changed_at=now, changed_by=user, note=note)
+    car.phase = to_phase
+    car.phase_changed_at = now
+    if to_phase == Phase.PURCHASED and car.purchased_on is None:
+        car.purchased_on = timezone.localdate(now)
+    car.save(update_fields=["phase", "phase_changed_at", "purchased_on", "updated_at"])
+    publish_phase_changed(car_id=car.pk, from_phase=from_phase, to_phase=to_phase, by=user.get_username())
+
+
+@transaction.atomic
+def repair_item_add(
+    *,
+    user: User,
+    car_id: int,
+    description: str,
+    category: str = RepairItem.Category.MECHANICAL,
+    parts_cost: Decimal = Decimal("0"),
+    labour_cost: Decimal = Decimal("0"),
+) -> RepairItem:
+    _require(user, "inventory.add_repairitem")
+    car = _locked_car(user, car_id)
+    if car.phase == Phase.SOLD:
+        raise ValidationError({"description": "This car is sold: its costs are closed."})
+    item = RepairItem(
+        car=car, category=category, description=(description or "").strip(), parts_cost=parts_cost, labour_cost=labour_cost, created_by=user
+    )
+    item.full_clean()
+    if item.total == 0:
+        raise ValidationError({"parts_cost": "Enter the parts or the labour cost."})
+    item.save()
+    return item
+
+
+@transaction.atomic
+def repair_item_delete(*, user: User, car_id: int, item_id: int) -> None:
+    _require(user, "inventory.delete_repairitem")
+    car = _locked_car(user, car_id)
+    if car.phase == Phase.SOLD:
+        raise ValidationError({"item": "This car is sold: its costs are closed."})
+    deleted, _ = RepairItem.objects.filter(car=car, pk=item_id).delete()
+    if not deleted:
+        raise RepairItem.DoesNotExist(f"No repair item {item_id} on this car.")
+
+
+def validate_photo(upload: UploadedFile) -> None:
+    if upload.size > settings.MAX_PHOTO_BYTES:
+        limit_mb = settings.MAX_PHOTO_BYTES // (1024 * 1024)
+        raise ValidationError({"image": f"Photos can be at most {limit_mb} MB (this one is {upload.size / 1048576:.1f} MB)."})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            img.verify()
+            if img.format not in ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"):
+                raise ValidationError({"image": f"{img.format} images are not accepted; use JPEG, PNG or WebP."})
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError({"image": "This file is not an image we can read (JPEG, PNG or WebP)."}) from None
+    finally:
+        upload.seek(0)
+
+
+@transaction.atomic
+def car_photo_add(*, user: User, car_id: int, image: UploadedFile, caption: str = "") -> CarPhoto:
+    _require(user, "inventory.add_carphoto")
+    car = _locked_car(user, car_id)
+    validate_photo(image)
+    photo = CarPhoto(car=car, image=image, caption=caption.strip(), uploaded_by=user)
+    photo.full_clean()
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def sale_record(
+    *, user: User, car_id: int, sold_on: date, price: Decimal, buyer_name: str = "", note: str = "", expected_phase: str | None = None
+) -> Sale:
+    _require(user, "inventory.add_sale")
+    car = _locked_car(user, car_id)
+    if expected_phase and car.phase != expected_phase:
+        raise ValidationError(
+            {"price": f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."},
+            code="conflict",
+        )
+    if Phase.SOLD not in TRANSITIONS[car.phase]:
+        raise ValidationError({"price": f"A {Phase(car.phase).label.lower()} car cannot be sold; list or reserve it first."})
+    if sold_on > timezone.localdate():
+        raise ValidationError({"sold_on": "The sale date cannot be in the future."})
+    if car.purchased_on and sold_on < car.purchased_on:
+        raise ValidationError({"sold_on": "The sale date cannot be before the purchase date."})
+    repair_total = sum((item.total for item in car.repair_items.all()), Decimal("0"))
+    sale = Sale(
+        car=car,
+        sold_on=sold_on,
+        price=price,
+        location=car.location,
+        buyer_name=buyer_name.strip(),
+        sold_by=user,
+        cost_at_sale=car.acquisition_cost + repair_total,
+    )
+    sale.full_clean()
+    sale.save()
+    _move(car, Phase.SOLD, user, note or f"Sold for £{price:,.2f}")
+    return sale

@@ -1,0 +1,106 @@
+"""factory_boy factories shared by every app's tests."""
+
+import random
+import string
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from ifixit.accounts import roles
+from ifixit.accounts.models import User
+from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem
+
+VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+
+def random_vin(rng: random.Random | None = None) -> str:
+    rng = rng or random
+    return "".join(rng.choice(VIN_ALPHABET) for _ in range(17))
+
+
+def random_plate(rng: random.Random | None = None) -> str:
+    rng = rng or random
+    letters = "ABCDEFGHJKLMNOPRSTUVWXY"
+    return (
+        "".join(rng.choice(letters) for _ in range(2))
+        + f"{rng.randint(10, 75):02d}"
+        + "".join(rng.choice(letters) for _ in range(3))
+    )
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Site {n}")
+    code = factory.Sequence(lambda n: f"S{n:03d}")
+    address = "1 High Street"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = roles.MANAGER
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "pw-for-tests-123")
+        if create:
+            self.save()
+
+    @factory.post_generation
+    def groups_from_role(self, create, extracted, **kwargs):
+        if create:
+            self.is_staff = self.role == roles.ADMIN
+            self.save(update_fields=["is_staff"])
+            self.groups.set([Group.objects.get(name=self.role)])
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.locations.set(extracted)
+
+
+class CarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Car
+
+    vin = factory.LazyFunction(random_vin)
+    registration = factory.LazyFunction(random_plate)
+    make = "Ford"
+    model = "Focus"
+    year = 2018
+    mileage = 45000
+    location = factory.SubFactory(LocationFactory)
+    phase = Phase.PURCHASED
+    phase_changed_at = factory.LazyFunction(timezone.now)
+    purchase_price = Decimal("6500.00")
+    auction_fees = Decimal("350.00")
+    transport_cost = Decimal("120.00")
+
+    @factory.post_generation
+    def history(self, create, extracted, **kwargs):
+        if create:
+            PhaseChange.objects.create(car=self, from_phase="", to_phase=self.phase, changed_at=self.phase_changed_at, note="Registered")
+
+
+class RepairItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RepairItem
+
+    car = factory.SubFactory(CarFactory)
+    category = RepairItem.Category.MECHANICAL
+    description = "Front brake pads and discs"
+    parts_cost = Decimal("180.00")
+    labour_cost = Decimal("90.00")
+
+
+def unique_code(n: int = 3) -> str:
+    return "".join(random.choice(string.ascii_uppercase) for _ in range(n))

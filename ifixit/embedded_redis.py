@@ -7,6 +7,7 @@ process); `ensure_running()` starts one in the background for tests and commands
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -69,12 +70,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ifixit.settings")
     from django.conf import settings
 
-    if not settings.REDIS_IS_EMBEDDED:
-        print("REDIS_URL is set: using that Redis, not starting the embedded one.", flush=True)
-        return
     socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
-    if is_up(socket_path):
-        print(f"Embedded Redis already answers on {socket_path}.", flush=True)
+    if not settings.REDIS_IS_EMBEDDED or is_up(socket_path):
+        # Stay up doing nothing: the process manager stops every process when one exits.
+        print("Using the Redis at REDIS_URL or one already running; not starting another.", flush=True)
+        signal.pause()
         return
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     if socket_path.exists():

@@ -193,6 +193,10 @@ class Car(models.Model):
     def allowed_next_phases(self) -> list[Phase]:
         return [Phase(p) for p in TRANSITIONS[self.phase] if p != Phase.SOLD]
 
+    @property
+    def can_be_sold(self) -> bool:
+        return Phase.SOLD in TRANSITIONS[self.phase]
+
     def days_in_phase(self, now=None) -> int:
         return ((now or timezone.now()) - self.phase_changed_at).days
 

@@ -170,7 +170,7 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
     stock_by_location = [
         {
             "location": loc,
-            "counts": [counts.get((loc.id, p), 0) for p in phases],
+            "cells": [(p, counts.get((loc.id, p), 0)) for p in phases],
             "total": sum(counts.get((loc.id, p), 0) for p in phases),
         }
         for loc in locations
@@ -178,7 +178,7 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
     stock_by_location.append(
         {
             "location": None,
-            "counts": [sum(counts.get((loc.id, p), 0) for loc in locations) for p in phases],
+            "cells": [(p, sum(counts.get((loc.id, p), 0) for loc in locations)) for p in phases],
             "total": sum(row["total"] for row in stock_by_location),
         }
     )

@@ -66,6 +66,11 @@ def _locked_car(user: User, car_id: int) -> Car:
         raise Car.DoesNotExist(f"No car {car_id} that you may see.") from None
 
 
+def _stale(car: Car, *, field: str) -> ValidationError:
+    message = f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."
+    return ValidationError({field: ValidationError(message, code="conflict")})
+
+
 def _check_vin_unique(vin: str, exclude_pk: int | None = None) -> None:
     # Checked against every car, not only visible ones: a VIN is one car in the world.
     clash = Car.objects.filter(vin=vin)
@@ -133,10 +138,7 @@ def car_change_phase(
     if to_phase not in Phase.values:
         raise ValidationError({"to_phase": f"Unknown phase {to_phase!r}."})
     if expected_phase and car.phase != expected_phase:
-        raise ValidationError(
-            {"to_phase": f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."},
-            code="conflict",
-        )
+        raise _stale(car, field="to_phase")
     if to_phase == Phase.SOLD:
         raise ValidationError({"to_phase": "Record the sale to mark a car sold."})
     if to_phase not in TRANSITIONS[car.phase]:
@@ -228,10 +230,7 @@ def sale_record(
     _require(user, "inventory.add_sale")
     car = _locked_car(user, car_id)
     if expected_phase and car.phase != expected_phase:
-        raise ValidationError(
-            {"price": f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."},
-            code="conflict",
-        )
+        raise _stale(car, field="price")
     if Phase.SOLD not in TRANSITIONS[car.phase]:
         raise ValidationError({"price": f"A {Phase(car.phase).label.lower()} car cannot be sold; list or reserve it first."})
     if sold_on > timezone.localdate():

@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import path
+
+from ifixit.inventory import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cars/", views.car_list, name="car_list"),
+    path("cars/new/", views.car_create, name="car_create"),
+    path("cars/<int:pk>/", views.car_detail, name="car_detail"),
+    path("cars/<int:pk>/edit/", views.car_edit, name="car_edit"),
+    path("cars/<int:pk>/phase/", views.car_phase, name="car_phase"),
+    path("cars/<int:pk>/repairs/", views.repair_add, name="repair_add"),
+    path("cars/<int:pk>/repairs/<int:item_id>/delete/", views.repair_delete, name="repair_delete"),
+    path("cars/<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("cars/<int:pk>/photos/<int:photo_id>/", views.car_photo, name="car_photo"),
+    path("cars/<int:pk>/sale/", views.sale_record, name="sale_record"),
+]

@@ -71,6 +71,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class CarFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Car
+        skip_postgeneration_save = True
 
     vin = factory.LazyFunction(random_vin)
     registration = factory.LazyFunction(random_plate)

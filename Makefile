@@ -1,0 +1,46 @@
+# I-fixit: `make run` starts the whole system with demo data; `make test` runs the suite.
+# Both install everything they need first (Python packages from PyPI, htmx from npm).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-browser bench clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
+	@echo "make test   - install and run the whole test suite"
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py sync_roles
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  I-fixit is starting on http://localhost:$${IFIXIT_PORT:-8000}  (sign in as admin / demo-pass-2026; Ctrl-C stops everything)"
+	@echo ""
+	$(VENV)/bin/honcho start -f Procfile
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-browser: install
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var/test

@@ -1,0 +1,40 @@
+"""Template filters for inventory pages: money and phase badges."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from ifixit.inventory.models import Phase
+
+register = template.Library()
+
+
+@register.filter
+def money(value, places: int = 0) -> str:
+    """£12,345 (or £12,345.67 with places=2); negative as −£1,200."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(value)
+    sign = "−" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.{int(places)}f}"
+
+
+@register.filter
+def phase_label(value: str) -> str:
+    try:
+        return Phase(value).label
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def days_since(value) -> int:
+    if not value:
+        return 0
+    return (timezone.now() - value).days
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

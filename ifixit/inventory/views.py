@@ -1,0 +1,286 @@
+"""Inventory pages. Each view is a thin adapter: a form shapes the input, a
+selector reads, a service writes. With htmx, a view answers with the partial
+of its own template that changed; without it, the same URL serves a full page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ifixit.inventory import selectors, services
+from ifixit.inventory.forms import (
+    CarFilterForm,
+    CarForm,
+    CarRegistrationForm,
+    PhaseChangeForm,
+    PhotoForm,
+    RepairItemForm,
+    SaleForm,
+)
+from ifixit.inventory.models import CarPhoto, Location, Phase, RepairItem
+
+PAGE_SIZE = 25
+
+
+def apply_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's field-keyed errors beside the form's fields."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_GET
+def home(request):
+    locations = selectors.locations_visible_to(request.user).filter(is_active=True)
+    try:
+        location_id = int(request.GET.get("location") or 0) or None
+    except ValueError:
+        location_id = None
+    if location_id and not locations.filter(pk=location_id).exists():
+        raise Http404("No such location")
+    board = selectors.dashboard(user=request.user, location_id=location_id)
+    return TemplateResponse(
+        request, "inventory/home.html", {"board": board, "locations": locations, "location_id": location_id}
+    )
+
+
+@login_required
+@require_GET
+def car_list(request):
+    locations = list(selectors.locations_visible_to(request.user))
+    form = CarFilterForm(request.GET or None, locations=locations)
+    filters = form.to_filters()
+    paginator = Paginator(selectors.car_list(user=request.user, filters=filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "inventory/car_list.html"
+    if request.htmx and request.htmx.target == "car-results":
+        template += "#results"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "makes": selectors.make_choices(user=request.user),
+        },
+    )
+
+
+def _detail_context(request, car, **extra):
+    ctx = {
+        "car": car,
+        "timeline": selectors.car_timeline(car=car),
+        "repairs": selectors.car_repairs(car=car),
+        "photos": selectors.car_photos(car=car),
+        "phase_form": PhaseChangeForm(initial={"expected_phase": car.phase}),
+        "repair_form": RepairItemForm(),
+        "photo_form": PhotoForm(),
+        "can_change_phase": request.user.has_perm("inventory.change_phase"),
+        "can_add_repair": request.user.has_perm("inventory.add_repairitem") and car.phase != Phase.SOLD,
+        "can_delete_repair": request.user.has_perm("inventory.delete_repairitem") and car.phase != Phase.SOLD,
+        "can_add_photo": request.user.has_perm("inventory.add_carphoto"),
+        "can_edit": request.user.has_perm("inventory.change_car"),
+        "can_sell": request.user.has_perm("inventory.add_sale") and car.can_be_sold,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+@require_GET
+def car_detail(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car))
+
+
+@login_required
+@permission_required("inventory.add_car", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def car_create(request):
+    locations = list(selectors.locations_visible_to(request.user).filter(is_active=True))
+    form = CarRegistrationForm(request.POST or None, locations=locations)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        location = Location.objects.get(pk=data.pop("location"))
+        phase = data.pop("phase")
+        try:
+            car = services.car_create(user=request.user, location=location, phase=phase, **data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{car} registered.")
+            return redirect("car_detail", pk=car.pk)
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "inventory/car_form.html", {"form": form, "creating": True}, status=status)
+
+
+@login_required
+@permission_required("inventory.change_car", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def car_edit(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = CarForm(request.POST or None, instance=car)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.car_update(user=request.user, car_id=car.pk, **fields)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("car_detail", pk=car.pk)
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "inventory/car_form.html", {"form": form, "car": car, "creating": False}, status=status)
+
+
+@login_required
+@permission_required("inventory.change_phase", raise_exception=True)
+@require_POST
+def car_phase(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = PhaseChangeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.car_change_phase(
+                user=request.user,
+                car_id=car.pk,
+                to_phase=form.cleaned_data["to_phase"],
+                note=form.cleaned_data["note"],
+                expected_phase=form.cleaned_data["expected_phase"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            status = 409 if any(e.code == "conflict" for errs in exc.error_dict.values() for e in errs) else 400
+        else:
+            if not request.htmx:
+                messages.success(request, "Phase changed.")
+                return redirect("car_detail", pk=car.pk)
+            car = selectors.car_get(user=request.user, pk=pk)
+            form = None
+    else:
+        status = 400
+    if not request.htmx:
+        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, phase_form=form), status=status)
+    ctx = _detail_context(request, car)
+    if form is not None:
+        ctx["phase_form"] = form
+    # htmx swaps only the status panel; errors come back with 200 so htmx swaps them in.
+    return TemplateResponse(request, "inventory/car_detail.html#status", ctx)
+
+
+@login_required
+@permission_required("inventory.add_repairitem", raise_exception=True)
+@require_POST
+def repair_add(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = RepairItemForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.repair_item_add(user=request.user, car_id=car.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            status = 400
+        else:
+            car = selectors.car_get(user=request.user, pk=pk)
+            form = RepairItemForm()
+    else:
+        status = 400
+    if not request.htmx:
+        if status == 200:
+            return redirect(reverse("car_detail", args=[car.pk]) + "#costs")
+        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, repair_form=form), status=status)
+    return TemplateResponse(request, "inventory/car_detail.html#costs", _detail_context(request, car, repair_form=form))
+
+
+@login_required
+@permission_required("inventory.delete_repairitem", raise_exception=True)
+@require_POST
+def repair_delete(request, pk: int, item_id: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    try:
+        services.repair_item_delete(user=request.user, car_id=car.pk, item_id=item_id)
+    except RepairItem.DoesNotExist:
+        raise Http404("No such repair item") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    if request.htmx:
+        car = selectors.car_get(user=request.user, pk=pk)
+        return TemplateResponse(request, "inventory/car_detail.html#costs", _detail_context(request, car))
+    return redirect(reverse("car_detail", args=[car.pk]) + "#costs")
+
+
+@login_required
+@permission_required("inventory.add_carphoto", raise_exception=True)
+@require_POST
+def photo_add(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = PhotoForm(request.POST, request.FILES)
+    status = 200
+    if form.is_valid():
+        try:
+            services.car_photo_add(
+                user=request.user, car_id=car.pk, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            status = 400
+        else:
+            form = PhotoForm()
+    else:
+        status = 400
+    if not request.htmx:
+        if status == 200:
+            return redirect(reverse("car_detail", args=[car.pk]) + "#photos")
+        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, photo_form=form), status=status)
+    return TemplateResponse(request, "inventory/car_detail.html#photos", _detail_context(request, car, photo_form=form))
+
+
+@login_required
+@require_GET
+def car_photo(request, pk: int, photo_id: int):
+    """Photos are served through this check, never from a public folder: a car's
+    pictures are as private as the car."""
+    car = selectors.car_get(user=request.user, pk=pk)
+    photo = get_object_or_404(CarPhoto, car=car, pk=photo_id)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("Photo file missing") from None
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@permission_required("inventory.add_sale", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def sale_record(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    if car.phase == Phase.SOLD:
+        messages.info(request, "This car is already sold.")
+        return redirect("car_detail", pk=car.pk)
+    form = SaleForm(request.POST or None, initial={"expected_phase": car.phase, "price": car.asking_price})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sale_record(user=request.user, car_id=car.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Sale recorded.")
+            return redirect("car_detail", pk=car.pk)
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "inventory/sale_form.html", {"form": form, "car": car}, status=status)
+

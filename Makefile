@@ -34,10 +34,10 @@ run: install
 	$(VENV)/bin/honcho start -f Procfile
 
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-browser: install
-	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py

@@ -195,6 +195,8 @@ USE_TZ = True
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if DEBUG:
+    STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it in production; WhiteNoise wants it to exist
 STATICFILES_DIRS = [
     BASE_DIR / "ifixit" / "static",
     # htmx comes from the npm registry through `npm ci`, never from a CDN.

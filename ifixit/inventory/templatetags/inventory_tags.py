@@ -38,3 +38,11 @@ def days_since(value) -> int:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else username; 'system' for changes nobody made by hand."""
+    if user is None:
+        return "system"
+    return user.get_full_name() or user.get_username()

@@ -5,11 +5,12 @@ import string
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
+from ifixit.accounts.roles import sync_role_groups
 from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem
 
 VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -60,6 +61,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.is_staff = self.role == roles.ADMIN
             self.save(update_fields=["is_staff"])
+            if not Group.objects.filter(name=self.role).exists():
+                # Transactional tests flush the groups the migration made.
+                sync_role_groups(Group, Permission)
             self.groups.set([Group.objects.get(name=self.role)])
 
     @factory.post_generation

@@ -69,3 +69,6 @@ def workshop_user(north):
 @pytest.fixture
 def sales_user(north):
     return UserFactory(username="sal", role=roles.SALES, locations=[north])
+
+
+pytest_plugins = ["ifixit.testing.browser"]

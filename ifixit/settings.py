@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One "Phase" enum in the schema for phase, to_phase, expected_phase, ...
+    "ENUM_NAME_OVERRIDES": {"Phase": "ifixit.inventory.models.Phase"},
 }
 
 # --- Security (production) --------------------------------------------------

@@ -1,1 +1,17 @@
-urlpatterns = []
+"""REST API v1 routes of inventory, included at /api/v1/."""
+
+from django.urls import path
+
+from ifixit.inventory import api
+
+urlpatterns = [
+    path("locations/", api.LocationListApi.as_view(), name="api_location_list"),
+    path("cars/", api.CarListApi.as_view(), name="api_car_list"),
+    path("cars/<int:car_id>/", api.CarDetailApi.as_view(), name="api_car_detail"),
+    path("cars/<int:car_id>/phase/", api.CarPhaseApi.as_view(), name="api_car_phase"),
+    path("cars/<int:car_id>/history/", api.CarHistoryApi.as_view(), name="api_car_history"),
+    path("cars/<int:car_id>/repairs/", api.CarRepairListApi.as_view(), name="api_car_repairs"),
+    path("cars/<int:car_id>/repairs/<int:item_id>/", api.CarRepairDetailApi.as_view(), name="api_car_repair_detail"),
+    path("cars/<int:car_id>/photos/", api.CarPhotoCreateApi.as_view(), name="api_car_photos"),
+    path("cars/<int:car_id>/sale/", api.CarSaleApi.as_view(), name="api_car_sale"),
+]

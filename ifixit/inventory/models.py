@@ -177,7 +177,7 @@ class Car(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.make} {self.model} ({self.registration or self.vin})"
+        return f"{self.year} {self.make} {self.model} ({self.registration_display or self.vin})"
 
     def clean(self):
         self.vin = normalise_vin(self.vin)

@@ -143,8 +143,10 @@ def model_choices(*, user: User, make: str) -> list[str]:
 
 @dataclass
 class Dashboard:
-    stock_by_location: list[dict]
-    phases: list[Phase]
+    locations: list[Location]
+    stock_rows: list[dict]
+    location_totals: list[int]
+    stock_total: int
     longest_fixing: list[Car]
     month_sales_count: int
     month_revenue: Decimal
@@ -167,21 +169,16 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
         (row["location_id"], row["phase"]): row["n"]
         for row in cars.exclude(phase=Phase.SOLD).order_by().values("location_id", "phase").annotate(n=Count("id"))
     }
-    stock_by_location = [
+    # Phases down the side and locations across: it reads on a phone and on a desktop.
+    stock_rows = [
         {
-            "location": loc,
-            "cells": [(p, counts.get((loc.id, p), 0)) for p in phases],
-            "total": sum(counts.get((loc.id, p), 0) for p in phases),
+            "phase": p,
+            "cells": [(loc, counts.get((loc.id, p), 0)) for loc in locations],
+            "total": sum(counts.get((loc.id, p), 0) for loc in locations),
         }
-        for loc in locations
+        for p in phases
     ]
-    stock_by_location.append(
-        {
-            "location": None,
-            "cells": [(p, sum(counts.get((loc.id, p), 0) for loc in locations)) for p in phases],
-            "total": sum(row["total"] for row in stock_by_location),
-        }
-    )
+    location_totals = [sum(counts.get((loc.id, p), 0) for p in phases) for loc in locations]
 
     longest_fixing = list(
         with_cost_totals(cars.filter(phase=Phase.FIXING)).select_related("location").order_by("phase_changed_at", "id")[:10]
@@ -195,8 +192,10 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
         profit=Coalesce(Sum(F("price") - F("cost_at_sale")), ZERO),
     )
     return Dashboard(
-        stock_by_location=stock_by_location,
-        phases=phases,
+        locations=locations,
+        stock_rows=stock_rows,
+        location_totals=location_totals,
+        stock_total=sum(location_totals),
         longest_fixing=longest_fixing,
         month_sales_count=month["n"],
         month_revenue=month["revenue"],

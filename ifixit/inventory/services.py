@@ -95,6 +95,8 @@ def car_create(*, user: User, location: Location, phase: str = Phase.PURCHASED, 
     car = Car(location=location, phase=phase, phase_changed_at=now, created_by=user, created_at=now, **fields)
     car.vin = normalise_vin(car.vin)
     car.registration = normalise_plate(car.registration)
+    if phase != Phase.SOURCED and car.purchased_on is None:
+        car.purchased_on = timezone.localdate(now)
     car.full_clean(validate_unique=False)
     _check_vin_unique(car.vin)
     car.save()

@@ -73,6 +73,7 @@ def car_list(request):
             "page": page,
             "query": query.urlencode(),
             "makes": selectors.make_choices(user=request.user),
+            "active_filters": sum(1 for name, value in request.GET.items() if value and name not in ("page", "sort")),
         },
     )
 

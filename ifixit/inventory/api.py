@@ -1,0 +1,505 @@
+"""Inventory REST API v1: thin adapters over the selectors (reads) and services (writes).
+
+Each view shapes its input with a nested InputSerializer (or FilterSerializer for query
+strings), reads through a selector, so location scoping is the same as on the pages,
+and writes through the service that the pages call too. The rules themselves (VIN,
+prices, mileage, phase moves, photo checks) live in the models and services; their
+Django ValidationErrors become field-keyed 400s (409 on a stale phase) in
+`ifixit.api.exception_handler`.
+"""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ifixit.inventory import selectors, services
+from ifixit.inventory.models import Car, Phase, RepairItem
+from ifixit.inventory.selectors import SORTS, CarFilters
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class CarPagination(PageNumberPagination):
+    page_size = 50
+
+
+# --- Error bodies, for the schema ------------------------------------------------------
+
+DETAIL_ERROR = inline_serializer("ErrorDetail", fields={"detail": serializers.CharField()})
+FIELD_ERROR_BODY = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+FIELD_ERRORS = OpenApiResponse(
+    response=FIELD_ERROR_BODY,
+    description="Invalid input: an object keyed by field name (or non_field_errors), each a list of messages.",
+)
+ERRORS = {
+    401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
+    403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role does not allow this."),
+    404: OpenApiResponse(response=DETAIL_ERROR, description="No such car among the locations the user may see."),
+}
+CONFLICT = OpenApiResponse(
+    response=FIELD_ERROR_BODY,
+    description="Someone else moved the car meanwhile (expected_phase is stale); keyed by field like a 400.",
+)
+
+
+# --- Output shapes shared by several endpoints ---------------------------------------------
+
+
+class LocationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "LocationBrief"
+
+
+class CarOutputSerializer(serializers.Serializer):
+    """A car as listed: its facts, where and in which phase it is, and what it cost so far.
+
+    Expects a car from `selectors.with_cost_totals` (repair_total and total_cost annotated)
+    with its location selected, so a page of cars is one query.
+    """
+
+    id = serializers.IntegerField()
+    vin = serializers.CharField()
+    registration = serializers.CharField()
+    make = serializers.CharField()
+    model = serializers.CharField()
+    trim = serializers.CharField()
+    year = serializers.IntegerField()
+    mileage = serializers.IntegerField()
+    fuel = serializers.ChoiceField(choices=Car.Fuel.choices)
+    transmission = serializers.ChoiceField(choices=Car.Transmission.choices)
+    body_type = serializers.ChoiceField(choices=Car.Body.choices)
+    colour = serializers.CharField()
+    location = LocationOutputSerializer()
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    phase_changed_at = serializers.DateTimeField()
+    days_in_phase = serializers.IntegerField()
+    purchased_on = serializers.DateField(allow_null=True)
+    purchase_price = serializers.DecimalField(**MONEY)
+    auction_fees = serializers.DecimalField(**MONEY)
+    transport_cost = serializers.DecimalField(**MONEY)
+    repair_total = serializers.DecimalField(**MONEY)
+    total_cost = serializers.DecimalField(**MONEY)
+    asking_price = serializers.DecimalField(**MONEY, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Car"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, car: Car) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api_car_detail", args=[car.pk]))
+
+
+class SaleOutputSerializer(serializers.Serializer):
+    sold_on = serializers.DateField()
+    price = serializers.DecimalField(**MONEY)
+    cost_at_sale = serializers.DecimalField(**MONEY)
+    gross_profit = serializers.DecimalField(**MONEY)
+    buyer_name = serializers.CharField()
+
+    class Meta:
+        ref_name = "Sale"
+
+
+class RepairItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=RepairItem.Category.choices)
+    description = serializers.CharField()
+    parts_cost = serializers.DecimalField(**MONEY)
+    labour_cost = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
+
+    class Meta:
+        ref_name = "RepairItem"
+
+
+class PhotoOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    caption = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "CarPhoto"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo) -> str:
+        # The permission-checked page view, never the storage URL: a car's photos are as
+        # private as the car.
+        return self.context["request"].build_absolute_uri(reverse("car_photo", args=[photo.car_id, photo.pk]))
+
+
+class CarDetailOutputSerializer(CarOutputSerializer):
+    """A car with its sale, repairs and photos. Repairs and photos come in the context,
+    read by their selectors, so the detail is a fixed three queries."""
+
+    notes = serializers.CharField()
+    allowed_next_phases = serializers.ListField(child=serializers.ChoiceField(choices=Phase.choices))
+    can_be_sold = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    sale = SaleOutputSerializer(allow_null=True)
+    repairs = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "CarDetail"
+
+    @extend_schema_field(RepairItemOutputSerializer(many=True))
+    def get_repairs(self, car: Car):
+        return RepairItemOutputSerializer(self.context["repairs"], many=True, context=self.context).data
+
+    @extend_schema_field(PhotoOutputSerializer(many=True))
+    def get_photos(self, car: Car):
+        return PhotoOutputSerializer(self.context["photos"], many=True, context=self.context).data
+
+
+def car_detail_response(request, car_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    car = selectors.car_get(user=request.user, pk=car_id)
+    context = {
+        "request": request,
+        "repairs": selectors.car_repairs(car=car),
+        "photos": selectors.car_photos(car=car),
+    }
+    return Response(CarDetailOutputSerializer(car, context=context).data, status=status_code)
+
+
+def ensure_visible(request, car_id: int) -> None:
+    """404 before anything else for a car the user may not see, so a bad body never
+    tells them that it exists."""
+    selectors.car_get(user=request.user, pk=car_id)
+
+
+# --- Locations ------------------------------------------------------------------------------
+
+
+class LocationListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        address = serializers.CharField()
+        time_zone = serializers.CharField()
+        is_active = serializers.BooleanField()
+
+        class Meta:
+            ref_name = "Location"
+
+    @extend_schema(
+        operation_id="locations_list",
+        tags=["locations"],
+        summary="The locations the user may see",
+        responses={200: OutputSerializer(many=True), 401: ERRORS[401]},
+    )
+    def get(self, request):
+        locations = selectors.locations_visible_to(request.user)
+        return Response(self.OutputSerializer(locations, many=True).data)
+
+
+# --- Cars -----------------------------------------------------------------------------------
+
+
+class CarListApi(APIView):
+    pagination_class = CarPagination
+
+    class FilterSerializer(serializers.Serializer):
+        location = serializers.IntegerField(required=False, min_value=1, help_text="A location id.")
+        phase = serializers.ChoiceField(choices=Phase.choices, required=False, allow_blank=True)
+        make = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text="Exact, any case.")
+        model = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text="Exact, any case.")
+        year_min = serializers.IntegerField(required=False, min_value=0)
+        year_max = serializers.IntegerField(required=False, min_value=0)
+        min_days_in_phase = serializers.IntegerField(required=False, min_value=0)
+        q = serializers.CharField(
+            required=False, allow_blank=True, max_length=100, help_text="Part of the VIN, registration, make or model."
+        )
+        sort = serializers.ChoiceField(
+            choices=list(SORTS.items()), required=False, allow_blank=True, help_text="Order; newest first by default."
+        )
+
+        def to_filters(self) -> CarFilters:
+            data = self.validated_data
+            return CarFilters(
+                location=data.get("location"),
+                phase=data.get("phase", ""),
+                make=data.get("make", "").strip(),
+                model=data.get("model", "").strip(),
+                year_min=data.get("year_min"),
+                year_max=data.get("year_max"),
+                min_days_in_phase=data.get("min_days_in_phase"),
+                q=data.get("q", "").strip(),
+                sort=data.get("sort") or CarFilters.sort,
+            )
+
+    class InputSerializer(serializers.Serializer):
+        location = serializers.IntegerField(help_text="Id of one of the user's active locations.")
+        phase = serializers.ChoiceField(choices=Phase.choices, required=False, help_text="Starting phase; purchased by default.")
+        note = serializers.CharField(required=False, allow_blank=True, help_text="Note on the first timeline row.")
+        vin = serializers.CharField()
+        registration = serializers.CharField(required=False, allow_blank=True)
+        make = serializers.CharField()
+        model = serializers.CharField()
+        trim = serializers.CharField(required=False, allow_blank=True)
+        year = serializers.IntegerField()
+        mileage = serializers.IntegerField(help_text="Miles.")
+        colour = serializers.CharField(required=False, allow_blank=True)
+        fuel = serializers.ChoiceField(choices=Car.Fuel.choices, required=False)
+        transmission = serializers.ChoiceField(choices=Car.Transmission.choices, required=False)
+        body_type = serializers.ChoiceField(choices=Car.Body.choices, required=False)
+        purchased_on = serializers.DateField(required=False, allow_null=True)
+        purchase_price = serializers.DecimalField(**MONEY, required=False)
+        auction_fees = serializers.DecimalField(**MONEY, required=False)
+        transport_cost = serializers.DecimalField(**MONEY, required=False)
+        asking_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+        notes = serializers.CharField(required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "CarCreate"
+
+    @extend_schema(
+        operation_id="cars_list",
+        tags=["cars"],
+        summary="Cars of the user's locations, filtered, sorted and paged",
+        parameters=[FilterSerializer],
+        responses={200: CarOutputSerializer(many=True), 400: FIELD_ERRORS, 401: ERRORS[401]},
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        cars = selectors.car_list(user=request.user, filters=filters.to_filters())
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cars, request, view=self)
+        return paginator.get_paginated_response(CarOutputSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="cars_create",
+        tags=["cars"],
+        summary="Register a car",
+        request=InputSerializer,
+        responses={201: CarDetailOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        location = selectors.locations_visible_to(request.user).filter(pk=data.pop("location")).first()
+        if location is None:
+            raise serializers.ValidationError({"location": ["Choose one of your active locations."]})
+        car = services.car_create(user=request.user, location=location, **data)
+        return car_detail_response(request, car.pk, status_code=status.HTTP_201_CREATED)
+
+
+class CarDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        vin = serializers.CharField()
+        registration = serializers.CharField(allow_blank=True)
+        make = serializers.CharField()
+        model = serializers.CharField()
+        trim = serializers.CharField(allow_blank=True)
+        year = serializers.IntegerField()
+        mileage = serializers.IntegerField(help_text="Miles.")
+        colour = serializers.CharField(allow_blank=True)
+        fuel = serializers.ChoiceField(choices=Car.Fuel.choices)
+        transmission = serializers.ChoiceField(choices=Car.Transmission.choices)
+        body_type = serializers.ChoiceField(choices=Car.Body.choices)
+        purchased_on = serializers.DateField(allow_null=True)
+        purchase_price = serializers.DecimalField(**MONEY)
+        auction_fees = serializers.DecimalField(**MONEY)
+        transport_cost = serializers.DecimalField(**MONEY)
+        asking_price = serializers.DecimalField(**MONEY, allow_null=True)
+        notes = serializers.CharField(allow_blank=True)
+
+        class Meta:
+            ref_name = "CarUpdate"
+
+    @extend_schema(
+        operation_id="cars_retrieve",
+        tags=["cars"],
+        summary="A car with its sale, repairs and photos",
+        responses={200: CarDetailOutputSerializer, 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    def get(self, request, car_id: int):
+        return car_detail_response(request, car_id)
+
+    @extend_schema(
+        operation_id="cars_partial_update",
+        tags=["cars"],
+        summary="Change some of a car's facts or prices",
+        request=InputSerializer,
+        responses={200: CarDetailOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def patch(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.car_update(user=request.user, car_id=car_id, **serializer.validated_data)
+        return car_detail_response(request, car_id)
+
+
+class CarPhaseApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        to_phase = serializers.ChoiceField(choices=Phase.choices)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+        expected_phase = serializers.ChoiceField(
+            choices=Phase.choices,
+            required=False,
+            help_text="The phase the client last saw; if the car has moved since, the answer is 409.",
+        )
+
+        class Meta:
+            ref_name = "PhaseChangeRequest"
+
+    @extend_schema(
+        operation_id="cars_phase_change",
+        tags=["cars"],
+        summary="Move a car to its next phase",
+        request=InputSerializer,
+        responses={200: CarDetailOutputSerializer, 400: FIELD_ERRORS, 409: CONFLICT, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.car_change_phase(user=request.user, car_id=car_id, **serializer.validated_data)
+        return car_detail_response(request, car_id)
+
+
+class CarHistoryApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        from_phase = serializers.CharField(help_text="Empty on the first row, when the car was registered.")
+        to_phase = serializers.ChoiceField(choices=Phase.choices)
+        changed_at = serializers.DateTimeField()
+        changed_by = serializers.CharField(source="changed_by.username", allow_null=True, default=None)
+        note = serializers.CharField()
+
+        class Meta:
+            ref_name = "PhaseChange"
+
+    @extend_schema(
+        operation_id="cars_history",
+        tags=["cars"],
+        summary="A car's phase changes, newest first",
+        responses={200: OutputSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    def get(self, request, car_id: int):
+        car = selectors.car_get(user=request.user, pk=car_id)
+        return Response(self.OutputSerializer(selectors.car_timeline(car=car), many=True).data)
+
+
+class CarRepairListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        category = serializers.ChoiceField(choices=RepairItem.Category.choices, required=False)
+        description = serializers.CharField()
+        parts_cost = serializers.DecimalField(**MONEY, required=False)
+        labour_cost = serializers.DecimalField(**MONEY, required=False)
+
+        class Meta:
+            ref_name = "RepairItemCreate"
+
+    @extend_schema(
+        operation_id="cars_repairs_list",
+        tags=["cars"],
+        summary="A car's repair items",
+        responses={200: RepairItemOutputSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    def get(self, request, car_id: int):
+        car = selectors.car_get(user=request.user, pk=car_id)
+        return Response(RepairItemOutputSerializer(selectors.car_repairs(car=car), many=True).data)
+
+    @extend_schema(
+        operation_id="cars_repairs_create",
+        tags=["cars"],
+        summary="Add a repair item to a car that is not sold",
+        request=InputSerializer,
+        responses={201: RepairItemOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.repair_item_add(user=request.user, car_id=car_id, **serializer.validated_data)
+        return Response(RepairItemOutputSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class CarRepairDetailApi(APIView):
+    @extend_schema(
+        operation_id="cars_repairs_destroy",
+        tags=["cars"],
+        summary="Remove a repair item from a car that is not sold",
+        request=None,
+        responses={204: OpenApiResponse(description="Removed."), 400: FIELD_ERRORS, **ERRORS},
+    )
+    def delete(self, request, car_id: int, item_id: int):
+        ensure_visible(request, car_id)
+        services.repair_item_delete(user=request.user, car_id=car_id, item_id=item_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CarPhotoCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        # A plain file: whether it is an image we accept, and its size, is the service's call.
+        image = serializers.FileField(help_text="JPEG, PNG or WebP, up to 15 MB.")
+        caption = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+        class Meta:
+            ref_name = "CarPhotoUpload"
+
+    @extend_schema(
+        operation_id="cars_photos_create",
+        tags=["cars"],
+        summary="Upload a photo of a car",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: PhotoOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photo = services.car_photo_add(user=request.user, car_id=car_id, **serializer.validated_data)
+        return Response(PhotoOutputSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class CarSaleApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        sold_on = serializers.DateField()
+        price = serializers.DecimalField(**MONEY)
+        buyer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+        expected_phase = serializers.ChoiceField(
+            choices=Phase.choices,
+            required=False,
+            help_text="The phase the client last saw; if the car has moved since, the answer is 409.",
+        )
+
+        class Meta:
+            ref_name = "SaleCreate"
+
+    @extend_schema(
+        operation_id="cars_sale_create",
+        tags=["cars"],
+        summary="Record the sale of a listed or reserved car",
+        request=InputSerializer,
+        responses={201: CarDetailOutputSerializer, 400: FIELD_ERRORS, 409: CONFLICT, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.sale_record(user=request.user, car_id=car_id, **serializer.validated_data)
+        return car_detail_response(request, car_id, status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,52 @@
+"""Fill an empty database with a dealer group's demo data (see inventory.demo_data)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ifixit.inventory.demo_data import MIN_CARS, demo_data_create, demo_data_present
+from ifixit.inventory.models import Phase
+
+DEFAULT_PASSWORD = "demo-pass-2026"
+
+
+class Command(BaseCommand):
+    help = "Create demo locations, staff, cars with their full history, repairs and sales. Does nothing if there are cars."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed plans the same data (default 42).")
+        parser.add_argument("--cars", type=int, default=1000, help="How many cars, about 60%% of them sold (default 1000).")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"Password of every demo user (default {DEFAULT_PASSWORD}).")
+
+    def handle(self, *args, seed, cars, password, **options):
+        if cars < MIN_CARS:
+            raise CommandError(f"--cars must be at least {MIN_CARS}, one car per phase.")
+        if demo_data_present():
+            self.stdout.write("Demo data already present (the database has cars); nothing changed.")
+            return
+        started = time.monotonic()
+        summary = demo_data_create(seed=seed, car_count=cars, password=password)
+        if summary is None:  # someone added cars between the check and the transaction
+            self.stdout.write("Demo data already present (the database has cars); nothing changed.")
+            return
+        elapsed = time.monotonic() - started
+
+        out = self.stdout
+        out.write(f"{summary.locations} locations, {len(summary.users_created)} users created.")
+        if summary.users_existing:
+            out.write(f"Kept as they were (already existed): {', '.join(summary.users_existing)}.")
+        out.write(f"{summary.cars} cars:")
+        for phase in Phase:
+            out.write(f"  {phase.label:<11} {summary.cars_by_phase.get(phase.value, 0):>6}")
+        out.write(f"{summary.phase_changes} phase changes, {summary.repair_items} repair items.")
+        if summary.sales:
+            average = summary.gross_profit_total / summary.sales
+            out.write(
+                f"{summary.sales} sales worth £{summary.sales_total:,.0f}; gross profit £{summary.gross_profit_total:,.0f} "
+                f"(£{average:,.0f} a car, {summary.loss_making_sales} sold at a loss)."
+            )
+        out.write(f"Longest in fixing: {summary.longest_fixing_days} days.")
+        out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
+        if "admin" in summary.users_created:
+            out.write(f"Sign in at http://localhost:8000 as admin / {password}")
+            out.write("Other users: manager.leeds, buyer, sales.manchester, workshop.sheffield, ... (same password).")

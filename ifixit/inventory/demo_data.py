@@ -81,68 +81,223 @@ HATCH = ((Body.HATCHBACK, 1),)
 SUV = ((Body.SUV, 1),)
 
 CATALOGUE = [
-    ModelSpec("Ford", "Fiesta", 14, 18000, HATCH, ("Style", "Zetec", "Titanium", "ST-Line", "Vignale"),
-              ((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 3, 2010)), "WF0", last_year=2023),
-    ModelSpec("Ford", "Focus", 11, 24000, ((Body.HATCHBACK, 4), (Body.ESTATE, 1)), ("Style", "Zetec", "Titanium", "ST-Line", "Active"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010)), "WF0"),
-    ModelSpec("Ford", "Kuga", 6, 31000, SUV, ("Zetec", "Titanium", "ST-Line", "Vignale"),
-              ((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 3, 2013), (Fuel.HYBRID, 2, 2020)), "WF0", auto_share=0.35),
-    ModelSpec("Vauxhall", "Corsa", 12, 17500, HATCH, ("Design", "SE", "SRi", "Elite", "GS Line"),
-              ((Fuel.PETROL, 9, 2010), (Fuel.DIESEL, 2, 2010), (Fuel.ELECTRIC, 1, 2020)), "W0L"),
-    ModelSpec("Vauxhall", "Astra", 9, 23000, ((Body.HATCHBACK, 4), (Body.ESTATE, 1)), ("Design", "SRi", "Elite", "GS Line"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010), (Fuel.HYBRID, 1, 2022)), "W0L"),
-    ModelSpec("Volkswagen", "Golf", 12, 27000, ((Body.HATCHBACK, 5), (Body.ESTATE, 1)), ("S", "SE", "Match", "Life", "R-Line", "GTI"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010), (Fuel.HYBRID, 1, 2020)), "WVW", auto_share=0.25),
-    ModelSpec("Volkswagen", "Polo", 9, 19500, HATCH, ("S", "SE", "Match", "Life", "R-Line"),
-              ((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 2, 2010)), "WVW"),
-    ModelSpec("Volkswagen", "Tiguan", 5, 33000, SUV, ("S", "SE", "Match", "Life", "R-Line"),
-              ((Fuel.DIESEL, 6, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2021)), "WVG", auto_share=0.45),
-    ModelSpec("BMW", "1 Series", 7, 27500, HATCH, ("SE", "Sport", "M Sport"),
-              ((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 5, 2010)), "WBA", auto_share=0.4),
-    ModelSpec("BMW", "3 Series", 7, 37000, ((Body.SALOON, 3), (Body.ESTATE, 1)), ("SE", "Sport", "M Sport"),
-              ((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2016)), "WBA", auto_share=0.6),
-    ModelSpec("Audi", "A3", 8, 28500, ((Body.HATCHBACK, 4), (Body.SALOON, 1)), ("Technik", "SE", "Sport", "S line", "Black Edition"),
-              ((Fuel.PETROL, 5, 2010), (Fuel.DIESEL, 5, 2010)), "WAU", auto_share=0.35),
-    ModelSpec("Audi", "A4", 5, 35000, ((Body.SALOON, 3), (Body.ESTATE, 2)), ("SE", "Sport", "S line", "Black Edition"),
-              ((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010)), "WAU", auto_share=0.55),
-    ModelSpec("Toyota", "Yaris", 7, 19500, HATCH, ("Icon", "Design", "Excel", "GR Sport"),
-              ((Fuel.PETROL, 4, 2010), (Fuel.HYBRID, 6, 2012)), "VNK", auto_share=0.3),
-    ModelSpec("Toyota", "Corolla", 5, 28000, ((Body.HATCHBACK, 3), (Body.ESTATE, 1)), ("Icon", "Design", "Excel", "GR Sport"),
-              ((Fuel.HYBRID, 1, 2019),), "SB1", first_year=2019),
-    ModelSpec("Nissan", "Qashqai", 10, 28000, SUV, ("Visia", "Acenta", "N-Connecta", "Tekna"),
-              ((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 5, 2010), (Fuel.HYBRID, 1, 2022)), "SJN", auto_share=0.25),
-    ModelSpec("Nissan", "Juke", 7, 21500, SUV, ("Visia", "Acenta", "N-Connecta", "Tekna"),
-              ((Fuel.PETROL, 7, 2010), (Fuel.DIESEL, 2, 2010)), "SJN"),
-    ModelSpec("Kia", "Sportage", 7, 30000, SUV, ("1", "2", "3", "GT-Line", "GT-Line S"),
-              ((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 4, 2010), (Fuel.HYBRID, 2, 2022)), "U5Y", auto_share=0.3),
-    ModelSpec("Kia", "Ceed", 4, 22000, ((Body.HATCHBACK, 3), (Body.ESTATE, 1)), ("2", "3", "GT-Line", "GT-Line S"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 3, 2010)), "U5Y"),
-    ModelSpec("Hyundai", "Tucson", 6, 30000, SUV, ("SE Nav", "Premium", "N Line", "Ultimate"),
-              ((Fuel.DIESEL, 5, 2015), (Fuel.PETROL, 4, 2015), (Fuel.HYBRID, 2, 2021)), "TMA", first_year=2015, auto_share=0.3),
-    ModelSpec("Hyundai", "i30", 4, 21000, ((Body.HATCHBACK, 4), (Body.ESTATE, 1)), ("S", "SE", "SE Nav", "Premium", "N Line"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 3, 2010)), "TMA"),
-    ModelSpec("Mercedes-Benz", "A-Class", 7, 29000, HATCH, ("SE", "Sport", "AMG Line"),
-              ((Fuel.PETROL, 5, 2013), (Fuel.DIESEL, 5, 2013)), "WDD", first_year=2013, auto_share=0.6),
-    ModelSpec("Mercedes-Benz", "C-Class", 5, 38000, ((Body.SALOON, 3), (Body.ESTATE, 1), (Body.COUPE, 1)), ("SE", "Sport", "AMG Line"),
-              ((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2016)), "WDD", auto_share=0.8),
-    ModelSpec("Skoda", "Octavia", 7, 24500, ((Body.HATCHBACK, 3), (Body.ESTATE, 3)), ("S", "SE", "SE L", "vRS"),
-              ((Fuel.DIESEL, 6, 2010), (Fuel.PETROL, 5, 2010)), "TMB"),
-    ModelSpec("Skoda", "Fabia", 5, 16500, HATCH, ("S", "SE", "Colour Edition", "Monte Carlo"),
-              ((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 2, 2010)), "TMB"),
-    ModelSpec("Peugeot", "208", 7, 19000, HATCH, ("Active", "Allure", "GT Line", "GT"),
-              ((Fuel.PETROL, 7, 2012), (Fuel.DIESEL, 2, 2012), (Fuel.ELECTRIC, 1, 2020)), "VF3", first_year=2012),
-    ModelSpec("Peugeot", "3008", 5, 29000, SUV, ("Active", "Allure", "GT Line", "GT"),
-              ((Fuel.DIESEL, 5, 2017), (Fuel.PETROL, 4, 2017), (Fuel.HYBRID, 1, 2020)), "VF3", first_year=2017, auto_share=0.35),
-    ModelSpec("MINI", "Hatch", 7, 21000, HATCH, ("One", "Cooper", "Cooper S", "John Cooper Works"),
-              ((Fuel.PETROL, 9, 2010), (Fuel.DIESEL, 1, 2010), (Fuel.ELECTRIC, 1, 2020)), "WMW", auto_share=0.3),
-    ModelSpec("Honda", "Civic", 4, 25000, HATCH, ("S", "SE", "SR", "EX", "Sport"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 2, 2010), (Fuel.HYBRID, 2, 2022)), "SHH"),
-    ModelSpec("Honda", "Jazz", 4, 19000, HATCH, ("S", "SE", "EX", "Crosstar"),
-              ((Fuel.PETROL, 6, 2010), (Fuel.HYBRID, 4, 2020)), "SHH", auto_share=0.35),
-    ModelSpec("Land Rover", "Range Rover Evoque", 3, 40000, SUV, ("Pure", "SE", "HSE", "Dynamic"),
-              ((Fuel.DIESEL, 8, 2011), (Fuel.PETROL, 1, 2011), (Fuel.HYBRID, 1, 2020)), "SAL", first_year=2011, auto_share=0.85),
-    ModelSpec("Tesla", "Model 3", 2, 43000, ((Body.SALOON, 1),), ("Standard Range Plus", "Long Range", "Performance"),
-              ((Fuel.ELECTRIC, 1, 2019),), "5YJ", first_year=2019, auto_share=1.0),
+    ModelSpec(
+        "Ford", "Fiesta", popularity=14, new_price=18000,
+        bodies=HATCH,
+        trims=("Style", "Zetec", "Titanium", "ST-Line", "Vignale"),
+        fuels=((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 3, 2010)),
+        wmi="WF0", last_year=2023,
+    ),
+    ModelSpec(
+        "Ford", "Focus", popularity=11, new_price=24000,
+        bodies=((Body.HATCHBACK, 4), (Body.ESTATE, 1)),
+        trims=("Style", "Zetec", "Titanium", "ST-Line", "Active"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010)),
+        wmi="WF0",
+    ),
+    ModelSpec(
+        "Ford", "Kuga", popularity=6, new_price=31000,
+        bodies=SUV,
+        trims=("Zetec", "Titanium", "ST-Line", "Vignale"),
+        fuels=((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 3, 2013), (Fuel.HYBRID, 2, 2020)),
+        wmi="WF0", auto_share=0.35,
+    ),
+    ModelSpec(
+        "Vauxhall", "Corsa", popularity=12, new_price=17500,
+        bodies=HATCH,
+        trims=("Design", "SE", "SRi", "Elite", "GS Line"),
+        fuels=((Fuel.PETROL, 9, 2010), (Fuel.DIESEL, 2, 2010), (Fuel.ELECTRIC, 1, 2020)),
+        wmi="W0L",
+    ),
+    ModelSpec(
+        "Vauxhall", "Astra", popularity=9, new_price=23000,
+        bodies=((Body.HATCHBACK, 4), (Body.ESTATE, 1)),
+        trims=("Design", "SRi", "Elite", "GS Line"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010), (Fuel.HYBRID, 1, 2022)),
+        wmi="W0L",
+    ),
+    ModelSpec(
+        "Volkswagen", "Golf", popularity=12, new_price=27000,
+        bodies=((Body.HATCHBACK, 5), (Body.ESTATE, 1)),
+        trims=("S", "SE", "Match", "Life", "R-Line", "GTI"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 5, 2010), (Fuel.HYBRID, 1, 2020)),
+        wmi="WVW", auto_share=0.25,
+    ),
+    ModelSpec(
+        "Volkswagen", "Polo", popularity=9, new_price=19500,
+        bodies=HATCH,
+        trims=("S", "SE", "Match", "Life", "R-Line"),
+        fuels=((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 2, 2010)),
+        wmi="WVW",
+    ),
+    ModelSpec(
+        "Volkswagen", "Tiguan", popularity=5, new_price=33000,
+        bodies=SUV,
+        trims=("S", "SE", "Match", "Life", "R-Line"),
+        fuels=((Fuel.DIESEL, 6, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2021)),
+        wmi="WVG", auto_share=0.45,
+    ),
+    ModelSpec(
+        "BMW", "1 Series", popularity=7, new_price=27500,
+        bodies=HATCH,
+        trims=("SE", "Sport", "M Sport"),
+        fuels=((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 5, 2010)),
+        wmi="WBA", auto_share=0.4,
+    ),
+    ModelSpec(
+        "BMW", "3 Series", popularity=7, new_price=37000,
+        bodies=((Body.SALOON, 3), (Body.ESTATE, 1)),
+        trims=("SE", "Sport", "M Sport"),
+        fuels=((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2016)),
+        wmi="WBA", auto_share=0.6,
+    ),
+    ModelSpec(
+        "Audi", "A3", popularity=8, new_price=28500,
+        bodies=((Body.HATCHBACK, 4), (Body.SALOON, 1)),
+        trims=("Technik", "SE", "Sport", "S line", "Black Edition"),
+        fuels=((Fuel.PETROL, 5, 2010), (Fuel.DIESEL, 5, 2010)),
+        wmi="WAU", auto_share=0.35,
+    ),
+    ModelSpec(
+        "Audi", "A4", popularity=5, new_price=35000,
+        bodies=((Body.SALOON, 3), (Body.ESTATE, 2)),
+        trims=("SE", "Sport", "S line", "Black Edition"),
+        fuels=((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010)),
+        wmi="WAU", auto_share=0.55,
+    ),
+    ModelSpec(
+        "Toyota", "Yaris", popularity=7, new_price=19500,
+        bodies=HATCH,
+        trims=("Icon", "Design", "Excel", "GR Sport"),
+        fuels=((Fuel.PETROL, 4, 2010), (Fuel.HYBRID, 6, 2012)),
+        wmi="VNK", auto_share=0.3,
+    ),
+    ModelSpec(
+        "Toyota", "Corolla", popularity=5, new_price=28000,
+        bodies=((Body.HATCHBACK, 3), (Body.ESTATE, 1)),
+        trims=("Icon", "Design", "Excel", "GR Sport"),
+        fuels=((Fuel.HYBRID, 1, 2019),),
+        wmi="SB1", first_year=2019,
+    ),
+    ModelSpec(
+        "Nissan", "Qashqai", popularity=10, new_price=28000,
+        bodies=SUV,
+        trims=("Visia", "Acenta", "N-Connecta", "Tekna"),
+        fuels=((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 5, 2010), (Fuel.HYBRID, 1, 2022)),
+        wmi="SJN", auto_share=0.25,
+    ),
+    ModelSpec(
+        "Nissan", "Juke", popularity=7, new_price=21500,
+        bodies=SUV,
+        trims=("Visia", "Acenta", "N-Connecta", "Tekna"),
+        fuels=((Fuel.PETROL, 7, 2010), (Fuel.DIESEL, 2, 2010)),
+        wmi="SJN",
+    ),
+    ModelSpec(
+        "Kia", "Sportage", popularity=7, new_price=30000,
+        bodies=SUV,
+        trims=("1", "2", "3", "GT-Line", "GT-Line S"),
+        fuels=((Fuel.DIESEL, 5, 2010), (Fuel.PETROL, 4, 2010), (Fuel.HYBRID, 2, 2022)),
+        wmi="U5Y", auto_share=0.3,
+    ),
+    ModelSpec(
+        "Kia", "Ceed", popularity=4, new_price=22000,
+        bodies=((Body.HATCHBACK, 3), (Body.ESTATE, 1)),
+        trims=("2", "3", "GT-Line", "GT-Line S"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 3, 2010)),
+        wmi="U5Y",
+    ),
+    ModelSpec(
+        "Hyundai", "Tucson", popularity=6, new_price=30000,
+        bodies=SUV,
+        trims=("SE Nav", "Premium", "N Line", "Ultimate"),
+        fuels=((Fuel.DIESEL, 5, 2015), (Fuel.PETROL, 4, 2015), (Fuel.HYBRID, 2, 2021)),
+        wmi="TMA", first_year=2015, auto_share=0.3,
+    ),
+    ModelSpec(
+        "Hyundai", "i30", popularity=4, new_price=21000,
+        bodies=((Body.HATCHBACK, 4), (Body.ESTATE, 1)),
+        trims=("S", "SE", "SE Nav", "Premium", "N Line"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 3, 2010)),
+        wmi="TMA",
+    ),
+    ModelSpec(
+        "Mercedes-Benz", "A-Class", popularity=7, new_price=29000,
+        bodies=HATCH,
+        trims=("SE", "Sport", "AMG Line"),
+        fuels=((Fuel.PETROL, 5, 2013), (Fuel.DIESEL, 5, 2013)),
+        wmi="WDD", first_year=2013, auto_share=0.6,
+    ),
+    ModelSpec(
+        "Mercedes-Benz", "C-Class", popularity=5, new_price=38000,
+        bodies=((Body.SALOON, 3), (Body.ESTATE, 1), (Body.COUPE, 1)),
+        trims=("SE", "Sport", "AMG Line"),
+        fuels=((Fuel.DIESEL, 7, 2010), (Fuel.PETROL, 3, 2010), (Fuel.HYBRID, 1, 2016)),
+        wmi="WDD", auto_share=0.8,
+    ),
+    ModelSpec(
+        "Skoda", "Octavia", popularity=7, new_price=24500,
+        bodies=((Body.HATCHBACK, 3), (Body.ESTATE, 3)),
+        trims=("S", "SE", "SE L", "vRS"),
+        fuels=((Fuel.DIESEL, 6, 2010), (Fuel.PETROL, 5, 2010)),
+        wmi="TMB",
+    ),
+    ModelSpec(
+        "Skoda", "Fabia", popularity=5, new_price=16500,
+        bodies=HATCH,
+        trims=("S", "SE", "Colour Edition", "Monte Carlo"),
+        fuels=((Fuel.PETROL, 8, 2010), (Fuel.DIESEL, 2, 2010)),
+        wmi="TMB",
+    ),
+    ModelSpec(
+        "Peugeot", "208", popularity=7, new_price=19000,
+        bodies=HATCH,
+        trims=("Active", "Allure", "GT Line", "GT"),
+        fuels=((Fuel.PETROL, 7, 2012), (Fuel.DIESEL, 2, 2012), (Fuel.ELECTRIC, 1, 2020)),
+        wmi="VF3", first_year=2012,
+    ),
+    ModelSpec(
+        "Peugeot", "3008", popularity=5, new_price=29000,
+        bodies=SUV,
+        trims=("Active", "Allure", "GT Line", "GT"),
+        fuels=((Fuel.DIESEL, 5, 2017), (Fuel.PETROL, 4, 2017), (Fuel.HYBRID, 1, 2020)),
+        wmi="VF3", first_year=2017, auto_share=0.35,
+    ),
+    ModelSpec(
+        "MINI", "Hatch", popularity=7, new_price=21000,
+        bodies=HATCH,
+        trims=("One", "Cooper", "Cooper S", "John Cooper Works"),
+        fuels=((Fuel.PETROL, 9, 2010), (Fuel.DIESEL, 1, 2010), (Fuel.ELECTRIC, 1, 2020)),
+        wmi="WMW", auto_share=0.3,
+    ),
+    ModelSpec(
+        "Honda", "Civic", popularity=4, new_price=25000,
+        bodies=HATCH,
+        trims=("S", "SE", "SR", "EX", "Sport"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.DIESEL, 2, 2010), (Fuel.HYBRID, 2, 2022)),
+        wmi="SHH",
+    ),
+    ModelSpec(
+        "Honda", "Jazz", popularity=4, new_price=19000,
+        bodies=HATCH,
+        trims=("S", "SE", "EX", "Crosstar"),
+        fuels=((Fuel.PETROL, 6, 2010), (Fuel.HYBRID, 4, 2020)),
+        wmi="SHH", auto_share=0.35,
+    ),
+    ModelSpec(
+        "Land Rover", "Range Rover Evoque", popularity=3, new_price=40000,
+        bodies=SUV,
+        trims=("Pure", "SE", "HSE", "Dynamic"),
+        fuels=((Fuel.DIESEL, 8, 2011), (Fuel.PETROL, 1, 2011), (Fuel.HYBRID, 1, 2020)),
+        wmi="SAL", first_year=2011, auto_share=0.85,
+    ),
+    ModelSpec(
+        "Tesla", "Model 3", popularity=2, new_price=43000,
+        bodies=((Body.SALOON, 1),),
+        trims=("Standard Range Plus", "Long Range", "Performance"),
+        fuels=((Fuel.ELECTRIC, 1, 2019),),
+        wmi="5YJ", first_year=2019, auto_share=1.0,
+    ),
 ]
 
 COLOURS = [
@@ -238,7 +393,13 @@ FALL_THROUGHS = [
     "Deposit refunded: customer changed mind",
     "Part-exchange valuation not accepted",
 ]
-RESERVE_NOTES = ["£250 deposit taken", "£500 deposit taken", "Deposit paid online; finance pending", "Holding deposit £100", ""]
+RESERVE_NOTES = [
+    "£250 deposit taken",
+    "£500 deposit taken",
+    "Deposit paid online; finance pending",
+    "Holding deposit £100",
+    "",
+]
 
 # Share of the cars that end in each phase; the rest of the plan follows from it.
 PHASE_SHARES = {
@@ -267,6 +428,14 @@ class Step:
 
 
 @dataclass
+class CarPlan:
+    car: Car
+    changes: list[PhaseChange]
+    items: list[RepairItem]
+    sale: Sale | None
+
+
+@dataclass
 class Summary:
     locations: int = 0
     users_created: list[str] = field(default_factory=list)
@@ -290,7 +459,9 @@ def demo_data_present() -> bool:
 
 
 @transaction.atomic
-def demo_data_create(*, seed: int = 42, car_count: int = 1000, password: str, now: datetime | None = None) -> Summary | None:
+def demo_data_create(
+    *, seed: int = 42, car_count: int = 1000, password: str, now: datetime | None = None
+) -> Summary | None:
     """Fill an empty database with a dealer group's two years of trading.
 
     Returns None, writing nothing, if there are cars already.
@@ -350,7 +521,9 @@ def _create_staff(locations: dict[str, Location], password: str, summary: Summar
 
 
 class _DemoPlanner:
-    def __init__(self, *, rng: Random, now: datetime, locations: dict[str, Location], staff: dict[str, User], summary: Summary):
+    def __init__(
+        self, *, rng: Random, now: datetime, locations: dict[str, Location], staff: dict[str, User], summary: Summary
+    ):
         self.rng = rng
         self.now = now
         self.today = timezone.localtime(now, LONDON).date()
@@ -378,7 +551,7 @@ class _DemoPlanner:
             long_fixing_left -= long_fixing
             plans.append(self._plan_car(final, long_fixing=long_fixing))
 
-        cars = [p["car"] for p in plans]
+        cars = [plan.car for plan in plans]
         Car.objects.bulk_create(cars, batch_size=BATCH_SIZE)
         if any(c.pk is None for c in cars):  # SQLite before 3.35 returns no keys from bulk inserts
             ids = dict(Car.objects.values_list("vin", "pk"))
@@ -387,16 +560,12 @@ class _DemoPlanner:
 
         changes, items, sales = [], [], []
         for plan in plans:
-            car = plan["car"]
-            for change in plan["changes"]:
-                change.car_id = car.pk
-                changes.append(change)
-            for item in plan["items"]:
-                item.car_id = car.pk
-                items.append(item)
-            if plan["sale"] is not None:
-                plan["sale"].car_id = car.pk
-                sales.append(plan["sale"])
+            for row in [*plan.changes, *plan.items, *([plan.sale] if plan.sale else [])]:
+                row.car_id = plan.car.pk
+            changes += plan.changes
+            items += plan.items
+            if plan.sale:
+                sales.append(plan.sale)
         PhaseChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
         RepairItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
         Sale.objects.bulk_create(sales, batch_size=BATCH_SIZE)
@@ -427,7 +596,7 @@ class _DemoPlanner:
 
     # -- one car
 
-    def _plan_car(self, final: str, *, long_fixing: bool) -> dict:
+    def _plan_car(self, final: str, *, long_fixing: bool) -> CarPlan:
         rng = self.rng
         code = rng.choices(self.location_codes, self.location_weights)[0]
         location = self.locations[code]
@@ -443,17 +612,18 @@ class _DemoPlanner:
         car.created_by = self.buyer
 
         auction = rng.choice(AUCTIONS)
-        guide = self._hammer_price(car, spec, age, trim_index)
+        hammer = self._hammer_price(car, spec, age, trim_index)
+        guide = Decimal(100 * round(float(hammer) * rng.uniform(0.9, 1.1) / 100))  # the auction's estimate
         if purchased_at is not None:
             car.purchased_on = timezone.localtime(purchased_at, LONDON).date()
-            car.purchase_price = guide
-            rate = Decimal(str(rng.uniform(0.05, 0.08)))
-            car.auction_fees = max(Decimal("195.00"), (guide * rate).quantize(PENNY, ROUND_HALF_UP))
+            car.purchase_price = hammer
+            rate = Decimal(str(rng.uniform(0.05, 0.08)))  # buyer's premium
+            car.auction_fees = max(Decimal("195.00"), (hammer * rate).quantize(PENNY, ROUND_HALF_UP))
             car.transport_cost = Decimal(5 * rng.randint(12, 60)).quantize(PENNY)
         if rng.random() < 0.4:
             car.notes = rng.choice(CAR_NOTES)
 
-        changes = self._changes(steps, code, auction, guide)
+        changes = self._changes(steps, code, auction, guide=guide, hammer=hammer)
         items = self._repairs(steps, code, car)
         repair_total = sum((i.parts_cost + i.labour_cost for i in items), Decimal("0"))
         cost = car.purchase_price + car.auction_fees + car.transport_cost + repair_total
@@ -461,15 +631,15 @@ class _DemoPlanner:
         sale = None
         if final == Phase.SOLD:
             sale = self._sale(car, steps, code, cost)
-            changes[-1].changed_by_id = sale.sold_by_id
+            changes[-1].changed_by = sale.sold_by
             changes[-1].note = f"Sold for £{sale.price:,.2f}"
         elif final in (Phase.LISTED, Phase.RESERVED) or (final == Phase.READY and rng.random() < 0.5):
             car.asking_price = _retail_price(cost + Decimal(round(rng.triangular(700, 3200, 1500))))
-        return {"car": car, "changes": changes, "items": items, "sale": sale}
+        return CarPlan(car=car, changes=changes, items=items, sale=sale)
 
     def _steps(self, final: str) -> list[Step]:
-        """The phases the car passes through, in order, each with the days it waited
-        before it; the last one's wait is how long it has been in its current phase."""
+        """The phases the car passes through, in order, each with the days the car
+        spent in the phase before it."""
         rng = self.rng
         steps: list[Step] = []
 
@@ -505,7 +675,8 @@ class _DemoPlanner:
             go(Phase.READY, rng.randint(2, 10))
             if go(Phase.LISTED, rng.randint(1, 3)):
                 return steps
-        if final == Phase.LISTED and rng.random() < 0.1 or final in (Phase.RESERVED, Phase.SOLD) and rng.random() < 0.07:
+        falls_through = rng.random() < (0.1 if final == Phase.LISTED else 0.07)
+        if falls_through and final in (Phase.LISTED, Phase.RESERVED, Phase.SOLD):
             go(Phase.RESERVED, int(rng.triangular(5, 60, 16)), rng.choice(RESERVE_NOTES))
             go(Phase.LISTED, rng.randint(1, 10), rng.choice(FALL_THROUGHS))
             if final == Phase.LISTED:
@@ -538,14 +709,18 @@ class _DemoPlanner:
             in_phase = rng.randint(31, 65) if long_fixing else self._days_in_current_phase(final)
             start = self.today - timedelta(days=total + in_phase)
 
+        # Drawn once, so that the number of draws, and so every later car, does not
+        # depend on the time of day the command runs.
+        clocks = [_working_time(rng) for _ in steps]
+        gaps = [timedelta(minutes=rng.randint(10, 150)) for _ in steps]
         shift = timedelta(0)
         while True:
             prev = None
-            for step, offset in zip(steps, offsets):
+            for step, offset, clock, gap in zip(steps, offsets, clocks, gaps):
                 day = start + timedelta(days=offset) - shift
-                at = datetime.combine(day, _working_time(rng), tzinfo=LONDON).astimezone(UTC)
+                at = datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC)
                 if prev is not None and at < prev + timedelta(minutes=10):  # two moves the same day
-                    at = prev + timedelta(minutes=rng.randint(10, 150))
+                    at = prev + gap
                 step.at = prev = at
             if steps[-1].at <= self.now:
                 return
@@ -577,7 +752,9 @@ class _DemoPlanner:
             longest.days -= min(longest.days - 1, total - 120)
             total = sum(s.days for s in after)
 
-    def _changes(self, steps: list[Step], code: str, auction: str, guide: Decimal) -> list[PhaseChange]:
+    def _changes(
+        self, steps: list[Step], code: str, auction: str, *, guide: Decimal, hammer: Decimal
+    ) -> list[PhaseChange]:
         rng = self.rng
         changes = []
         previous = ""
@@ -590,7 +767,7 @@ class _DemoPlanner:
             elif to == Phase.PURCHASED:
                 who = self.buyer
                 if not note:
-                    note = f"Won at {auction}, hammer £{guide:,.0f}"
+                    note = f"Won at {auction}, hammer £{hammer:,.0f}"
             elif to == Phase.IN_TRANSIT:
                 who = self.buyer
             elif to == Phase.FIXING:
@@ -763,8 +940,14 @@ class _DemoPlanner:
 PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXY"  # never I, Q or Z
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"  # never I, O or Q
 VIN_YEAR_CODES = dict(zip(range(2010, 2025), "ABCDEFGHJKLMNPR"))
-_VIN_VALUES = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))),
-               "P": 7, "R": 9, **dict(zip("STUVWXYZ", range(2, 10)))}
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9))),
+    **dict(zip("JKLMN", range(1, 6))),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10))),
+}
 _VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 

@@ -107,7 +107,8 @@ def test_it_snapshots_the_exact_cost_of_every_sold_car(seeded):
         assert sale.sold_on >= car.purchased_on
         assert sale.sold_by.role in (roles.SALES, roles.MANAGER)
         assert sale.sold_by.locations.filter(pk=car.location_id).exists()
-    assert sales.filter(price__gt=sales.model._meta.get_field("price").model.objects.none().count()).exists()
+    profitable = sum(1 for sale in sales if sale.gross_profit > 0)
+    assert profitable > 0.7 * len(sales)
 
 
 def test_it_adds_repairs_only_to_cars_that_went_through_fixing(seeded):
@@ -129,7 +130,8 @@ def test_it_gives_users_their_role_group_and_only_their_locations(seeded):
     users = {u.username: u for u in User.objects.prefetch_related("groups", "locations")}
     for user in users.values():
         assert [g.name for g in user.groups.all()] == [user.role], user.username
-        assert user.check_password("demo-pass-2026")
+    assert users["admin"].check_password("demo-pass-2026")
+    assert users["workshop.sheffield"].check_password("demo-pass-2026")
 
     admin = users["admin"]
     assert admin.is_superuser and admin.sees_all_locations and admin.role == roles.ADMIN
@@ -161,9 +163,10 @@ def test_it_does_nothing_when_there_are_cars_already(db):
 
 def test_it_plans_the_same_cars_from_the_same_seed(db):
     call_command("seed_demo", cars=40, seed=7, stdout=StringIO())
-    first = list(Car.objects.order_by("vin").values_list("vin", "registration", "make", "model", "mileage", "purchase_price", "phase"))
+    fields = ("vin", "registration", "make", "model", "mileage", "purchase_price", "phase")
+    first = list(Car.objects.order_by("vin").values_list(*fields))
     Sale.objects.all().delete()
     Car.objects.all().delete()
     call_command("seed_demo", cars=40, seed=7, stdout=StringIO())
-    again = list(Car.objects.order_by("vin").values_list("vin", "registration", "make", "model", "mileage", "purchase_price", "phase"))
+    again = list(Car.objects.order_by("vin").values_list(*fields))
     assert first == again

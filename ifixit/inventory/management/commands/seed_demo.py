@@ -11,12 +11,14 @@ DEFAULT_PASSWORD = "demo-pass-2026"
 
 
 class Command(BaseCommand):
-    help = "Create demo locations, staff, cars with their full history, repairs and sales. Does nothing if there are cars."
+    help = "Create demo locations, staff, and cars with their history, repairs and sales, unless there are cars."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed plans the same data (default 42).")
-        parser.add_argument("--cars", type=int, default=1000, help="How many cars, about 60%% of them sold (default 1000).")
-        parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"Password of every demo user (default {DEFAULT_PASSWORD}).")
+        parser.add_argument("--seed", type=int, default=42, help="The same seed plans the same data (default 42).")
+        parser.add_argument("--cars", type=int, default=1000, help="How many cars, about 60%% sold (default 1000).")
+        parser.add_argument(
+            "--password", default=DEFAULT_PASSWORD, help=f"Password of every demo user (default {DEFAULT_PASSWORD})."
+        )
 
     def handle(self, *args, seed, cars, password, **options):
         if cars < MIN_CARS:
@@ -42,7 +44,8 @@ class Command(BaseCommand):
         if summary.sales:
             average = summary.gross_profit_total / summary.sales
             out.write(
-                f"{summary.sales} sales worth £{summary.sales_total:,.0f}; gross profit £{summary.gross_profit_total:,.0f} "
+                f"{summary.sales} sales worth £{summary.sales_total:,.0f}; "
+                f"gross profit £{summary.gross_profit_total:,.0f} "
                 f"(£{average:,.0f} a car, {summary.loss_making_sales} sold at a loss)."
             )
         out.write(f"Longest in fixing: {summary.longest_fixing_days} days.")

@@ -246,7 +246,9 @@ class CarListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         location = serializers.IntegerField(help_text="Id of one of the user's active locations.")
-        phase = serializers.ChoiceField(choices=Phase.choices, required=False, help_text="Starting phase; purchased by default.")
+        phase = serializers.ChoiceField(
+            choices=Phase.choices, required=False, help_text="Starting phase; purchased by default."
+        )
         note = serializers.CharField(required=False, allow_blank=True, help_text="Note on the first timeline row.")
         vin = serializers.CharField()
         registration = serializers.CharField(required=False, allow_blank=True)
@@ -324,6 +326,14 @@ class CarDetailApi(APIView):
 
         class Meta:
             ref_name = "CarUpdate"
+
+        def validate(self, attrs):
+            # Say so rather than silently ignore a field that has its own endpoint
+            # (phase, sale) or cannot change (location: transfers are a workflow).
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+            return attrs
 
     @extend_schema(
         operation_id="cars_retrieve",

@@ -31,7 +31,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the
+# test thread while it is open, and the async (WebSocket) tests need that thread's loop.
+@pytest.fixture(scope="module")
 def chromium():
     path = chromium_path()
     if path is None:

@@ -25,3 +25,4 @@ def test_it_needs_no_sign_in_and_refuses_post(client, db):
 @pytest.mark.parametrize("secret_word", ["password", "SECRET", "postgres://", "unix://"])
 def test_it_reveals_nothing_sensitive(client, db, secret_word):
     assert secret_word.lower() not in client.get(reverse("healthz")).content.decode().lower()
+

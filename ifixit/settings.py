@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "ifixit.accounts",
     "ifixit.inventory",
+    "ifixit.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -127,26 +128,32 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
+# WAL lets the web, worker and beat processes read while one writes; IMMEDIATE
+# transactions take the write lock up front, so two writers queue instead of failing
+# half-way (SQLite has no row locks, so this is what serialises phase changes).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     except Exception as exc:  # dj_database_url raises several types for bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "ifixit.sqlite3",
-            "OPTIONS": {
-                # WAL lets the web, worker and beat processes read while one writes;
-                # IMMEDIATE transactions take the write lock up front, so two
-                # writers queue instead of failing half-way (SQLite has no row locks).
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": SQLITE_OPTIONS,
+            # A file, not memory, so tests can share it with the real worker processes they start.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 
@@ -183,7 +190,9 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task gives the task back
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that dies unacknowledged goes back to the queue after
+# this many seconds: it must exceed the longest task, or a slow task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 

@@ -1,0 +1,35 @@
+"""Writes for job health."""
+
+import socket
+import time
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ifixit.dashboard.models import JobProbe
+
+
+def job_probe_queue(*, origin: str = JobProbe.Origin.MANUAL, hold_seconds: int = 0, queued_from: str = "") -> JobProbe:
+    from ifixit.dashboard.tasks import run_job_probe
+
+    with transaction.atomic():
+        probe = JobProbe(origin=origin, hold_seconds=hold_seconds, queued_from=queued_from or socket.gethostname())
+        probe.full_clean()
+        probe.save()
+        # Queued after commit, so a worker never looks for a row that is not there yet.
+        transaction.on_commit(lambda: run_job_probe.delay(str(probe.pk)))
+    return probe
+
+
+def job_probe_run(*, probe_id: str, worker: str) -> JobProbe | None:
+    """Run a probe. Counting the start in one conditional UPDATE means two deliveries
+    of the same message (a redelivery after a worker died) are both visible."""
+    started = JobProbe.objects.filter(pk=probe_id).update(runs=F("runs") + 1, started_at=timezone.now())
+    if not started:
+        return None
+    probe = JobProbe.objects.get(pk=probe_id)
+    if probe.hold_seconds:
+        time.sleep(probe.hold_seconds)
+    JobProbe.objects.filter(pk=probe_id, finished_at__isnull=True).update(finished_at=timezone.now(), worker=worker)
+    return probe

@@ -27,7 +27,7 @@ class JobProbe(models.Model):
     runs = models.PositiveIntegerField(default=0, help_text="Deliveries that started it; more than one means a redelivery.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=200, blank=True, help_text="Worker that finished it.")
+    worker = models.CharField(max_length=200, blank=True, help_text="Worker that last started it, then the one that finished it.")
 
     class Meta:
         ordering = ["-queued_at"]

@@ -25,7 +25,7 @@ def job_probe_queue(*, origin: str = JobProbe.Origin.MANUAL, hold_seconds: int =
 def job_probe_run(*, probe_id: str, worker: str) -> JobProbe | None:
     """Run a probe. Counting the start in one conditional UPDATE means two deliveries
     of the same message (a redelivery after a worker died) are both visible."""
-    started = JobProbe.objects.filter(pk=probe_id).update(runs=F("runs") + 1, started_at=timezone.now())
+    started = JobProbe.objects.filter(pk=probe_id).update(runs=F("runs") + 1, started_at=timezone.now(), worker=worker)
     if not started:
         return None
     probe = JobProbe.objects.get(pk=probe_id)

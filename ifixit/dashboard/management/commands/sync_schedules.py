@@ -1,7 +1,10 @@
 """Load the periodic tasks declared in ifixit/schedules.py into django-celery-beat."""
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from ifixit.schedules import SCHEDULES
@@ -20,7 +23,14 @@ class Command(BaseCommand):
             name = MANAGED_PREFIX + entry.name
             wanted.add(name)
             task, created = PeriodicTask.objects.get_or_create(
-                name=name, defaults={"task": entry.task, "interval": interval, "description": entry.description}
+                name=name,
+                defaults={
+                    "task": entry.task,
+                    "interval": interval,
+                    "description": entry.description,
+                    # Due at once on first start, then every interval (beat otherwise waits a full one).
+                    "last_run_at": timezone.now() - timedelta(seconds=entry.seconds),
+                },
             )
             if not created:
                 # Keep an operator's pause (enabled=False); bring the rest in line with the code.

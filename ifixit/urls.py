@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from ifixit import health
 from ifixit.accounts import views as account_views
 
 urlpatterns = [
@@ -13,7 +12,6 @@ urlpatterns = [
     path("account/", account_views.account, name="account"),
     path("account/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
     path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include("ifixit.inventory.api_urls")),
     path("api/v1/ops/", include("ifixit.dashboard.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser bench clean help
+.PHONY: install run test test-production test-browser bench clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -27,6 +27,7 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py sync_roles
+	$(PY) manage.py sync_schedules
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  I-fixit is starting on http://localhost:$${IFIXIT_PORT:-8000}  (sign in as admin / demo-pass-2026; Ctrl-C stops everything)"
@@ -35,6 +36,12 @@ run: install
 
 test: install
 	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The production profile locally: a throw-away PostgreSQL 15 and redis-server on loopback
+# (installed from Debian packages where missing), the suite run against them through
+# DATABASE_URL and REDIS_URL, and both stopped again whatever the outcome.
+test-production: install
+	bash .ci/services.sh run $(MAKE) test
 
 test-browser: install
 	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)

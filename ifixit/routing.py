@@ -3,7 +3,9 @@
 from django.urls import path
 
 from ifixit.inventory.consumers import CarEventsConsumer
+from ifixit.notifications.consumers import NotificationsConsumer
 
 websocket_urlpatterns = [
     path("ws/cars/<int:car_id>/", CarEventsConsumer.as_asgi()),
+    path("ws/notifications/", NotificationsConsumer.as_asgi()),
 ]

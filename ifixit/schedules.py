@@ -23,4 +23,16 @@ SCHEDULES: list[Every] = [
         seconds=60,
         description="Proves beat, the broker and a worker are all alive (integration dashboard).",
     ),
+    Every(
+        name="repair-time alerts",
+        task="ifixit.inventory.tasks.check_repair_times",
+        seconds=60 * 60,
+        description="Cars in fixing past their location's at-risk and overdue thresholds: alert once, then weekly.",
+    ),
+    Every(
+        name="notification digests",
+        task="ifixit.notifications.tasks.send_due_digests",
+        seconds=5 * 60,
+        description="Sends each user's daily digest once their digest time has passed in their time zone.",
+    ),
 ]

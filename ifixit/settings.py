@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "ifixit.accounts",
     "ifixit.inventory",
+    "ifixit.notifications",
     "ifixit.dashboard",
 ]
 
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ifixit.notifications.context_processors.bell",
             ],
         },
     },
@@ -216,6 +218,8 @@ LOGOUT_REDIRECT_URL = "login"
 # --- i18n -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
+# The address people reach the site at: links in emails and SMS are made from it.
+SITE_URL = env_url("SITE_URL", "http://localhost:8000", ("http", "https")).rstrip("/")
 USE_I18N = True
 USE_TZ = True
 
@@ -303,12 +307,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "I-fixit <noreply@localhost>"
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- SMS ------------------------------------------------------------------------------
-# An HTTP SMS provider (the notification centre's SMS backend posts to it).
-SMS_PROVIDER_URL = env_url("SMS_PROVIDER_URL", "", ("http", "https"))
+# The notification centre's SMS provider. "console" (the default) writes each message to
+# the log and to var/sms-outbox.log; "twilio" posts to Twilio's REST API (or anything
+# speaking it at SMS_PROVIDER_URL) as account SMS_ACCOUNT_SID with SMS_API_KEY.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in ("console", "twilio"):
+    raise ImproperlyConfigured(f"SMS_BACKEND must be 'console' or 'twilio', got {SMS_BACKEND!r}")
+SMS_PROVIDER_URL = env_url("SMS_PROVIDER_URL", "https://api.twilio.com", ("http", "https"))
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID", "")
 SMS_API_KEY = env_str("SMS_API_KEY", "")
 SMS_FROM = env_str("SMS_FROM", "IFIXIT")
-if SMS_PROVIDER_URL and not SMS_API_KEY:
-    raise ImproperlyConfigured("SMS_API_KEY must be set when SMS_PROVIDER_URL is")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+SMS_CONSOLE_FILE = VAR_DIR / "sms-outbox.log"
+if SMS_BACKEND == "twilio" and not (SMS_ACCOUNT_SID and SMS_API_KEY):
+    raise ImproperlyConfigured("SMS_ACCOUNT_SID and SMS_API_KEY must be set when SMS_BACKEND is 'twilio'")
 if not (re.fullmatch(r"\+[1-9][0-9]{6,14}", SMS_FROM) or re.fullmatch(r"[A-Za-z0-9 ]{1,11}", SMS_FROM)):
     raise ImproperlyConfigured(f"SMS_FROM must be an E.164 number or up to 11 letters and digits, got {SMS_FROM!r}")
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from ifixit.accounts import roles
+from ifixit.phones import validate_phone
 
 
 class User(AbstractUser):
@@ -26,6 +27,13 @@ class User(AbstractUser):
     sees_all_locations = models.BooleanField(
         default=False,
         help_text="Group-wide access (owners, group managers) without listing every location.",
+    )
+
+    mobile = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_phone],
+        help_text="Mobile number in international form (+447700900123), for SMS notifications.",
     )
 
     @property

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.delete_carphoto",
         "inventory.add_sale",
         "inventory.view_location",
+        "inventory.change_repair_thresholds",
     ],
     BUYER: [
         "inventory.view_car",
@@ -54,16 +55,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_groups(group_model, permission_model) -> None:
-    """Create the role groups and set their permissions to exactly ROLE_PERMISSIONS."""
+def sync_role_groups(group_model, permission_model, *, strict: bool = True) -> None:
+    """Create the role groups and set their permissions to exactly ROLE_PERMISSIONS.
+
+    strict=False skips permissions that do not exist yet (an early migration runs with
+    the models of its time; the post_migrate sync completes the groups).
+    """
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
         if role == ADMIN:
-            perms = permission_model.objects.all()
+            perms = list(permission_model.objects.all())
         else:
-            wanted = ROLE_PERMISSIONS[role]
-            perms = [
-                permission_model.objects.get(content_type__app_label=label, codename=codename)
-                for label, codename in (p.split(".", 1) for p in wanted)
-            ]
+            perms = []
+            for label, codename in (p.split(".", 1) for p in ROLE_PERMISSIONS[role]):
+                found = permission_model.objects.filter(content_type__app_label=label, codename=codename).first()
+                if found is None and strict:
+                    raise LookupError(f"role {role}: no permission {label}.{codename}")
+                if found is not None:
+                    perms.append(found)
         group.permissions.set(perms)

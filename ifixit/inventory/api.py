@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -513,3 +514,40 @@ class CarSaleApi(APIView):
         serializer.is_valid(raise_exception=True)
         services.sale_record(user=request.user, car_id=car_id, **serializer.validated_data)
         return car_detail_response(request, car_id, status_code=status.HTTP_201_CREATED)
+
+
+# --- Repair board ----------------------------------------------------------------------
+
+
+class RepairBoardRowOutputSerializer(serializers.Serializer):
+    car_id = serializers.IntegerField(source="car.pk")
+    vin = serializers.CharField(source="car.vin")
+    registration = serializers.CharField(source="car.registration")
+    make = serializers.CharField(source="car.make")
+    model = serializers.CharField(source="car.model")
+    year = serializers.IntegerField(source="car.year")
+    location = LocationOutputSerializer(source="car.location")
+    fixing_since = serializers.DateTimeField()
+    days = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=list(selectors.RepairState.LABELS))
+    repair_spend = serializers.DecimalField(**MONEY)
+    cost_of_delay = serializers.DecimalField(**MONEY)
+
+
+class RepairBoardApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        location = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: RepairBoardRowOutputSerializer(many=True), **ERRORS},
+        summary="Cars in fixing with days, spend, holding cost and on-time / at-risk / overdue, worst first",
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        location_id = filters.validated_data.get("location")
+        if location_id and not selectors.locations_visible_to(request.user).filter(pk=location_id).exists():
+            raise NotFound("No such location among those you may see.")
+        rows = selectors.repair_board(user=request.user, location_id=location_id)
+        return Response(RepairBoardRowOutputSerializer(rows, many=True).data)

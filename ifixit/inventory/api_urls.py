@@ -14,4 +14,5 @@ urlpatterns = [
     path("cars/<int:car_id>/repairs/<int:item_id>/", api.CarRepairDetailApi.as_view(), name="api_car_repair_detail"),
     path("cars/<int:car_id>/photos/", api.CarPhotoCreateApi.as_view(), name="api_car_photos"),
     path("cars/<int:car_id>/sale/", api.CarSaleApi.as_view(), name="api_car_sale"),
+    path("repair-board/", api.RepairBoardApi.as_view(), name="api_repair_board"),
 ]

@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from ifixit.inventory.models import Car, Phase, RepairItem
+from ifixit.inventory.models import Car, Location, Phase, RepairItem
 from ifixit.inventory.selectors import SORTS, CarFilters
 from ifixit.inventory.services import CAR_EDITABLE_FIELDS
 
@@ -124,3 +124,19 @@ class SaleForm(forms.Form):
 
     def clean_sold_on(self) -> date:
         return self.cleaned_data["sold_on"]
+
+
+class RepairSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["repair_at_risk_days", "repair_overdue_days", "daily_holding_cost"]
+        labels = {
+            "repair_at_risk_days": "At risk after (days)",
+            "repair_overdue_days": "Overdue after (days)",
+            "daily_holding_cost": "Daily holding cost (£)",
+        }
+        widgets = {
+            "repair_at_risk_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "repair_overdue_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "daily_holding_cost": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        }

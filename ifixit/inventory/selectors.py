@@ -6,7 +6,7 @@ a location they may not see, whatever door they come in by.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -147,7 +147,7 @@ class Dashboard:
     stock_rows: list[dict]
     location_totals: list[int]
     stock_total: int
-    longest_fixing: list[Car]
+    longest_fixing: list["RepairBoardRow"]
     month_sales_count: int
     month_revenue: Decimal
     month_gross_profit: Decimal
@@ -180,9 +180,8 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
     ]
     location_totals = [sum(counts.get((loc.id, p), 0) for p in phases) for loc in locations]
 
-    longest_fixing = list(
-        with_cost_totals(cars.filter(phase=Phase.FIXING)).select_related("location").order_by("phase_changed_at", "id")[:10]
-    )
+    # The repair board's rows and states, so the dashboard and the alerts agree.
+    longest_fixing = repair_rows(cars)[:10]
 
     today = timezone.localdate()
     month_start = today.replace(day=1)
@@ -202,3 +201,75 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
         month_gross_profit=month["profit"],
         month_start=month_start,
     )
+
+
+# --- Repair times --------------------------------------------------------------------
+
+
+class RepairState:
+    ON_TIME = "on_time"
+    AT_RISK = "at_risk"
+    OVERDUE = "overdue"
+    LABELS = {ON_TIME: "On time", AT_RISK: "At risk", OVERDUE: "Overdue"}
+    RANK = {OVERDUE: 0, AT_RISK: 1, ON_TIME: 2}  # worst first
+
+
+def repair_state(days: int, location: Location) -> str:
+    if days >= location.repair_overdue_days:
+        return RepairState.OVERDUE
+    if days >= location.repair_at_risk_days:
+        return RepairState.AT_RISK
+    return RepairState.ON_TIME
+
+
+@dataclass(frozen=True)
+class RepairBoardRow:
+    car: Car
+    fixing_since: datetime
+    days: int
+    repair_spend: Decimal
+    state: str
+    cost_of_delay: Decimal
+
+    @property
+    def state_label(self) -> str:
+        return RepairState.LABELS[self.state]
+
+
+def fixing_cars(cars: QuerySet[Car]) -> QuerySet[Car]:
+    """Cars in fixing with `fixing_since` taken from their phase history (the latest
+    change, which is the one that put the car into fixing) and their repair spend."""
+    entered = PhaseChange.objects.filter(car=OuterRef("pk")).order_by("-changed_at", "-id").values("changed_at")[:1]
+    return (
+        with_cost_totals(cars.filter(phase=Phase.FIXING))
+        .annotate(fixing_since=Subquery(entered))
+        .select_related("location")
+    )
+
+
+def repair_rows(cars: QuerySet[Car], *, now: datetime | None = None) -> list[RepairBoardRow]:
+    now = now or timezone.now()
+    rows = []
+    for car in fixing_cars(cars):
+        since = car.fixing_since or car.phase_changed_at  # a car imported without history
+        days = max((now - since).days, 0)
+        rows.append(
+            RepairBoardRow(
+                car=car,
+                fixing_since=since,
+                days=days,
+                repair_spend=car.repair_total,
+                state=repair_state(days, car.location),
+                cost_of_delay=car.location.daily_holding_cost * days,
+            )
+        )
+    rows.sort(key=lambda row: (RepairState.RANK[row.state], -row.days, row.car.pk))
+    return rows
+
+
+def repair_board(*, user: User, location_id: int | None = None, now: datetime | None = None) -> list[RepairBoardRow]:
+    """The repair board: every car in fixing the user may see, worst first (two queries)."""
+    cars = cars_visible_to(user)
+    if location_id:
+        cars = cars.filter(location_id=location_id)
+    return repair_rows(cars, now=now)

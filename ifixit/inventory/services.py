@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -29,6 +30,7 @@ from ifixit.inventory.models import (
     normalise_plate,
     normalise_vin,
 )
+from ifixit.inventory import selectors
 from ifixit.inventory.selectors import cars_visible_to, locations_visible_to
 
 CAR_EDITABLE_FIELDS = [
@@ -253,3 +255,102 @@ def sale_record(
     sale.save()
     _move(car, Phase.SOLD, user, note or f"Sold for £{price:,.2f}")
     return sale
+
+
+# --- Repair times ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def location_set_repair_thresholds(
+    *, user: User, location_id: int, at_risk_days: int, overdue_days: int, daily_holding_cost: Decimal
+) -> Location:
+    _require(user, "inventory.change_repair_thresholds")
+    try:
+        location = locations_visible_to(user).select_for_update().get(pk=location_id)
+    except Location.DoesNotExist:
+        raise Location.DoesNotExist(f"No location {location_id} that you may see.") from None
+    location.repair_at_risk_days = at_risk_days
+    location.repair_overdue_days = overdue_days
+    location.daily_holding_cost = daily_holding_cost
+    location.full_clean(exclude=["name", "code"])
+    location.save(update_fields=["repair_at_risk_days", "repair_overdue_days", "daily_holding_cost"])
+    return location
+
+
+def _repair_staff(location_ids: set[int]) -> tuple[dict[int, list[User]], dict[int, list[User]]]:
+    """Active workshop staff and managers per location, in one query."""
+    from ifixit.accounts import roles
+
+    workshop: dict[int, list[User]] = {i: [] for i in location_ids}
+    managers: dict[int, list[User]] = {i: [] for i in location_ids}
+    memberships = (
+        User.locations.through.objects.filter(
+            location_id__in=location_ids, user__is_active=True, user__role__in=[roles.WORKSHOP, roles.MANAGER]
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        user = membership.user
+        (workshop if user.role == roles.WORKSHOP else managers)[membership.location_id].append(user)
+    return workshop, managers
+
+
+def repair_times_check(*, now=None) -> dict[str, int]:
+    """Raise repair-time alerts for every car in fixing (run hourly by beat).
+
+    At risk: once, to the location's workshop staff. Overdue: once to the workshop and
+    the location's managers, then weekly to the workshop (to the managers where the
+    location has no workshop staff) while the car stays overdue. Each alert carries a
+    dedupe key naming the car, the start of this stay in fixing and the stage, so
+    running the check twice, or on two workers at once, tells nobody twice, and a car
+    that comes back to fixing later is alerted afresh.
+    """
+    from ifixit.notifications.services import notify
+
+    now = now or timezone.now()
+    rows = [row for row in selectors.repair_rows(Car.objects.all(), now=now) if row.state != selectors.RepairState.ON_TIME]
+    workshop, managers = _repair_staff({row.car.location_id for row in rows})
+    sent = {"at_risk": 0, "overdue": 0, "reminder": 0}
+    for row in rows:
+        car, location = row.car, row.car.location
+        episode = f"repair:{car.pk}:{row.fixing_since:%Y%m%dT%H%M%S}"
+        link = reverse("car_detail", args=[car.pk])
+        details = (
+            f"In fixing at {location.name} since {row.fixing_since:%d %b %Y}; repair spend so far "
+            f"£{row.repair_spend:,.2f}; holding cost so far £{row.cost_of_delay:,.2f} at £{location.daily_holding_cost}/day. "
+            f"At risk after {location.repair_at_risk_days} days, overdue after {location.repair_overdue_days}."
+        )
+        common = {"body": details, "link": link, "location": location}
+        team = workshop[location.pk] or managers[location.pk]
+        if row.state == selectors.RepairState.AT_RISK:
+            for user in workshop[location.pk]:
+                made = notify(
+                    recipient=user,
+                    kind="repair_at_risk",
+                    title=f"{car.registration_display or car.vin} {car.make} {car.model} at risk: {row.days} days in fixing",
+                    dedupe_key=f"{episode}:at_risk",
+                    **common,
+                )
+                sent["at_risk"] += made is not None
+            continue
+        weeks_over = (row.days - location.repair_overdue_days) // 7
+        title = f"{car.registration_display or car.vin} {car.make} {car.model} overdue: {row.days} days in fixing"
+        told_now = set()
+        for user in {u.pk: u for u in workshop[location.pk] + managers[location.pk]}.values():
+            made = notify(recipient=user, kind="repair_overdue", title=title, dedupe_key=f"{episode}:overdue", **common)
+            if made is not None:
+                sent["overdue"] += 1
+                told_now.add(user.pk)
+        if weeks_over >= 1:
+            # A check that first sees the car weeks late sends the overdue alert, not that and a reminder.
+            for user in (u for u in team if u.pk not in told_now):
+                made = notify(
+                    recipient=user,
+                    kind="repair_overdue",
+                    title=f"Still overdue: {title}",
+                    dedupe_key=f"{episode}:overdue:week{weeks_over}",
+                    **common,
+                )
+                sent["reminder"] += made is not None
+    return sent

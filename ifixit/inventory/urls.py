@@ -14,4 +14,6 @@ urlpatterns = [
     path("cars/<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("cars/<int:pk>/photos/<int:photo_id>/", views.car_photo, name="car_photo"),
     path("cars/<int:pk>/sale/", views.sale_record, name="sale_record"),
+    path("repair-board/", views.repair_board, name="repair_board"),
+    path("locations/<int:location_id>/repair-settings/", views.repair_settings, name="repair_settings"),
 ]

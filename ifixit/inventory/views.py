@@ -20,6 +20,7 @@ from ifixit.inventory.forms import (
     PhaseChangeForm,
     PhotoForm,
     RepairItemForm,
+    RepairSettingsForm,
     SaleForm,
 )
 from ifixit.inventory.models import CarPhoto, Location, Phase, RepairItem
@@ -285,3 +286,59 @@ def sale_record(request, pk: int):
     status = 400 if form.errors else 200
     return TemplateResponse(request, "inventory/sale_form.html", {"form": form, "car": car}, status=status)
 
+
+
+# --- Repair board ----------------------------------------------------------------------
+
+
+def _location_param(request, locations) -> int | None:
+    try:
+        location_id = int(request.GET.get("location") or 0) or None
+    except ValueError:
+        raise Http404("No such location")
+    if location_id and location_id not in {loc.pk for loc in locations}:
+        raise Http404("No such location")
+    return location_id
+
+
+@login_required
+@require_GET
+def repair_board(request):
+    locations = list(selectors.locations_visible_to(request.user).filter(is_active=True))
+    location_id = _location_param(request, locations)
+    rows = selectors.repair_board(user=request.user, location_id=location_id)
+    counts = {state: sum(1 for row in rows if row.state == state) for state in selectors.RepairState.LABELS}
+    shown = [loc for loc in locations if not location_id or loc.pk == location_id]
+    return TemplateResponse(
+        request,
+        "inventory/repair_board.html",
+        {"rows": rows, "locations": locations, "location_id": location_id, "counts": counts, "shown_locations": shown},
+    )
+
+
+@login_required
+@permission_required("inventory.change_repair_thresholds", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def repair_settings(request, location_id: int):
+    location = get_object_or_404(selectors.locations_visible_to(request.user), pk=location_id)
+    form = RepairSettingsForm(request.POST or None, instance=location)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.location_set_repair_thresholds(
+                user=request.user,
+                location_id=location.pk,
+                at_risk_days=form.cleaned_data["repair_at_risk_days"],
+                overdue_days=form.cleaned_data["repair_overdue_days"],
+                daily_holding_cost=form.cleaned_data["daily_holding_cost"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Repair-time settings of {location.name} saved.")
+            return redirect(f"{reverse('repair_board')}?location={location.pk}")
+    return TemplateResponse(
+        request,
+        "inventory/repair_settings.html",
+        {"form": form, "location": location},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -48,7 +48,7 @@ def test_production_needs_a_strong_secret_key():
 
 
 def test_sms_needs_its_key():
-    result = manage("check", SMS_PROVIDER_URL="https://sms.example.com/api")
+    result = manage("check", SMS_BACKEND="twilio", SMS_PROVIDER_URL="https://sms.example.com/api")
     assert result.returncode != 0 and "SMS_API_KEY" in result.stderr
 
 

@@ -15,7 +15,7 @@ def create_role_groups(apps, schema_editor):
 
     from ifixit.accounts.roles import sync_role_groups
 
-    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False)
 
 
 class Migration(migrations.Migration):

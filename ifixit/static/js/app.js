@@ -22,6 +22,34 @@
     };
   }
 
+  // The bell's unread count, pushed live; reconnects with capped backoff and jitter.
+  // Without WebSockets the count is still right on every page load.
+  function watchBell() {
+    var bell = document.getElementById("bell");
+    if (!bell || !("WebSocket" in window)) return;
+    var count = bell.querySelector(".bell-count");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var attempt = 0;
+    function connect() {
+      var socket = new WebSocket(scheme + location.host + bell.dataset.ws);
+      socket.onopen = function () { attempt = 0; bell.dataset.live = "true"; };
+      socket.onmessage = function (event) {
+        var data = JSON.parse(event.data);
+        if (data.type !== "unread") return;
+        count.textContent = data.unread;
+        count.hidden = data.unread === 0;
+        bell.setAttribute("aria-label", "Notifications, " + data.unread + " unread");
+      };
+      socket.onclose = function (event) {
+        bell.dataset.live = "false";
+        if (event.code === 4401) return;  // signed out: nothing to listen to
+        attempt += 1;
+        setTimeout(connect, Math.random() * Math.min(30000, 1000 * Math.pow(2, attempt)));
+      };
+    }
+    connect();
+  }
+
   // Upload progress for photos (htmx fires htmx:xhr:progress on multipart posts).
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest("form");
@@ -32,4 +60,5 @@
   });
 
   document.addEventListener("DOMContentLoaded", watchCar);
+  document.addEventListener("DOMContentLoaded", watchBell);
 })();

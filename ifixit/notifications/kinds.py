@@ -1,0 +1,60 @@
+"""Every kind of notification the system sends, in one registry.
+
+A feature that notifies people declares its kinds here (key, label, who it is for
+and how it reaches them unless they choose otherwise); the preferences page lists
+them all. The database stores the key only, so adding a kind needs no migration.
+"""
+
+from dataclasses import dataclass
+
+IN_APP = "in_app"
+EMAIL = "email"
+SMS = "sms"
+CHANNELS = (IN_APP, EMAIL, SMS)
+# Channels that leave the system and so get a Delivery row each.
+OUTBOUND_CHANNELS = (EMAIL, SMS)
+
+IMMEDIATE = "immediate"
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    description: str
+    email: bool = False
+    sms: bool = False
+    timing: str = IMMEDIATE
+
+
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in [
+        Kind(
+            "repair_at_risk",
+            "Repair at risk",
+            "A car in your workshop has been in fixing long enough to be at risk of running late.",
+            email=True,
+            timing=DIGEST,
+        ),
+        Kind(
+            "repair_overdue",
+            "Repair overdue",
+            "A car has been in fixing past your location's overdue threshold, and weekly while it stays there.",
+            email=True,
+        ),
+        Kind(
+            "system",
+            "System messages",
+            "Announcements and results of jobs you started (exports, reports).",
+        ),
+    ]
+}
+
+
+def get(key: str) -> Kind:
+    try:
+        return KINDS[key]
+    except KeyError:
+        raise ValueError(f"unknown notification kind {key!r}; declare it in notifications/kinds.py") from None

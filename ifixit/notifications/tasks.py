@@ -1,0 +1,44 @@
+"""Celery tasks of the notification centre: they load and call a service, and retry
+transient failures with capped exponential backoff and full jitter."""
+
+import random
+
+from celery import shared_task
+
+from ifixit.notifications import services
+from ifixit.notifications.errors import DeliveryError
+
+MAX_RETRIES = 6  # about an hour and a half of trying, in all, before a delivery fails for good
+BACKOFF_BASE = 30  # seconds
+BACKOFF_CAP = 30 * 60
+
+
+def backoff(retries: int) -> float:
+    """Full jitter (AWS architecture blog): spread retries so a recovering provider is
+    not hit by every waiting message at the same instant."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**retries))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def deliver(self, delivery_id: int) -> None:
+    try:
+        services.delivery_send(delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries)
+    except DeliveryError as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def send_digest(self, digest_id: int) -> None:
+    try:
+        services.digest_send(digest_id=digest_id, final_attempt=self.request.retries >= self.max_retries)
+    except DeliveryError as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+
+
+@shared_task
+def send_due_digests() -> int:
+    """Queued by beat every few minutes: opens the digests that are due and queues them."""
+    digest_ids = services.digests_claim_due()
+    for digest_id in digest_ids:
+        send_digest.delay(digest_id)
+    return len(digest_ids)

@@ -1,0 +1,24 @@
+"""Phone numbers: one normal form (E.164) everywhere, so one person is one number."""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+DEFAULT_REGION = "GB"  # numbers typed without +country are British: this is a UK dealer group
+
+
+def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """'07700 900123' -> '+447700900123'. Empty stays empty; nonsense raises ValidationError."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError("Enter a phone number such as 07700 900123 or +44 7700 900123.", code="phone")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("%(value)s is not a valid phone number.", params={"value": value}, code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_phone(value: str) -> None:
+    normalise_phone(value)

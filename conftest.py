@@ -71,4 +71,4 @@ def sales_user(north):
     return UserFactory(username="sal", role=roles.SALES, locations=[north])
 
 
-pytest_plugins = ["ifixit.testing.browser"]
+pytest_plugins = ["ifixit.testing.browser", "ifixit.testing.stand_ins"]

@@ -7,14 +7,14 @@ DEFAULT_REGION = "GB"  # numbers typed without +country are British: this is a U
 
 
 def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
-    """'07700 900123' -> '+447700900123'. Empty stays empty; nonsense raises ValidationError."""
+    """'07911 123456' -> '+447911123456'. Empty stays empty; nonsense raises ValidationError."""
     value = (value or "").strip()
     if not value:
         return ""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError("Enter a phone number such as 07700 900123 or +44 7700 900123.", code="phone")
+        raise ValidationError("Enter a phone number such as 07911 123456 or +44 7911 123456.", code="phone")
     if not phonenumbers.is_valid_number(number):
         raise ValidationError("%(value)s is not a valid phone number.", params={"value": value}, code="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

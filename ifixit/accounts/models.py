@@ -33,7 +33,7 @@ class User(AbstractUser):
         max_length=20,
         blank=True,
         validators=[validate_phone],
-        help_text="Mobile number in international form (+447700900123), for SMS notifications.",
+        help_text="Mobile number in international form (+447911123456), for SMS notifications.",
     )
 
     @property

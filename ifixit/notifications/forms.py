@@ -10,7 +10,7 @@ from ifixit.notifications.selectors import Choice
 
 class PreferencesForm(forms.Form):
     mobile = forms.CharField(
-        required=False, max_length=30, help_text="For SMS. A UK mobile such as 07700 900123, or +country code."
+        required=False, max_length=30, help_text="For SMS. A UK mobile such as 07911 123456, or +country code."
     )
     digest_time = forms.TimeField(
         initial=datetime.time(7, 30), help_text="When your daily digest is sent, in your location's time zone."

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='mobile',
-            field=models.CharField(blank=True, help_text='Mobile number in international form (+447700900123), for SMS notifications.', max_length=20, validators=[ifixit.phones.validate_phone]),
+            field=models.CharField(blank=True, help_text='Mobile number in international form (+447911123456), for SMS notifications.', max_length=20, validators=[ifixit.phones.validate_phone]),
         ),
     ]

@@ -35,4 +35,10 @@ SCHEDULES: list[Every] = [
         seconds=5 * 60,
         description="Sends each user's daily digest once their digest time has passed in their time zone.",
     ),
+    Every(
+        name="notification sweep",
+        task="ifixit.notifications.tasks.requeue_stuck_deliveries",
+        seconds=5 * 60,
+        description="Queues again the emails and SMS that never reached a worker or whose worker died mid-send.",
+    ),
 ]

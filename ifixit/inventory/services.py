@@ -306,6 +306,7 @@ def repair_times_check(*, now=None) -> dict[str, int]:
     running the check twice, or on two workers at once, tells nobody twice, and a car
     that comes back to fixing later is alerted afresh.
     """
+    from ifixit.notifications.models import Notification
     from ifixit.notifications.services import notify
 
     now = now or timezone.now()
@@ -334,22 +335,26 @@ def repair_times_check(*, now=None) -> dict[str, int]:
                 )
                 sent["at_risk"] += made is not None
             continue
-        weeks_over = (row.days - location.repair_overdue_days) // 7
         title = f"{car.registration_display or car.vin} {car.make} {car.model} overdue: {row.days} days in fixing"
-        told_now = set()
         for user in {u.pk: u for u in workshop[location.pk] + managers[location.pk]}.values():
             made = notify(recipient=user, kind="repair_overdue", title=title, dedupe_key=f"{episode}:overdue", **common)
-            if made is not None:
-                sent["overdue"] += 1
-                told_now.add(user.pk)
-        if weeks_over >= 1:
-            # A check that first sees the car weeks late sends the overdue alert, not that and a reminder.
-            for user in (u for u in team if u.pk not in told_now):
+            sent["overdue"] += made is not None
+        # Reminders count weeks from when each person was first told, so a check that
+        # first sees a car weeks late sends one alert now and the reminder a week on.
+        first_told = dict(
+            Notification.objects.filter(recipient__in=team, dedupe_key=f"{episode}:overdue").values_list(
+                "recipient_id", "created_at"
+            )
+        )
+        for user in team:
+            told_at = first_told.get(user.pk)
+            weeks = (now - told_at).days // 7 if told_at else 0
+            if weeks >= 1:
                 made = notify(
                     recipient=user,
                     kind="repair_overdue",
                     title=f"Still overdue: {title}",
-                    dedupe_key=f"{episode}:overdue:week{weeks_over}",
+                    dedupe_key=f"{episode}:overdue:week{weeks}",
                     **common,
                 )
                 sent["reminder"] += made is not None

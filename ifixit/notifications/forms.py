@@ -13,7 +13,9 @@ class PreferencesForm(forms.Form):
         required=False, max_length=30, help_text="For SMS. A UK mobile such as 07911 123456, or +country code."
     )
     digest_time = forms.TimeField(
-        initial=datetime.time(7, 30), help_text="When your daily digest is sent, in your location's time zone."
+        initial=datetime.time(7, 30),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="When your daily digest is sent, in your location's time zone."
     )
 
     def __init__(self, *args, choices: list[Choice], **kwargs):

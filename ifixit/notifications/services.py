@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # A delivery claimed this long ago whose worker never reported back is taken again:
 # the worker died mid-send, and the broker has handed its task to another.
 STALE_CLAIM = timedelta(minutes=10)
+# A delivery still queued this long after it was made never reached the broker.
+STALE_QUEUE = timedelta(minutes=5)
 
 
 def notify(
@@ -82,12 +84,40 @@ def notify(
 
     queued = [d.pk for d in Delivery.objects.filter(notification=notification, status=Delivery.Status.QUEUED)]
     if queued:
-        from ifixit.notifications.tasks import deliver
-
-        transaction.on_commit(lambda: [deliver.delay(pk) for pk in queued])
+        transaction.on_commit(lambda: _queue_deliveries(queued))
     if choice.in_app:
         events.publish_unread_count(recipient)
     return notification
+
+
+def _queue_deliveries(delivery_ids: list[int]) -> None:
+    from ifixit.notifications.tasks import deliver
+
+    try:
+        for pk in delivery_ids:
+            deliver.delay(pk)
+    except Exception:  # broker down: the rows stay queued and the sweep queues them again
+        log.warning("could not queue deliveries %s; the sweep will retry", delivery_ids, exc_info=True)
+
+
+def deliveries_requeue_stuck(*, now: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
+    """Queue again what never reached a worker (the broker was down when it was made)
+    or whose worker died mid-send. The claim in delivery_send / digest_send makes a
+    second queueing harmless. Returns (delivery ids, digest ids)."""
+    now = now or timezone.now()
+    deliveries = list(
+        Delivery.objects.filter(
+            Q(status=Delivery.Status.QUEUED, notification__created_at__lt=now - STALE_QUEUE)
+            | Q(status=Delivery.Status.SENDING, digest__isnull=True, claimed_at__lt=now - STALE_CLAIM)
+        ).values_list("pk", flat=True)
+    )
+    digests = list(
+        Digest.objects.filter(
+            Q(status=Digest.Status.QUEUED, created_at__lt=now - STALE_QUEUE)
+            | Q(status=Digest.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        ).values_list("pk", flat=True)
+    )
+    return deliveries, digests
 
 
 def notify_many(*, recipients, **kwargs) -> list[Notification]:

@@ -42,3 +42,15 @@ def send_due_digests() -> int:
     for digest_id in digest_ids:
         send_digest.delay(digest_id)
     return len(digest_ids)
+
+
+@shared_task
+def requeue_stuck_deliveries() -> int:
+    """Queued by beat every few minutes: nothing made is ever left unsent because the
+    broker was down at the time or a worker died mid-send."""
+    delivery_ids, digest_ids = services.deliveries_requeue_stuck()
+    for delivery_id in delivery_ids:
+        deliver.delay(delivery_id)
+    for digest_id in digest_ids:
+        send_digest.delay(digest_id)
+    return len(delivery_ids) + len(digest_ids)

@@ -349,3 +349,22 @@ def test_a_failed_digest_is_retried_and_sent_once(user, smtp_server):
         services.digest_send(digest_id=digest_id, final_attempt=False)
         assert services.digest_send(digest_id=digest_id, final_attempt=False) is None
     assert len(smtp_server.messages) == 1 and Delivery.objects.get().status == "sent"
+
+
+def test_the_sweep_requeues_what_never_reached_a_worker(user, smtp_server):
+    prefer(user, email=True)
+    made = datetime.datetime(2026, 11, 10, 9, 0, tzinfo=LONDON)
+    with time_machine.travel(made, tick=False):
+        stuck = services.notify(recipient=user, kind="system", title="Broker was down").deliveries.get()
+    with time_machine.travel(made + datetime.timedelta(minutes=3), tick=False):
+        fresh = services.notify(recipient=user, kind="system", title="Just made").deliveries.get()
+        assert services.deliveries_requeue_stuck() == ([], [])  # nothing is late yet
+    with time_machine.travel(made + datetime.timedelta(minutes=6), tick=False):
+        assert services.deliveries_requeue_stuck() == ([stuck.pk], [])
+        Delivery.objects.filter(pk=fresh.pk).update(status="sending", claimed_at=made)  # its worker died
+    with time_machine.travel(made + datetime.timedelta(minutes=11), tick=False):
+        assert sorted(services.deliveries_requeue_stuck()[0]) == sorted([stuck.pk, fresh.pk])
+        services.delivery_send(delivery_id=stuck.pk, final_attempt=False)
+        services.delivery_send(delivery_id=fresh.pk, final_attempt=False)
+        assert services.deliveries_requeue_stuck() == ([], [])
+    assert len(smtp_server.messages) == 2

@@ -24,6 +24,12 @@ SCHEDULES: list[Every] = [
         description="Proves beat, the broker and a worker are all alive (integration dashboard).",
     ),
     Every(
+        name="job-probe pruning",
+        task="ifixit.dashboard.tasks.prune_job_probes",
+        seconds=24 * 60 * 60,
+        description="Forgets job probes older than a fortnight.",
+    ),
+    Every(
         name="repair-time alerts",
         task="ifixit.inventory.tasks.check_repair_times",
         seconds=60 * 60,

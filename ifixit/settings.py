@@ -219,7 +219,12 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
 # The address people reach the site at: links in emails and SMS are made from it.
-SITE_URL = env_url("SITE_URL", "http://localhost:8000", ("http", "https")).rstrip("/")
+# Without it, production uses https:// and the first ALLOWED_HOSTS name, never localhost.
+SITE_URL = env_url(
+    "SITE_URL",
+    "http://localhost:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
+    ("http", "https"),
+).rstrip("/")
 USE_I18N = True
 USE_TZ = True
 

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 
@@ -11,7 +11,22 @@ from ifixit.accounts import roles
 from ifixit.phones import validate_phone
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`manage.py createsuperuser` makes a group admin, role and group included."""
+        extra_fields.setdefault("role", roles.ADMIN)
+        user = super().create_superuser(username, email, password, **extra_fields)
+        from django.contrib.auth.models import Group
+
+        group = Group.objects.filter(name=user.role).first()
+        if group is not None:
+            user.groups.add(group)
+        return user
+
+
 class User(AbstractUser):
+    objects = UserManager()
+
     role = models.CharField(
         max_length=20,
         choices=[(r, r.title()) for r in roles.ROLES],

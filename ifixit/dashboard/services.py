@@ -2,6 +2,7 @@
 
 import socket
 import time
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -33,3 +34,13 @@ def job_probe_run(*, probe_id: str, worker: str) -> JobProbe | None:
         time.sleep(probe.hold_seconds)
     JobProbe.objects.filter(pk=probe_id, finished_at__isnull=True).update(finished_at=timezone.now(), worker=worker)
     return probe
+
+
+PROBE_RETENTION_DAYS = 14
+
+
+def job_probes_prune(*, now=None) -> int:
+    """Forget probes older than the retention (beat's heartbeat makes 1,440 a day)."""
+    cutoff = (now or timezone.now()) - timedelta(days=PROBE_RETENTION_DAYS)
+    deleted, _ = JobProbe.objects.filter(queued_at__lt=cutoff).delete()
+    return deleted

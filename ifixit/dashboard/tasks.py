@@ -16,3 +16,9 @@ def run_job_probe(probe_id: str) -> None:
 def beat_heartbeat() -> None:
     """Queued by beat every minute: proves beat, broker and a worker are all alive."""
     services.job_probe_queue(origin=JobProbe.Origin.BEAT, queued_from="beat")
+
+
+@shared_task
+def prune_job_probes() -> int:
+    """Queued by beat daily: keeps the probe table to a fortnight."""
+    return services.job_probes_prune()

@@ -299,7 +299,7 @@ def _repair_staff(location_ids: set[int]) -> tuple[dict[int, list[User]], dict[i
 def repair_times_check(*, now=None) -> dict[str, int]:
     """Raise repair-time alerts for every car in fixing (run hourly by beat).
 
-    At risk: once, to the location's workshop staff. Overdue: once to the workshop and
+    At risk: once, to the location's workshop staff (its managers where it has none). Overdue: once to the workshop and
     the location's managers, then weekly to the workshop (to the managers where the
     location has no workshop staff) while the car stays overdue. Each alert carries a
     dedupe key naming the car, the start of this stay in fixing and the stage, so
@@ -325,7 +325,7 @@ def repair_times_check(*, now=None) -> dict[str, int]:
         common = {"body": details, "link": link, "location": location}
         team = workshop[location.pk] or managers[location.pk]
         if row.state == selectors.RepairState.AT_RISK:
-            for user in workshop[location.pk]:
+            for user in team:
                 made = notify(
                     recipient=user,
                     kind="repair_at_risk",

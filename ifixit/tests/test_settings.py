@@ -61,3 +61,11 @@ def test_production_settings_pass_the_deployment_checks_without_warnings():
 def test_the_embedded_default_needs_no_configuration():
     result = manage("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_links_in_messages_point_at_the_site_not_localhost_in_production():
+    show = ("shell", "-c", "from django.conf import settings; print(settings.SITE_URL)")
+    result = manage(*show, SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ifixit.example.com,www.ifixit.example.com")
+    assert result.stdout.strip().splitlines()[-1] == "https://ifixit.example.com", result.stderr
+    result = manage(*show, SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="x.example.com", SITE_URL="https://cars.example.com/")
+    assert result.stdout.strip().splitlines()[-1] == "https://cars.example.com"

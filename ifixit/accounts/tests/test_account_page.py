@@ -52,3 +52,14 @@ def test_a_user_signs_in_with_a_password(client, db):
     client.logout()
     bad = client.post(reverse("login"), {"username": "pat", "password": "wrong"})
     assert bad.status_code == 200 and "correct username and password" in bad.content.decode()
+
+
+def test_createsuperuser_makes_a_group_admin(db):
+    from django.core.management import call_command
+
+    from ifixit.accounts.models import User
+
+    call_command("createsuperuser", "--noinput", "--username", "owner", "--email", "owner@example.com")
+    owner = User.objects.get(username="owner")
+    assert owner.role == "admin" and owner.is_group_wide
+    assert list(owner.groups.values_list("name", flat=True)) == ["admin"]

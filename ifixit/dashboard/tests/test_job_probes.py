@@ -72,3 +72,15 @@ def test_an_admin_queues_a_probe_and_reads_health(client, admin_user, worker):
     health = client.get(reverse("api-job-health")).json()
     assert any(name.startswith("probe-worker@") for name in health["workers"])
     assert client.get(reverse("api-job-probes")).status_code == 405
+
+
+def test_old_probes_are_pruned(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = JobProbe.objects.create(origin=JobProbe.Origin.BEAT, queued_at=timezone.now() - timedelta(days=15))
+    recent = JobProbe.objects.create(origin=JobProbe.Origin.BEAT, queued_at=timezone.now() - timedelta(days=13))
+    assert services.job_probes_prune() == 1
+    assert list(JobProbe.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not JobProbe.objects.filter(pk=old.pk).exists()

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "ifixit.accounts",
     "ifixit.inventory",
+    "ifixit.locations",
     "ifixit.notifications",
     "ifixit.dashboard",
 ]

@@ -323,3 +323,67 @@ class Sale(models.Model):
     @property
     def gross_profit(self) -> Decimal:
         return self.price - self.cost_at_sale
+
+
+class Transfer(models.Model):
+    """A car's move from one of the group's locations to another.
+
+    requested -> approved (by a manager of the sending location) -> dispatched (the car
+    goes in transit) -> received (the car's location changes, only now); rejected, or
+    cancelled by either side before dispatch, end it early.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        DISPATCHED = "dispatched", "In transit"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN = (Status.REQUESTED, Status.APPROVED, Status.DISPATCHED)
+
+    car = models.ForeignKey(Car, on_delete=models.PROTECT, related_name="transfers")
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField(max_length=300)
+    planned_on = models.DateField()
+    transport_cost = money_field(default=Decimal("0"))
+    # The phase the car was in when dispatched: it goes back to it on arrival.
+    phase_before = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_transfer", "Can approve or reject transfers out of their locations")]
+        indexes = [
+            models.Index(fields=["status", "from_location"], name="transfer_out"),
+            models.Index(fields=["status", "to_location"], name="transfer_in"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_location=F("to_location")), name="transfer_between_two_places"),
+            models.CheckConstraint(condition=Q(transport_cost__gte=0), name="transfer_cost_not_negative"),
+            # One open transfer per car at a time.
+            models.UniqueConstraint(
+                fields=["car"], condition=Q(status__in=["requested", "approved", "dispatched"]), name="transfer_one_open_per_car"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.car} {self.from_location.code}→{self.to_location.code} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -28,6 +28,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.add_sale",
         "inventory.view_location",
         "inventory.change_repair_thresholds",
+        "inventory.view_transfer",
+        "inventory.add_transfer",
+        "inventory.approve_transfer",
     ],
     BUYER: [
         "inventory.view_car",
@@ -36,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.change_phase",
         "inventory.add_carphoto",
         "inventory.view_location",
+        "inventory.view_transfer",
+        "inventory.add_transfer",
     ],
     SALES: [
         "inventory.view_car",
@@ -43,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.add_carphoto",
         "inventory.add_sale",
         "inventory.view_location",
+        "inventory.view_transfer",
+        "inventory.add_transfer",
     ],
     WORKSHOP: [
         "inventory.view_car",
@@ -51,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.delete_repairitem",
         "inventory.add_carphoto",
         "inventory.view_location",
+        "inventory.view_transfer",
     ],
 }
 

@@ -140,3 +140,22 @@ class RepairSettingsForm(forms.ModelForm):
             "repair_overdue_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "daily_holding_cost": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         }
+
+
+class TransferRequestForm(forms.Form):
+    to_location = forms.ModelChoiceField(queryset=Location.objects.none(), label="To", empty_label="Choose a location")
+    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"placeholder": "e.g. sells faster in Leeds"}))
+    planned_on = forms.DateField(label="Planned date", widget=forms.DateInput(attrs={"type": "date"}))
+    transport_cost = forms.DecimalField(
+        label="Transport cost (£)", min_value=0, max_digits=12, decimal_places=2, initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+
+    def __init__(self, *args, destinations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_location"].queryset = destinations
+        self.fields["planned_on"].initial = timezone.localdate()
+
+
+class TransferActionForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Car, CarPhoto, Location, Phase, PhaseChange, RepairItem, Sale
+from ifixit.inventory.models import Car, CarPhoto, Location, Phase, PhaseChange, RepairItem, Sale, Transfer
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -273,3 +273,40 @@ def repair_board(*, user: User, location_id: int | None = None, now: datetime | 
     if location_id:
         cars = cars.filter(location_id=location_id)
     return repair_rows(cars, now=now)
+
+
+# --- Transfers ---------------------------------------------------------------------------
+
+
+def transfers_visible_to(user: User) -> QuerySet[Transfer]:
+    """Transfers out of or into a location the user may see: each side sees its own."""
+    if not user.is_authenticated or not user.is_active:
+        return Transfer.objects.none()
+    if user.is_group_wide:
+        return Transfer.objects.all()
+    mine = locations_visible_to(user)
+    return Transfer.objects.filter(Q(from_location__in=mine) | Q(to_location__in=mine))
+
+
+def transfer_list(*, user: User, status: str = "", location_id: int | None = None) -> QuerySet[Transfer]:
+    transfers = transfers_visible_to(user).select_related(
+        "car", "from_location", "to_location", "requested_by", "decided_by", "dispatched_by", "received_by", "cancelled_by"
+    )
+    if status == "open":
+        transfers = transfers.filter(status__in=Transfer.OPEN)
+    elif status:
+        transfers = transfers.filter(status=status)
+    if location_id:
+        transfers = transfers.filter(Q(from_location_id=location_id) | Q(to_location_id=location_id))
+    return transfers
+
+
+def car_transfers(*, car: Car) -> QuerySet[Transfer]:
+    return car.transfers.select_related(
+        "from_location", "to_location", "requested_by", "decided_by", "dispatched_by", "received_by", "cancelled_by"
+    )
+
+
+def transfer_destinations(*, car: Car) -> QuerySet[Location]:
+    """Where a car may be sent: any active location of the group but its own."""
+    return Location.objects.filter(is_active=True).exclude(pk=car.location_id)

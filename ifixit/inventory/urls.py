@@ -14,6 +14,11 @@ urlpatterns = [
     path("cars/<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("cars/<int:pk>/photos/<int:photo_id>/", views.car_photo, name="car_photo"),
     path("cars/<int:pk>/sale/", views.sale_record, name="sale_record"),
+    path("cars/<int:pk>/transfer/", views.transfer_request, name="transfer_request"),
+    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/movement-note.pdf", views.transfer_note_pdf, name="transfer_note"),
+    path("transfers/<int:pk>/<slug:action>/", views.transfer_action, name="transfer_action"),
     path("repair-board/", views.repair_board, name="repair_board"),
     path("locations/<int:location_id>/repair-settings/", views.repair_settings, name="repair_settings"),
 ]

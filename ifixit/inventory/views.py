@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,8 +22,10 @@ from ifixit.inventory.forms import (
     RepairItemForm,
     RepairSettingsForm,
     SaleForm,
+    TransferActionForm,
+    TransferRequestForm,
 )
-from ifixit.inventory.models import CarPhoto, Location, Phase, RepairItem
+from ifixit.inventory.models import CarPhoto, Location, Phase, RepairItem, Transfer
 
 PAGE_SIZE = 25
 
@@ -94,6 +96,10 @@ def _detail_context(request, car, **extra):
         "can_add_photo": request.user.has_perm("inventory.add_carphoto"),
         "can_edit": request.user.has_perm("inventory.change_car"),
         "can_sell": request.user.has_perm("inventory.add_sale") and car.can_be_sold,
+        "transfers": selectors.car_transfers(car=car),
+        "can_request_transfer": request.user.has_perm("inventory.add_transfer")
+        and car.phase not in (Phase.SOLD, Phase.IN_TRANSIT),
+        "transfer_form": TransferRequestForm(destinations=selectors.transfer_destinations(car=car)),
     }
     ctx.update(extra)
     return ctx
@@ -342,3 +348,122 @@ def repair_settings(request, location_id: int):
         {"form": form, "location": location},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- Transfers ---------------------------------------------------------------------------
+
+TRANSFER_ACTIONS = {
+    "approve": services.transfer_approve,
+    "reject": services.transfer_reject,
+    "dispatch": services.transfer_dispatch,
+    "receive": services.transfer_receive,
+    "cancel": services.transfer_cancel,
+}
+
+
+def transfer_actions_for(user, transfer: Transfer, visible_location_ids: set[int]) -> list[str]:
+    """The buttons this user gets on this transfer (the services check again)."""
+    sender = user.is_group_wide or transfer.from_location_id in visible_location_ids
+    receiver = user.is_group_wide or transfer.to_location_id in visible_location_ids
+    actions = []
+    if transfer.status == Transfer.Status.REQUESTED and sender and user.has_perm("inventory.approve_transfer"):
+        actions += ["approve", "reject"]
+    if transfer.status == Transfer.Status.APPROVED and sender and user.has_perm("inventory.change_phase"):
+        actions.append("dispatch")
+    if transfer.status == Transfer.Status.DISPATCHED and receiver and user.has_perm("inventory.change_phase"):
+        actions.append("receive")
+    if transfer.status in (Transfer.Status.REQUESTED, Transfer.Status.APPROVED):
+        actions.append("cancel")
+    return actions
+
+
+@login_required
+@require_GET
+def transfer_list(request):
+    locations = list(selectors.locations_visible_to(request.user))
+    location_id = _location_param(request, locations)
+    status = request.GET.get("status", "open")
+    if status not in ("open", "", *Transfer.Status.values):
+        status = "open"
+    transfers = selectors.transfer_list(user=request.user, status=status, location_id=location_id)
+    page = Paginator(transfers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "inventory/transfer_list.html",
+        {"page": page, "status": status, "statuses": Transfer.Status.choices, "locations": locations, "location_id": location_id},
+    )
+
+
+@login_required
+@require_GET
+def transfer_detail(request, pk: int):
+    transfer = get_object_or_404(selectors.transfer_list(user=request.user), pk=pk)
+    visible = set(selectors.locations_visible_to(request.user).values_list("pk", flat=True))
+    return TemplateResponse(
+        request,
+        "inventory/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "actions": transfer_actions_for(request.user, transfer, visible),
+            "can_see_car": request.user.is_group_wide or transfer.car.location_id in visible,
+            "form": TransferActionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfer_action(request, pk: int, action: str):
+    transfer = get_object_or_404(selectors.transfers_visible_to(request.user), pk=pk)
+    service = TRANSFER_ACTIONS.get(action)
+    if service is None:
+        raise Http404("No such action")
+    form = TransferActionForm(request.POST)
+    form.is_valid()
+    kwargs = {"note": form.cleaned_data.get("note", "")} if action in ("approve", "reject", "cancel") else {}
+    try:
+        service(user=request.user, transfer_id=transfer.pk, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("transfer_detail", pk=transfer.pk)
+    messages.success(request, f"Transfer #{transfer.pk}: {action} done.".replace("dispatch done", "dispatched").replace("receive done", "received"))
+    return redirect("transfer_detail", pk=transfer.pk)
+
+
+@login_required
+@permission_required("inventory.add_transfer", raise_exception=True)
+@require_POST
+def transfer_request(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = TransferRequestForm(request.POST, destinations=selectors.transfer_destinations(car=car))
+    if form.is_valid():
+        try:
+            transfer = services.transfer_request(
+                user=request.user,
+                car_id=car.pk,
+                to_location_id=form.cleaned_data["to_location"].pk,
+                reason=form.cleaned_data["reason"],
+                planned_on=form.cleaned_data["planned_on"],
+                transport_cost=form.cleaned_data["transport_cost"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Transfer to {transfer.to_location.name} requested; a manager of {transfer.from_location.name} will decide.")
+            return redirect("car_detail", pk=car.pk)
+    ctx = _detail_context(request, car, transfer_form=form)
+    return TemplateResponse(request, "inventory/car_detail.html", ctx, status=400)
+
+
+@login_required
+@require_GET
+def transfer_note_pdf(request, pk: int):
+    """The movement note the driver carries: what, from where, to where, who signs."""
+    from ifixit.inventory.documents import movement_note
+
+    transfer = get_object_or_404(selectors.transfer_list(user=request.user), pk=pk)
+    if transfer.status not in (Transfer.Status.APPROVED, Transfer.Status.DISPATCHED, Transfer.Status.RECEIVED):
+        raise Http404("A movement note exists once the transfer is approved.")
+    response = HttpResponse(movement_note(transfer), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="movement-note-{transfer.pk}.pdf"'
+    return response

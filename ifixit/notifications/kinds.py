@@ -45,6 +45,11 @@ KINDS: dict[str, Kind] = {
             email=True,
         ),
         Kind(
+            "transfer",
+            "Transfers",
+            "A transfer of a car to or from your location was requested, decided or dispatched.",
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

@@ -15,4 +15,7 @@ urlpatterns = [
     path("cars/<int:car_id>/photos/", api.CarPhotoCreateApi.as_view(), name="api_car_photos"),
     path("cars/<int:car_id>/sale/", api.CarSaleApi.as_view(), name="api_car_sale"),
     path("repair-board/", api.RepairBoardApi.as_view(), name="api_repair_board"),
+    path("transfers/", api.TransferListApi.as_view(), name="api_transfer_list"),
+    path("transfers/<int:transfer_id>/", api.TransferDetailApi.as_view(), name="api_transfer_detail"),
+    path("transfers/<int:transfer_id>/<slug:action>/", api.TransferActionApi.as_view(), name="api_transfer_action"),
 ]

@@ -293,3 +293,42 @@ def test_the_movement_note_is_a_pdf_once_approved(client, manager, sales_user, c
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     body = response.content
     assert body.startswith(b"%PDF-") and len(body) > 1500
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def api_for(user):
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+def test_the_api_runs_the_whole_workflow(manager, outsider, sales_user, car, south):
+    body = {"car_id": car.pk, "to_location_id": south.pk, "reason": "Demand", "planned_on": TODAY().isoformat(), "transport_cost": "80.00"}
+    created = api_for(sales_user).post("/api/v1/transfers/", body, format="json")
+    assert created.status_code == 201, created.json()
+    tid = created.json()["id"]
+    assert created.json()["status"] == "requested" and created.json()["from_location"]["code"] == "NTH"
+    assert api_for(outsider).post(f"/api/v1/transfers/{tid}/approve/").status_code == 403
+    assert api_for(manager).post(f"/api/v1/transfers/{tid}/approve/").json()["status"] == "approved"
+    assert api_for(manager).post(f"/api/v1/transfers/{tid}/approve/").status_code == 409
+    assert api_for(manager).post(f"/api/v1/transfers/{tid}/dispatch/").json()["status"] == "dispatched"
+    assert api_for(outsider).post(f"/api/v1/transfers/{tid}/receive/").json()["status"] == "received"
+    assert Car.objects.get(pk=car.pk).location == south
+
+
+def test_the_api_refuses_bad_input_and_strangers(manager, sales_user, car, north, south, db):
+    bad = {"car_id": car.pk, "to_location_id": north.pk, "reason": "x", "planned_on": TODAY().isoformat()}
+    response = api_for(sales_user).post("/api/v1/transfers/", bad, format="json")
+    assert response.status_code == 400 and "already at North Yard" in response.json()["to_location"][0]
+    stranger = UserFactory(username="nobody", role="manager", locations=[])
+    body = {**bad, "to_location_id": south.pk}
+    assert api_for(stranger).post("/api/v1/transfers/", body, format="json").status_code == 404
+    transfer = request(sales_user, car, south)
+    assert api_for(stranger).get(f"/api/v1/transfers/{transfer.pk}/").status_code == 404
+    assert api_for(stranger).get("/api/v1/transfers/?status=").json()["count"] == 0
+    assert api_for(manager).get("/api/v1/transfers/?status=open").json()["count"] == 1
+    assert api_for(manager).get("/api/v1/transfers/?status=lost").status_code == 400
+    assert api_for(manager).post(f"/api/v1/transfers/{transfer.pk}/explode/").status_code == 404
+    assert APIClient().get("/api/v1/transfers/").status_code == 401

@@ -448,6 +448,7 @@ class Summary:
     gross_profit_total: Decimal = Decimal("0")
     loss_making_sales: int = 0
     longest_fixing_days: int = 0
+    transfers: Counter = field(default_factory=Counter)
 
     @property
     def cars(self) -> int:
@@ -477,7 +478,52 @@ def demo_data_create(
     locations = _create_locations(summary)
     staff = _create_staff(locations, password, summary)
     _DemoPlanner(rng=rng, now=now, locations=locations, staff=staff, summary=summary).create(car_count)
+    _create_transfers(rng=rng, now=now, locations=locations, staff=staff, summary=summary)
     return summary
+
+
+# How many demo transfers end in each state: every state of the workflow is on show.
+TRANSFER_STATES = {"requested": 3, "approved": 2, "rejected": 1, "cancelled": 1, "dispatched": 2, "received": 5}
+
+
+def _create_transfers(*, rng: Random, now: datetime, locations, staff, summary: Summary) -> None:
+    """Run the real transfer services with the demo staff, so every transfer is one the
+    system could have made. Only ready and listed cars move, so the repair board's
+    clocks are left alone."""
+    from ifixit.inventory import services
+
+    city = {"LDS": "leeds", "MAN": "manchester", "SHF": "sheffield"}
+    codes = list(locations)
+    candidates = list(Car.objects.filter(phase__in=[Phase.READY, Phase.LISTED]).order_by("pk"))
+    rng.shuffle(candidates)
+    for state, count in TRANSFER_STATES.items():
+        for _ in range(count):
+            if not candidates:
+                return
+            car = candidates.pop()
+            origin = next(c for c in codes if locations[c].pk == car.location_id)
+            destination = rng.choice([c for c in codes if c != origin])
+            sender = staff[f"manager.{city[origin]}"]
+            receiver = staff[f"manager.{city[destination]}"]
+            transfer = services.transfer_request(
+                user=staff[f"sales.{city[origin]}"],
+                car_id=car.pk,
+                to_location_id=locations[destination].pk,
+                reason=rng.choice(["Sells faster there", "Buyer waiting at that site", "Too much of this model here", "Space in the showroom"]),
+                planned_on=timezone.localdate(now) + timedelta(days=rng.randint(0, 7)),
+                transport_cost=Decimal(rng.choice([85, 95, 110, 120, 140, 160])),
+            )
+            if state == "rejected":
+                services.transfer_reject(user=sender, transfer_id=transfer.pk, note="Keep it here for the weekend sale")
+            elif state == "cancelled":
+                services.transfer_cancel(user=receiver, transfer_id=transfer.pk, note="No room on the forecourt")
+            elif state != "requested":
+                services.transfer_approve(user=sender, transfer_id=transfer.pk)
+                if state in ("dispatched", "received"):
+                    services.transfer_dispatch(user=sender, transfer_id=transfer.pk)
+                if state == "received":
+                    services.transfer_receive(user=receiver, transfer_id=transfer.pk)
+            summary.transfers[state] += 1
 
 
 def _create_locations(summary: Summary) -> dict[str, Location]:

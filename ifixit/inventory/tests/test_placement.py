@@ -1,9 +1,10 @@
 """Placement advice: ranking the group's locations for selling a car, and its partial."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -189,23 +190,23 @@ class TestSample:
         assert closed not in [row.location for row in advice.ranked + advice.thin]
         assert advice.recommendation.location == south
 
-    def test_it_ignores_sales_older_than_24_months(self, manager, car, north, south, history):
-        today = timezone.localdate()
-        east = LocationFactory(name="East Yard", code="EST")
-        for _ in range(4):
-            sold(east, days=1, profit=9000)
-        sold(east, days=1, profit=9000, sold_on=today.replace(year=today.year - 2) - timedelta(days=1))
+    @pytest.mark.parametrize(
+        "today, first_day",
+        [(date(2026, 3, 31), date(2024, 3, 31)), (date(2028, 2, 29), date(2026, 2, 28))],
+        ids=["month-end", "leap-day"],
+    )
+    def test_it_counts_sales_from_exactly_24_months_back_and_no_older(self, manager, north, today, first_day):
+        with time_machine.travel(datetime.combine(today, time(12), tzinfo=UTC), tick=False):
+            car = CarFactory(location=north, year=today.year - AGE, phase=Phase.LISTED)
+            for _ in range(4):
+                sold(north)
+            sold(north, sold_on=first_day)
+            sold(north, sold_on=first_day - timedelta(days=1))
 
-        assert row_for(placement_advice(user=manager, car=car), east).sample_size == 4
+            advice = placement_advice(user=manager, car=car)
 
-    def test_a_sale_exactly_24_months_ago_still_counts(self, manager, car, north, south, history):
-        today = timezone.localdate()
-        east = LocationFactory(name="East Yard", code="EST")
-        for _ in range(4):
-            sold(east, days=1, profit=9000)
-        sold(east, days=1, profit=9000, sold_on=today.replace(year=today.year - 2, day=min(today.day, 28)))
-
-        assert row_for(placement_advice(user=manager, car=car), east).sample_size == 5
+        assert advice.since == first_day
+        assert row_for(advice, north).sample_size == 5
 
     def test_it_compares_only_cars_of_the_same_age_band(self, manager, car, north, south, history):
         east = LocationFactory(name="East Yard", code="EST")

@@ -75,7 +75,7 @@ def alerts(**filters) -> list[tuple[str, str, int]]:
     """(stage, recipient, car id) of the notifications, sorted."""
     return sorted(
         (stage(n), n.recipient.username, resolve(n.link).kwargs["pk"])
-        for n in Notification.objects.filter(**filters).select_related("recipient")
+        for n in Notification.objects.filter(kind__in=["repair_at_risk", "repair_overdue"], **filters).select_related("recipient")
     )
 
 

@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 f"(£{average:,.0f} a car, {summary.loss_making_sales} sold at a loss)."
             )
         out.write(f"Longest in fixing: {summary.longest_fixing_days} days.")
+        if summary.transfers:
+            out.write("Transfers: " + ", ".join(f"{n} {state}" for state, n in summary.transfers.items()) + ".")
         out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
         if "admin" in summary.users_created:
             out.write(f"Sign in at http://localhost:8000 as admin / {password}")

@@ -145,7 +145,7 @@ class RepairSettingsForm(forms.ModelForm):
 class TransferRequestForm(forms.Form):
     to_location = forms.ModelChoiceField(queryset=Location.objects.none(), label="To", empty_label="Choose a location")
     reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"placeholder": "e.g. sells faster in Leeds"}))
-    planned_on = forms.DateField(label="Planned date", widget=forms.DateInput(attrs={"type": "date"}))
+    planned_on = forms.DateField(label="Planned date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     transport_cost = forms.DecimalField(
         label="Transport cost (£)", min_value=0, max_digits=12, decimal_places=2, initial=0,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),

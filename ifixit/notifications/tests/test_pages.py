@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ifixit.notifications import services
+from ifixit.notifications.kinds import KINDS
 from ifixit.notifications.models import Notification, Preference
 from ifixit.testing.factories import UserFactory
 
@@ -122,7 +123,7 @@ def test_wrong_methods(signed_in, manager):
 
 def form_data(**override):
     data = {"mobile": "", "digest_time": "07:30"}
-    for kind in ("repair_at_risk", "repair_overdue", "system"):
+    for kind in KINDS:
         data.update({f"{kind}-in_app": "on", f"{kind}-timing": "immediate"})
     data.update(override)
     return data

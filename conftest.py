@@ -30,6 +30,14 @@ def redis_server():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """PBKDF2 costs half a second per user made; tests make hundreds. A test whose
+    users sign in to a server in another process keeps the real hasher."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 

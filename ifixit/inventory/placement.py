@@ -126,6 +126,8 @@ def placement_advice(*, user: User, car: Car, transport_costs: dict[int, Decimal
     `transport_costs` maps a location id to a quote for moving the car there; it wins
     over history. Four queries at most, whatever the size of the history.
     """
+    if not cars_visible_to(user).filter(pk=car.pk).exists():
+        raise Http404("No such car.")
 
     today = timezone.localdate()
     since = _months_before(today, HISTORY_MONTHS)
@@ -191,7 +193,6 @@ def _similar_sales(car: Car, band: AgeBand, since: date, location_ids: list[int]
     same_body = Q(car__body_type=car.body_type)
     sales = (
         Sale.objects.filter(sold_on__gte=since, location_id__in=location_ids)
-        .exclude(car_id=car.pk)
         .filter(same_model | same_body)
         .annotate(age=ExpressionWrapper(ExtractYear("sold_on") - F("car__year"), output_field=IntegerField()))
     )
@@ -205,7 +206,9 @@ def _similar_sales(car: Car, band: AgeBand, since: date, location_ids: list[int]
             is_same_body=ExpressionWrapper(same_body, output_field=BooleanField()),
         )
         .order_by()
-        .values_list("location_id", "is_same_model", "is_same_body", "sold_on", "car__purchased_on", "price", "cost_at_sale")
+        .values_list(
+            "location_id", "is_same_model", "is_same_body", "sold_on", "car__purchased_on", "price", "cost_at_sale"
+        )
     )
     samples: dict[int, dict[Basis, list]] = defaultdict(lambda: {Basis.MAKE_MODEL: [], Basis.BODY_TYPE: []})
     for location_id, is_same_model, is_same_body, sold_on, purchased_on, price, cost_at_sale in rows:
@@ -233,7 +236,9 @@ def _transport_costs(
     history: dict[int, list[Decimal]] = defaultdict(list)
     for from_id, to_id, cost in (
         Transfer.objects.filter(status=Transfer.Status.RECEIVED)
-        .filter(Q(from_location_id=here, to_location_id__in=needed) | Q(to_location_id=here, from_location_id__in=needed))
+        .filter(
+            Q(from_location_id=here, to_location_id__in=needed) | Q(to_location_id=here, from_location_id__in=needed)
+        )
         .order_by()
         .values_list("from_location_id", "to_location_id", "transport_cost")
     ):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ifixit.inventory import selectors, services
+from ifixit.inventory.placement import placement_advice
 from ifixit.inventory.forms import (
     CarFilterForm,
     CarForm,
@@ -100,6 +101,7 @@ def _detail_context(request, car, **extra):
         "can_request_transfer": request.user.has_perm("inventory.add_transfer")
         and car.phase not in (Phase.SOLD, Phase.IN_TRANSIT),
         "transfer_form": TransferRequestForm(destinations=selectors.transfer_destinations(car=car)),
+        "placement": placement_advice(user=request.user, car=car) if car.phase != Phase.SOLD else None,
     }
     ctx.update(extra)
     return ctx

@@ -18,7 +18,18 @@ from ifixit.testing.factories import CarFactory, LocationFactory
 AGE = 5  # the car under advice is 5 years old: the 4-7 band
 
 
-def sold(location, *, days=30, profit=1000, age=AGE, sold_on=None, make="Ford", model="Focus", body_type=Car.Body.HATCHBACK, dated=True):
+def sold(
+    location,
+    *,
+    days=30,
+    profit=1000,
+    age=AGE,
+    sold_on=None,
+    make="Ford",
+    model="Focus",
+    body_type=Car.Body.HATCHBACK,
+    dated=True,
+):
     """One car of the history: sold at `location` `days` after purchase for `profit`."""
     sold_on = sold_on or timezone.localdate() - timedelta(days=10)
     car = CarFactory(
@@ -62,7 +73,8 @@ def history(north, south):
     1700, 1800, 1900, 5000 -> median 1750 (mean 2250). Mixed case: still a Focus.
     """
     for days, profit in zip([30, 40, 50, 60, 70], [800, 900, 1000, 1100, 1200]):
-        sold(north, days=days, profit=profit, make="FORD" if days == 30 else "Ford", model="focus" if days == 40 else "Focus")
+        make, model = {30: ("FORD", "Focus"), 40: ("Ford", "focus")}.get(days, ("Ford", "Focus"))
+        sold(north, days=days, profit=profit, make=make, model=model)
     for days, profit in zip([10, 12, 14, 16, 18, 50], [1500, 1600, 1700, 1800, 1900, 5000]):
         sold(south, days=days, profit=profit)
 
@@ -78,10 +90,12 @@ class TestRanking:
         assert [row.location for row in advice.ranked] == [south, north]
         best, here = advice.ranked
         assert advice.recommendation == best and best.is_best and not here.is_best
-        assert (best.basis, best.sample_size, best.median_days, best.median_gross_profit) == (Basis.MAKE_MODEL, 6, 15, Decimal("1750.00"))
-        assert (here.basis, here.sample_size, here.median_days, here.median_gross_profit) == (Basis.MAKE_MODEL, 5, 50, Decimal("1000.00"))
+        assert (best.basis, best.sample_size) == (Basis.MAKE_MODEL, 6)
+        assert (best.median_days, best.median_gross_profit) == (15, Decimal("1750.00"))
+        assert (here.basis, here.sample_size) == (Basis.MAKE_MODEL, 5)
+        assert (here.median_days, here.median_gross_profit) == (50, Decimal("1000.00"))
         assert (best.transport_cost, best.transport_source) == (DEFAULT_TRANSPORT_COST, TransportSource.ESTIMATED)
-        assert (here.transport_cost, here.transport_source, here.is_current) == (Decimal("0"), TransportSource.HERE, True)
+        assert (here.transport_cost, here.transport_source, here.is_current) == (0, TransportSource.HERE, True)
         assert best.net_profit == Decimal("1600.00") and here.net_profit == Decimal("1000.00")
         assert not advice.stay_here and advice.gain_over_current == Decimal("600.00")
         assert advice.reason == ""
@@ -114,7 +128,9 @@ class TestRanking:
 
 
 class TestTransportCost:
-    def test_it_takes_the_median_of_received_transfers_between_the_two_locations_either_way(self, manager, car, north, south, history):
+    def test_it_takes_the_median_of_received_transfers_between_the_two_sites_either_way(
+        self, manager, car, north, south, history
+    ):
         east = LocationFactory(name="East Yard", code="EST")
         moved(north, south, "100.00")
         moved(south, north, "300.00")
@@ -124,7 +140,8 @@ class TestTransportCost:
 
         best = placement_advice(user=manager, car=car).recommendation
 
-        assert (best.location, best.transport_cost, best.transport_source) == (south, Decimal("210.00"), TransportSource.HISTORY)
+        assert (best.location, best.transport_source) == (south, TransportSource.HISTORY)
+        assert best.transport_cost == Decimal("210.00")
         assert best.net_profit == Decimal("1540.00")
 
     def test_a_given_quote_wins_over_history(self, manager, car, north, south, history):
@@ -132,7 +149,8 @@ class TestTransportCost:
 
         best = placement_advice(user=manager, car=car, transport_costs={south.pk: Decimal("400")}).recommendation
 
-        assert (best.transport_cost, best.transport_source, best.net_profit) == (Decimal("400.00"), TransportSource.GIVEN, Decimal("1350.00"))
+        assert (best.transport_cost, best.transport_source) == (Decimal("400.00"), TransportSource.GIVEN)
+        assert best.net_profit == Decimal("1350.00")
 
 
 class TestSample:
@@ -165,7 +183,8 @@ class TestSample:
         assert advice.recommendation is None and not advice.stay_here
         assert [row.location for row in advice.ranked] == [north] and not advice.ranked[0].is_best
         thin = row_for(advice, south)
-        assert (thin.sample_size, thin.has_enough_history, thin.median_gross_profit, thin.net_profit) == (3, False, None, None)
+        assert (thin.sample_size, thin.has_enough_history) == (3, False)
+        assert thin.median_gross_profit is None and thin.net_profit is None
         assert advice.reason == (
             "Only North Yard has sold 5 or more similar cars (4–7 years old) in the last 24 months; "
             "advice needs at least two locations to compare."
@@ -247,7 +266,6 @@ class TestQueries:
         def history_of(n):
             for i in range(n):
                 sold(north if i % 2 else south, days=10 + i, profit=100 + i)
-                sold(south, days=10 + i, profit=100 + i, make="Vauxhall", model="Astra") if i % 5 == 0 else None
             moved(north, south, "120.00")
 
         def queries():
@@ -272,7 +290,7 @@ class TestPartial:
         html = self.render(placement_advice(user=manager, car=car))
 
         assert "Move to South Yard" in html and "£600" in html
-        assert 'class="best" aria-current="true"' in html and "<strong>South Yard</strong>" in html
+        assert html.count('class="best" aria-current="true"') == 1 and "<strong>South Yard</strong>" in html
         assert "Stay here" not in html
         assert "est.</abbr>" in html  # South's transport is the default estimate
         assert Sale.objects.filter(location=south).first().car.vin not in html

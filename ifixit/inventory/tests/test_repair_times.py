@@ -28,11 +28,6 @@ NOTHING = {"at_risk": 0, "overdue": 0, "reminder": 0}
 DEFAULT_THRESHOLDS = (21, 30, Decimal("12.00"))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:

@@ -15,11 +15,6 @@ NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 15)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:

@@ -13,7 +13,7 @@ from ifixit.testing.browser import screenshot
 from ifixit.testing.factories import UserFactory
 from ifixit.testing.processes import process_env, start_web
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
 
 
 def notify_elsewhere(**kwargs):

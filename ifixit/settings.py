@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "ifixit.accounts",
     "ifixit.inventory",
     "ifixit.locations",
+    "ifixit.auctions",
     "ifixit.notifications",
     "ifixit.dashboard",
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuctionsConfig(AppConfig):
+    name = "ifixit.auctions"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,287 @@
+"""One source's feed: connect, keep the sequence whole, store in batches, publish.
+
+The sequence is what makes "no update lost, none doubled" hold: `high` is the last seq
+accepted. A seq at or below it is a duplicate (dropped); one more than a step above it
+means events were missed, and they are fetched from the source's replay endpoint
+before going on. Batches are stored together with the new resume point, so a restart
+carries on exactly where the database says it stopped.
+"""
+
+import asyncio
+import logging
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from ifixit.auctions import services
+from ifixit.auctions.feeds import messages
+from ifixit.auctions.feeds.adapters import ADAPTERS
+from ifixit.auctions.models import FeedHealth
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+GOOD_CONNECTION_SECONDS = 5.0  # a connection that lasted this long resets the backoff
+FAILING_AFTER = 5  # consecutive failed connections before the source shows as failing
+LOCK_TTL = 30
+
+
+def backoff(attempt: int) -> float:
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+
+def lot_group(lot_id: int) -> str:
+    return f"auction.lot.{lot_id}"
+
+
+def source_group(source_id: int) -> str:
+    return f"auction.source.{source_id}"
+
+
+ALL_GROUP = "auction.all"
+
+
+@dataclass
+class Counters:
+    messages: int = 0
+    gaps: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    reconnects: int = 0
+    window: list = field(default_factory=list)
+
+    def take(self) -> dict:
+        taken = {"messages": self.messages, "gaps": self.gaps, "duplicates": self.duplicates, "errors": self.errors, "reconnects": self.reconnects}
+        self.messages = self.gaps = self.duplicates = self.errors = self.reconnects = 0
+        return taken
+
+
+class SourceConsumer:
+    def __init__(self, source, *, redis=None, batch_size: int = 500, flush_every: float = 0.05, owner: str | None = None):
+        self.source = source
+        self.redis = redis
+        self.batch_size = batch_size
+        self.flush_every = flush_every
+        self.owner = owner or f"{socket.gethostname()}:{id(self)}"
+        self.high = 0
+        self.pending: list[dict] = []
+        self.counters = Counters()
+        self.state = FeedHealth.State.STOPPED
+        self.last_error = ""
+        self.last_message_at = None
+        self.layer = get_channel_layer()
+        self._flush_lock = asyncio.Lock()
+        self.lost_lock = False
+
+    # -- running
+
+    async def run(self, stop: asyncio.Event) -> None:
+        health, _ = await sync_to_async(FeedHealth.objects.get_or_create)(source=self.source)
+        self.high = health.last_seq
+        reporter = asyncio.create_task(self._report_forever(stop))
+        flusher = asyncio.create_task(self._flush_forever(stop))
+        attempt = 0
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)) as session:
+                adapter = ADAPTERS[self.source.kind](self.source, session)
+                while not stop.is_set():
+                    if not await self._hold_lock():
+                        await self._sleep(stop, 2)
+                        continue
+                    self.lost_lock = False
+                    started = time.monotonic()
+                    try:
+                        self.state = FeedHealth.State.CONNECTING
+                        await self._consume(adapter, stop)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # the network and the source are outside our control
+                        self.counters.errors += 1
+                        self.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+                        log.info("source %s: connection ended: %s", self.source.name, self.last_error)
+                    await self.flush()
+                    if stop.is_set():
+                        break
+                    attempt = 0 if time.monotonic() - started >= GOOD_CONNECTION_SECONDS else attempt + 1
+                    self.counters.reconnects += 1
+                    self.state = FeedHealth.State.FAILING if attempt >= FAILING_AFTER else FeedHealth.State.BACKING_OFF
+                    await self._sleep(stop, backoff(attempt) if attempt else BACKOFF_BASE * random.random())
+        finally:
+            await self.flush()
+            self.state = FeedHealth.State.STOPPED
+            await self._release_lock()
+            for task in (reporter, flusher):
+                task.cancel()
+            await asyncio.gather(reporter, flusher, return_exceptions=True)
+            await self._report()
+
+    async def _consume(self, adapter, stop: asyncio.Event) -> None:
+        async with adapter.frames(after=self.high) as frames:
+            self.state = FeedHealth.State.LIVE
+            async for raw in frames:
+                if stop.is_set() or self.lost_lock:
+                    return
+                self.counters.messages += 1
+                self.last_message_at = time.time()
+                try:
+                    event = messages.parse(raw)
+                except messages.MalformedMessage as exc:
+                    self.counters.errors += 1
+                    self.last_error = f"malformed message: {exc}"[:500]
+                    log.warning("source %s: %s", self.source.name, self.last_error)
+                    continue
+                await self.accept(event, adapter)
+
+    async def accept(self, event: dict, adapter) -> None:
+        seq = event["seq"]
+        if event["type"] == "heartbeat":
+            if seq > self.high:
+                self.counters.gaps += 1
+                await self.resync(adapter, until=seq)
+            return
+        if seq <= self.high:
+            self.counters.duplicates += 1
+            return
+        if seq > self.high + 1:
+            self.counters.gaps += 1
+            await self.resync(adapter, until=seq - 1)
+            if seq <= self.high:  # the replay brought this one too
+                return
+        self.pending.append(event)
+        self.high = seq
+        if len(self.pending) >= self.batch_size:
+            await self.flush()
+
+    async def resync(self, adapter, *, until: int) -> None:
+        """Fetch the missed events (high, until] from the source's own record."""
+        previous = self.state
+        self.state = FeedHealth.State.RESYNCING
+        while self.high < until:
+            page = await adapter.replay(self.high)
+            if not page:
+                raise ConnectionError(f"the source could not replay events after {self.high}")
+            for raw_event in page:
+                try:
+                    event = messages.check(raw_event)
+                except messages.MalformedMessage as exc:
+                    self.counters.errors += 1
+                    self.last_error = f"malformed replayed event: {exc}"[:500]
+                    continue
+                if event["seq"] <= self.high or event["type"] == "heartbeat":
+                    continue
+                self.pending.append(event)
+                self.high = event["seq"]
+            if len(self.pending) >= self.batch_size:
+                await self.flush()
+        self.state = previous
+
+    # -- storing and publishing
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            if not self.pending:
+                return
+            batch, self.pending = self.pending, []
+            updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(
+                source_id=self.source.pk, events=batch
+            )
+        await self.publish(updates)
+
+    async def publish(self, updates: list[dict]) -> None:
+        if not updates or self.layer is None:
+            return
+        try:
+            # Lot pages follow one lot; boards follow a source or everything, batched per flush.
+            for update in updates:
+                await self.layer.group_send(lot_group(update["lot"]), {"type": "auction.update", "updates": [update]})
+            batch = {"type": "auction.update", "updates": updates}
+            await self.layer.group_send(source_group(self.source.pk), batch)
+            await self.layer.group_send(ALL_GROUP, batch)
+        except Exception:  # the data is stored; a screen catches up on its next load
+            log.warning("source %s: could not publish %d updates", self.source.name, len(updates), exc_info=True)
+
+    async def _flush_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(self.flush_every)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("source %s: storing a batch failed; it is fetched again after reconnecting", self.source.name)
+                self.pending = []
+                health = await sync_to_async(FeedHealth.objects.get)(source=self.source)
+                self.high = health.last_seq  # replay from what is really stored
+
+    # -- health
+
+    async def _report_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(1)
+            await self._report()
+            if self.redis is not None and self.state not in (FeedHealth.State.STOPPED,):
+                try:
+                    self.lost_lock = not await self._hold_lock()
+                except Exception:
+                    log.warning("source %s: could not extend its lock", self.source.name, exc_info=True)
+
+    async def _report(self) -> None:
+        counts = self.counters.take()
+        now = time.monotonic()
+        window = self.counters.window
+        window.append((now, counts["messages"]))
+        while window and now - window[0][0] > 10:
+            window.pop(0)
+        span = max(now - window[0][0], 1.0) if len(window) > 1 else 1.0
+        rate = sum(n for _, n in window[1:]) / span if len(window) > 1 else float(counts["messages"])
+        fields = dict(counts, state=self.state, messages_per_second=round(rate, 1), last_error=self.last_error, consumer=self.owner)
+        if self.last_message_at:
+            from datetime import UTC, datetime
+
+            fields["last_message_at"] = datetime.fromtimestamp(self.last_message_at, UTC)
+        try:
+            await sync_to_async(services.feed_health_update, thread_sensitive=False)(source_id=self.source.pk, **fields)
+        except Exception:
+            log.warning("source %s: could not write its health", self.source.name, exc_info=True)
+
+    # -- one consumer per source across machines
+
+    def _lock_key(self) -> str:
+        return f"ifixit:feeds:source:{self.source.pk}"
+
+    async def _hold_lock(self) -> bool:
+        """Take or extend the source's lock: a second feeds process waits instead of
+        consuming the same source twice."""
+        if self.redis is None:
+            return True
+        key = self._lock_key()
+        if await self.redis.set(key, self.owner, nx=True, ex=LOCK_TTL):
+            return True
+        holder = await self.redis.get(key)
+        if holder is not None and holder.decode() == self.owner:
+            await self.redis.expire(key, LOCK_TTL)
+            return True
+        self.state = FeedHealth.State.STOPPED
+        return False
+
+    async def _release_lock(self) -> None:
+        if self.redis is None:
+            return
+        key = self._lock_key()
+        try:
+            holder = await self.redis.get(key)
+            if holder is not None and holder.decode() == self.owner:
+                await self.redis.delete(key)
+        except Exception:
+            log.warning("could not release %s", key, exc_info=True)
+
+    @staticmethod
+    async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass

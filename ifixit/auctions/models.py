@@ -1,0 +1,131 @@
+"""Auction sources, their lots and every price a lot reached, and each source's health."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class AuctionSource(models.Model):
+    class Kind(models.TextChoices):
+        WEBSOCKET = "websocket", "WebSocket stream"
+        WEBHOOK = "webhook", "Webhook (pushed to us)"
+        POLLING = "polling", "HTTP polling"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WEBSOCKET)
+    url = models.URLField(max_length=500, help_text="The source's base URL (stream, snapshot and replay live under it).")
+    # Credentials: never printed, logged or sent back by the API (see __repr__ and the serializers).
+    api_key = models.CharField(max_length=200, blank=True)
+    webhook_secret = models.CharField(max_length=200, blank=True, help_text="HMAC key of signed webhook bodies.")
+    enabled = models.BooleanField(default=True)
+    paused = models.BooleanField(default=False, help_text="Paused from the integration dashboard: the feed stops consuming.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<AuctionSource {self.pk} {self.name!r} {self.kind}>"  # no credentials, ever
+
+
+class FeedHealth(models.Model):
+    """What the feeds process last reported about a source (one row per source)."""
+
+    class State(models.TextChoices):
+        STOPPED = "stopped", "Stopped"
+        CONNECTING = "connecting", "Connecting"
+        LIVE = "live", "Live"
+        RESYNCING = "resyncing", "Resyncing"
+        BACKING_OFF = "backoff", "Reconnecting"
+        FAILING = "failing", "Failing"
+        PAUSED = "paused", "Paused"
+
+    source = models.OneToOneField(AuctionSource, on_delete=models.CASCADE, related_name="health")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.STOPPED)
+    last_seq = models.BigIntegerField(default=0, help_text="The last sequence number stored: the feed resumes after it.")
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    messages_per_second = models.FloatField(default=0)
+    messages = models.BigIntegerField(default=0)
+    reconnects = models.PositiveIntegerField(default=0)
+    gaps = models.PositiveIntegerField(default=0, help_text="Sequence gaps detected and resynced.")
+    duplicates = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="Malformed, oversized or badly signed messages, failed connections.")
+    last_error = models.TextField(blank=True)
+    consumer = models.CharField(max_length=200, blank=True, help_text="The feeds process holding the source's lock.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class Lot(models.Model):
+    class Stage(models.TextChoices):
+        PREBID = "prebid", "Pre-bidding"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        OPEN = "", "Open"
+        SOLD = "sold", "Sold"
+        ON_APPROVAL = "on_approval", "On approval (reserve not met)"
+        UNSOLD = "unsold", "Unsold"
+        BOUGHT_NOW = "bought_now", "Bought now"
+
+    source = models.ForeignKey(AuctionSource, on_delete=models.CASCADE, related_name="lots")
+    external_id = models.CharField(max_length=100)
+    lane = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PREBID)
+    make = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    trim = models.CharField(max_length=50, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    mileage = models.PositiveIntegerField(null=True, blank=True)
+    mileage_unit = models.CharField(max_length=2, default="mi")
+    fuel = models.CharField(max_length=20, blank=True)
+    transmission = models.CharField(max_length=20, blank=True)
+    body_type = models.CharField(max_length=20, blank=True)
+    colour = models.CharField(max_length=30, blank=True)
+    damage = models.CharField(max_length=50, blank=True)
+    condition = models.CharField(max_length=50, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    currency = models.CharField(max_length=3, default="GBP")
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    current_bid = models.PositiveIntegerField(default=0)
+    bid_count = models.PositiveIntegerField(default=0)
+    buy_now = models.PositiveIntegerField(null=True, blank=True)
+    has_reserve = models.BooleanField(default=False)
+    reserve_met = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ends_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="lot_once_per_source")]
+        indexes = [
+            models.Index(fields=["stage", "ends_at"], name="lot_stage_ending"),
+            models.Index(fields=["make", "model"], name="lot_make_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.year or ''} {self.make} {self.model}".strip()
+
+
+class PriceTick(models.Model):
+    """One price a lot reached, as the source numbered it. (source, seq) is unique, so a
+    duplicate or replayed message can never be stored twice."""
+
+    source = models.ForeignKey(AuctionSource, on_delete=models.CASCADE, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="ticks")
+    seq = models.BigIntegerField()
+    amount = models.PositiveIntegerField()
+    bid_count = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["source", "seq"], name="tick_once_per_seq")]
+        indexes = [models.Index(fields=["lot", "seq"], name="tick_lot_seq")]

@@ -1,0 +1,123 @@
+"""Writes of the auction side. The feeds process stores each batch of events here, in
+one transaction, so what is stored and the source's resume point never disagree."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ifixit.auctions.models import FeedHealth, Lot, PriceTick
+
+LOT_FIELDS = [
+    "lane", "stage", "make", "model", "trim", "year", "mileage", "mileage_unit", "fuel", "transmission",
+    "body_type", "colour", "damage", "condition", "region", "currency", "starts_at", "ends_at",
+]
+UPDATED_FIELDS = [
+    *LOT_FIELDS, "current_bid", "bid_count", "buy_now", "has_reserve", "reserve_met", "outcome", "closed_at", "updated_at",
+]
+
+
+def _apply_lot(lot: Lot, data: dict) -> None:
+    for name in LOT_FIELDS:
+        if data.get(name) is not None:
+            value = data[name]
+            setattr(lot, name, value[:50] if isinstance(value, str) and name not in ("starts_at", "ends_at") else value)
+    lot.current_bid = max(lot.current_bid, data.get("current_bid") or 0)
+    lot.bid_count = max(lot.bid_count, data.get("bid_count") or 0)
+    lot.buy_now = data.get("buy_now") or None
+    lot.has_reserve = bool(data.get("reserve"))
+
+
+@transaction.atomic
+def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
+    """Store in-order, de-duplicated events of one source; return the updates to publish.
+
+    Lots are created or updated, every bid becomes a PriceTick (unique per source and
+    seq: a duplicate that slipped through is ignored by the database), and the source's
+    last stored seq moves forward in the same transaction.
+    """
+    if not events:
+        return []
+    now = timezone.now()
+    ids = {e["lot_id"] for e in events if e.get("lot_id")}
+    lots = {lot.external_id: lot for lot in Lot.objects.filter(source_id=source_id, external_id__in=ids)}
+    new_lots: dict[str, Lot] = {}
+    for event in events:
+        if event["type"] == "lot" and event["lot_id"] not in lots and event["lot_id"] not in new_lots:
+            new_lots[event["lot_id"]] = Lot(source_id=source_id, external_id=event["lot_id"], make="", model="", first_seen_at=now)
+        elif event.get("lot_id") and event["lot_id"] not in lots and event["lot_id"] not in new_lots:
+            # A price for a lot we never saw announced: keep the price, fill the car in later.
+            new_lots[event["lot_id"]] = Lot(source_id=source_id, external_id=event["lot_id"], make="?", model="?", first_seen_at=now)
+
+    for lot_id, lot in new_lots.items():
+        first = next((e for e in events if e["type"] == "lot" and e["lot_id"] == lot_id), None)
+        if first:
+            _apply_lot(lot, first["lot"])
+    if new_lots:
+        Lot.objects.bulk_create(new_lots.values(), batch_size=500)
+        created = Lot.objects.filter(source_id=source_id, external_id__in=list(new_lots))
+        lots.update({lot.external_id: lot for lot in created})
+
+    ticks, updates, touched = [], [], {}
+    for event in events:
+        kind = event["type"]
+        if kind == "heartbeat":
+            continue
+        lot = lots[event["lot_id"]]
+        touched[lot.external_id] = lot
+        if kind == "lot":
+            _apply_lot(lot, event["lot"])
+        elif kind == "stage":
+            lot.stage = event["stage"]
+            if event.get("ends_at"):
+                lot.ends_at = event["ends_at"]
+        elif kind == "bid":
+            lot.current_bid = event["amount"]
+            lot.bid_count = event["bid_count"]
+            lot.reserve_met = bool(event.get("reserve_met", lot.reserve_met))
+            if event.get("ends_at"):
+                lot.ends_at = event["ends_at"]
+            if lot.stage == Lot.Stage.PREBID and event.get("stage") == "live":
+                lot.stage = Lot.Stage.LIVE
+            ticks.append(
+                PriceTick(source_id=source_id, lot=lot, seq=event["seq"], amount=event["amount"], bid_count=event["bid_count"], at=event["at"], received_at=now)
+            )
+        elif kind == "end":
+            lot.stage = Lot.Stage.CLOSED
+            lot.outcome = event["outcome"]
+            lot.closed_at = event["at"]
+            if event["amount"]:
+                lot.current_bid = event["amount"]
+        lot.updated_at = now
+        updates.append(_update(source_id, lot, event))
+    if touched:
+        Lot.objects.bulk_update(touched.values(), UPDATED_FIELDS, batch_size=500)
+    if ticks:
+        PriceTick.objects.bulk_create(ticks, batch_size=1000, ignore_conflicts=True)
+    last_seq = max(e["seq"] for e in events)
+    FeedHealth.objects.filter(source_id=source_id, last_seq__lt=last_seq).update(last_seq=last_seq)
+    return updates
+
+
+def _update(source_id: int, lot: Lot, event: dict) -> dict:
+    """What a live screen needs to redraw the lot (JSON-ready)."""
+    return {
+        "type": event["type"],
+        "seq": event["seq"],
+        "source": source_id,
+        "lot": lot.pk,
+        "external_id": lot.external_id,
+        "stage": lot.stage,
+        "current_bid": lot.current_bid,
+        "bid_count": lot.bid_count,
+        "reserve_met": lot.reserve_met,
+        "outcome": lot.outcome,
+        "ends_at": lot.ends_at.isoformat() if lot.ends_at else None,
+        "at": event["at"].isoformat(),
+    }
+
+
+def feed_health_update(*, source_id: int, **fields) -> None:
+    fields["updated_at"] = timezone.now()
+    counters = {k: F(k) + v for k, v in fields.items() if k in ("messages", "reconnects", "gaps", "duplicates", "errors") and v}
+    plain = {k: v for k, v in fields.items() if k not in ("messages", "reconnects", "gaps", "duplicates", "errors")}
+    FeedHealth.objects.filter(source_id=source_id).update(**plain, **counters)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
     path("notifications/", include("ifixit.notifications.urls")),
     path("locations/", include("ifixit.locations.urls")),
+    path("auctions/", include("ifixit.auctions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ifixit.inventory.api_urls")),
     path("api/v1/", include("ifixit.notifications.api_urls")),

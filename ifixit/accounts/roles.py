@@ -31,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_transfer",
         "inventory.add_transfer",
         "inventory.approve_transfer",
+        "auctions.view_lot",
+        "auctions.view_auctionsource",
     ],
     BUYER: [
         "inventory.view_car",
@@ -41,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_location",
         "inventory.view_transfer",
         "inventory.add_transfer",
+        "auctions.view_lot",
+        "auctions.view_auctionsource",
     ],
     SALES: [
         "inventory.view_car",

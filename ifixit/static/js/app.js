@@ -50,6 +50,71 @@
     connect();
   }
 
+  // Live auctions: the board and the lot page redraw the lots they show as updates
+  // arrive; the status pill says whether the page is live or reconnecting.
+  var STAGES = { prebid: "Pre-bidding", live: "Live", closed: "Closed" };
+  var pounds = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP", maximumFractionDigits: 0 });
+
+  function drawChart(svg, prices) {
+    var line = svg.querySelector("polyline");
+    var box = svg.viewBox.baseVal;
+    if (!prices.length) return;
+    var low = Math.min.apply(null, prices), high = Math.max.apply(null, prices), span = Math.max(high - low, 1);
+    var step = box.width / Math.max(prices.length - 1, 1);
+    line.setAttribute("points", prices.map(function (p, i) {
+      return (i * step).toFixed(1) + "," + (box.height - 8 - ((p - low) / span) * (box.height - 16)).toFixed(1);
+    }).join(" "));
+  }
+
+  function applyUpdate(u) {
+    document.querySelectorAll('[data-lot="' + u.lot + '"]').forEach(function (row) {
+      var set = function (field, text) {
+        var el = row.querySelector('[data-field="' + field + '"]');
+        if (el && el.textContent !== text) {
+          el.textContent = text;
+          el.classList.remove("flash");
+          void el.offsetWidth;  // restart the highlight
+          el.classList.add("flash");
+        }
+      };
+      set("current_bid", pounds.format(u.current_bid));
+      set("bid_count", String(u.bid_count));
+      set("stage", u.outcome ? u.outcome.replace("_", " ") : (STAGES[u.stage] || u.stage));
+      if (row.querySelector('[data-field="reserve"]')) set("reserve", u.reserve_met ? "reserve met" : "reserve not met");
+      row.className = row.className.replace(/stage-\w+/, "stage-" + u.stage);
+    });
+    var chart = document.getElementById("price-chart");
+    if (chart && u.type === "bid" && document.querySelector('.kpis[data-lot="' + u.lot + '"]')) {
+      var prices = chart.dataset.prices ? chart.dataset.prices.split(",").map(Number) : [];
+      prices.push(u.current_bid);
+      chart.dataset.prices = prices.join(",");
+      drawChart(chart, prices.slice(-500));
+    }
+  }
+
+  function watchAuctions() {
+    var pill = document.getElementById("live-state");
+    if (!pill || !("WebSocket" in window)) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var attempt = 0;
+    function connect() {
+      var socket = new WebSocket(scheme + location.host + pill.dataset.ws);
+      socket.onopen = function () { attempt = 0; pill.textContent = "Live"; pill.dataset.state = "live"; };
+      socket.onmessage = function (event) {
+        var data = JSON.parse(event.data);
+        if (data.type === "updates") data.updates.forEach(applyUpdate);
+      };
+      socket.onclose = function (event) {
+        if (event.code === 4403) { pill.textContent = "Not allowed"; pill.dataset.state = "off"; return; }
+        attempt += 1;
+        pill.textContent = "Reconnecting…";
+        pill.dataset.state = "reconnecting";
+        setTimeout(connect, Math.random() * Math.min(30000, 1000 * Math.pow(2, attempt)));
+      };
+    }
+    connect();
+  }
+
   // Upload progress for photos (htmx fires htmx:xhr:progress on multipart posts).
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest("form");
@@ -61,4 +126,5 @@
 
   document.addEventListener("DOMContentLoaded", watchCar);
   document.addEventListener("DOMContentLoaded", watchBell);
+  document.addEventListener("DOMContentLoaded", watchAuctions);
 })();

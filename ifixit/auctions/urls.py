@@ -1,0 +1,8 @@
+from django.urls import path
+
+from ifixit.auctions import views
+
+urlpatterns = [
+    path("", views.lot_board, name="lot_board"),
+    path("lots/<int:pk>/", views.lot_detail, name="lot_detail"),
+]

@@ -55,6 +55,7 @@ class FeedHealth(models.Model):
     errors = models.PositiveIntegerField(default=0, help_text="Malformed, oversized or badly signed messages, failed connections.")
     last_error = models.TextField(blank=True)
     consumer = models.CharField(max_length=200, blank=True, help_text="The feeds process holding the source's lock.")
+    resync_requested = models.BooleanField(default=False, help_text="Set from the dashboard; the feed reconnects and refreshes from the source.")
     updated_at = models.DateTimeField(default=timezone.now)
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ifixit.auctions.models import FeedHealth, Lot, PriceTick
+from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, PriceTick
 
 LOT_FIELDS = [
     "lane", "stage", "make", "model", "trim", "year", "mileage", "mileage_unit", "fuel", "transmission",
@@ -121,3 +121,22 @@ def feed_health_update(*, source_id: int, **fields) -> None:
     counters = {k: F(k) + v for k, v in fields.items() if k in ("messages", "reconnects", "gaps", "duplicates", "errors") and v}
     plain = {k: v for k, v in fields.items() if k not in ("messages", "reconnects", "gaps", "duplicates", "errors")}
     FeedHealth.objects.filter(source_id=source_id).update(**plain, **counters)
+
+
+def feed_resync_take(*, source_id: int) -> bool:
+    """True once per "resync now" click (a conditional update: two feeds never both take it)."""
+    return bool(FeedHealth.objects.filter(source_id=source_id, resync_requested=True).update(resync_requested=False))
+
+
+def source_set_paused(*, source_id: int, paused: bool) -> AuctionSource:
+    source = AuctionSource.objects.get(pk=source_id)
+    source.paused = paused
+    source.save(update_fields=["paused"])
+    if paused:
+        FeedHealth.objects.filter(source=source).update(state=FeedHealth.State.PAUSED, updated_at=timezone.now())
+    return source
+
+
+def source_request_resync(*, source_id: int) -> None:
+    FeedHealth.objects.get_or_create(source_id=source_id)
+    FeedHealth.objects.filter(source_id=source_id).update(resync_requested=True)

@@ -54,3 +54,66 @@ class JobHealthApi(APIView):
     @extend_schema(operation_id="job_health", tags=["ops"], summary="Workers answering, beat heartbeat, queue length", responses=Output)
     def get(self, request):
         return Response(self.Output(selectors.job_health()).data)
+
+
+# --- Feeds ---------------------------------------------------------------------------------
+
+
+class FeedHealthOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "FeedHealth"
+
+    source_id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    url = serializers.CharField()
+    enabled = serializers.BooleanField()
+    paused = serializers.BooleanField()
+    state = serializers.CharField(source="health.state", default="stopped")
+    last_message_at = serializers.DateTimeField(source="health.last_message_at", default=None)
+    last_message_age_seconds = serializers.SerializerMethodField()
+    messages_per_second = serializers.FloatField(source="health.messages_per_second", default=0)
+    messages = serializers.IntegerField(source="health.messages", default=0)
+    reconnects = serializers.IntegerField(source="health.reconnects", default=0)
+    gaps = serializers.IntegerField(source="health.gaps", default=0)
+    duplicates = serializers.IntegerField(source="health.duplicates", default=0)
+    errors = serializers.IntegerField(source="health.errors", default=0)
+    last_error = serializers.CharField(source="health.last_error", default="")
+    last_seq = serializers.IntegerField(source="health.last_seq", default=0)
+    consumer = serializers.CharField(source="health.consumer", default="")
+
+    def get_last_message_age_seconds(self, source) -> float | None:
+        from django.utils import timezone
+
+        health = getattr(source, "health", None)
+        if health is None or health.last_message_at is None:
+            return None
+        return round((timezone.now() - health.last_message_at).total_seconds(), 1)
+
+
+class FeedListApi(APIView):
+    permission_classes = [IsGroupAdmin]
+
+    @extend_schema(operation_id="feeds_list", tags=["ops"], summary="Every auction source's feed health", responses=FeedHealthOutput(many=True))
+    def get(self, request):
+        from ifixit.auctions.selectors import sources
+
+        return Response(FeedHealthOutput(sources(), many=True).data)
+
+
+class FeedActionApi(APIView):
+    permission_classes = [IsGroupAdmin]
+
+    @extend_schema(operation_id="feeds_action", tags=["ops"], request=None, summary="Pause, resume or resync a source's feed", responses=FeedHealthOutput)
+    def post(self, request, source_id: int, action: str):
+        from ifixit.auctions import services as auction_services
+        from ifixit.auctions.models import AuctionSource
+        from ifixit.auctions.selectors import sources
+
+        if not AuctionSource.objects.filter(pk=source_id).exists() or action not in ("pause", "resume", "resync"):
+            return Response({"detail": "No such source or action."}, status=status.HTTP_404_NOT_FOUND)
+        if action == "resync":
+            auction_services.source_request_resync(source_id=source_id)
+        else:
+            auction_services.source_set_paused(source_id=source_id, paused=action == "pause")
+        return Response(FeedHealthOutput(sources().get(pk=source_id)).data)

@@ -40,6 +40,13 @@ class FeedAdapter:
         return body.get("events", [])
 
 
+    async def snapshot(self) -> dict:
+        """The current state of every open lot: {"seq": N, "lots": [...]}."""
+        async with self.session.get(f"{self.base}/snapshot", headers=self.headers) as response:
+            response.raise_for_status()
+            return await response.json()
+
+
 class WebSocketAdapter(FeedAdapter):
     """A JSON event per text frame over a WebSocket (the simulator, stream-style platforms)."""
 

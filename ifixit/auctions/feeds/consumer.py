@@ -78,6 +78,7 @@ class SourceConsumer:
         self.layer = get_channel_layer()
         self._flush_lock = asyncio.Lock()
         self.lost_lock = False
+        self.resync_wanted = False
 
     # -- running
 
@@ -122,11 +123,15 @@ class SourceConsumer:
             await self._report()
 
     async def _consume(self, adapter, stop: asyncio.Event) -> None:
+        if self.resync_wanted:
+            await self.refresh_from_snapshot(adapter)
         async with adapter.frames(after=self.high) as frames:
             self.state = FeedHealth.State.LIVE
             async for raw in frames:
                 if stop.is_set() or self.lost_lock:
                     return
+                if self.resync_wanted:  # "resync now": reconnect, replaying from what is stored
+                    raise ConnectionResetError("resync requested from the dashboard")
                 self.counters.messages += 1
                 self.last_message_at = time.time()
                 try:
@@ -181,6 +186,26 @@ class SourceConsumer:
                 await self.flush()
         self.state = previous
 
+    async def refresh_from_snapshot(self, adapter) -> None:
+        """Bring every open lot's details up to the source's snapshot. Prices still come
+        only from numbered events, so the snapshot never moves the resume point."""
+        self.resync_wanted = False
+        self.state = FeedHealth.State.RESYNCING
+        snapshot = await adapter.snapshot()
+        events = []
+        for lot in snapshot.get("lots", []):
+            try:
+                events.append(messages.check({"type": "lot", "seq": 1, "at": snapshot.get("at") or "1970-01-01T00:00:00Z", "lot": lot}))
+            except messages.MalformedMessage as exc:
+                self.counters.errors += 1
+                self.last_error = f"malformed snapshot lot: {exc}"[:500]
+        for event in events:
+            event["seq"] = 0  # not a numbered event: FeedHealth.last_seq stays where it is
+        await self.flush()
+        if events:
+            updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(source_id=self.source.pk, events=events)
+            await self.publish(updates)
+
     # -- storing and publishing
 
     async def flush(self) -> None:
@@ -223,6 +248,11 @@ class SourceConsumer:
         while not stop.is_set():
             await asyncio.sleep(1)
             await self._report()
+            try:
+                if await sync_to_async(services.feed_resync_take, thread_sensitive=False)(source_id=self.source.pk):
+                    self.resync_wanted = True
+            except Exception:
+                log.warning("source %s: could not read its resync flag", self.source.name, exc_info=True)
             if self.redis is not None and self.state not in (FeedHealth.State.STOPPED,):
                 try:
                     self.lost_lock = not await self._hold_lock()

@@ -42,6 +42,12 @@ SCHEDULES: list[Every] = [
         description="Sends each user's daily digest once their digest time has passed in their time zone.",
     ),
     Every(
+        name="webhook inbox sweep",
+        task="ifixit.auctions.tasks.sweep_webhook_inboxes",
+        seconds=60,
+        description="Stores pushed auction events that waited for a missing one, fetching it from the platform.",
+    ),
+    Every(
         name="notification sweep",
         task="ifixit.notifications.tasks.requeue_stuck_deliveries",
         seconds=5 * 60,

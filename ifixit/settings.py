@@ -229,7 +229,6 @@ SITE_URL = env_url(
 ).rstrip("/")
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"

@@ -5,6 +5,8 @@ from ifixit.auctions.models import AuctionSource, FeedHealth, Lot
 
 
 class AuctionSourceForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", help_text=AuctionSource._meta.get_field("url").help_text)
+
     class Meta:
         model = AuctionSource
         fields = "__all__"

@@ -130,3 +130,17 @@ class PriceTick(models.Model):
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["source", "seq"], name="tick_once_per_seq")]
         indexes = [models.Index(fields=["lot", "seq"], name="tick_lot_seq")]
+
+
+class WebhookEvent(models.Model):
+    """An event a platform pushed to us, kept until it is stored in order. (source, seq)
+    is unique, so a platform's retries and replays are harmless."""
+
+    source = models.ForeignKey(AuctionSource, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+    body = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["source", "seq"], name="webhook_event_once")]

@@ -1,14 +1,18 @@
 """The live auction board and the lot page (updated over /ws/auctions/...)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from ifixit.auctions import selectors
+from ifixit.auctions import selectors, webhooks
 from ifixit.auctions.forms import LotFilterForm
-from ifixit.auctions.models import Lot
+from ifixit.auctions.models import AuctionSource, Lot
+from ifixit.auctions.tasks import process_webhook_inbox
 
 PAGE_SIZE = 50
 
@@ -47,3 +51,21 @@ def price_chart(ticks, width: int = 600, height: int = 160) -> dict:
     step = width / max(len(ticks) - 1, 1)
     points = " ".join(f"{i * step:.1f},{height - 8 - (t.amount - low) / span * (height - 16):.1f}" for i, t in enumerate(ticks))
     return {"points": points, "width": width, "height": height, "low": low, "high": high}
+
+
+@csrf_exempt  # signed by the platform (HMAC), not a browser form
+@require_POST
+def webhook(request, source_id: int):
+    """A platform pushes one event: checked, kept, answered at once; stored by a task."""
+    source = get_object_or_404(AuctionSource, pk=source_id, kind=AuctionSource.Kind.WEBHOOK, enabled=True)
+    try:
+        webhooks.webhook_receive(
+            source=source,
+            body=request.body,
+            timestamp=request.headers.get("X-Ifixit-Timestamp", ""),
+            signature_header=request.headers.get("X-Ifixit-Signature", ""),
+        )
+    except webhooks.Refused as refused:
+        return JsonResponse({"detail": refused.reason}, status=refused.status)
+    transaction.on_commit(lambda: process_webhook_inbox.delay(source.pk))
+    return JsonResponse({"accepted": True}, status=202)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
-GOOD_CONNECTION_SECONDS = 5.0  # a connection that lasted this long resets the backoff
+GOOD_CONNECTION_SECONDS = 5.0  # a connection that lasted this long, or brought new events, resets the backoff
 FAILING_AFTER = 5  # consecutive failed connections before the source shows as failing
 LOCK_TTL = 30
 
@@ -96,7 +96,7 @@ class SourceConsumer:
                         await self._sleep(stop, 2)
                         continue
                     self.lost_lock = False
-                    started = time.monotonic()
+                    started, high_before = time.monotonic(), self.high
                     try:
                         self.state = FeedHealth.State.CONNECTING
                         await self._consume(adapter, stop)
@@ -109,7 +109,8 @@ class SourceConsumer:
                     await self.flush()
                     if stop.is_set():
                         break
-                    attempt = 0 if time.monotonic() - started >= GOOD_CONNECTION_SECONDS else attempt + 1
+                    good = self.high > high_before or time.monotonic() - started >= GOOD_CONNECTION_SECONDS
+                    attempt = 0 if good else attempt + 1
                     self.counters.reconnects += 1
                     self.state = FeedHealth.State.FAILING if attempt >= FAILING_AFTER else FeedHealth.State.BACKING_OFF
                     await self._sleep(stop, backoff(attempt) if attempt else BACKOFF_BASE * random.random())

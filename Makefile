@@ -29,6 +29,7 @@ run: install
 	$(PY) manage.py sync_roles
 	$(PY) manage.py sync_schedules
 	$(PY) manage.py seed_demo
+	$(PY) manage.py demo_auction_source --url http://127.0.0.1:$${IFIXIT_SIMULATOR_PORT:-8765}
 	@echo ""
 	@echo "  I-fixit is starting on http://localhost:$${IFIXIT_PORT:-8000}  (sign in as admin / demo-pass-2026; Ctrl-C stops everything)"
 	@echo ""

@@ -21,7 +21,7 @@ def publish_phase_changed(*, car_id: int, from_phase: str, to_phase: str, by: st
                 car_group(car_id),
                 {"type": "car.phase_changed", "data": {"car_id": car_id, "from": from_phase, "to": to_phase, "by": by}},
             )
-        except Exception:  # a push is a courtesy: the write has committed, never fail it
-            log.warning("could not publish phase change of car %s", car_id, exc_info=True)
+        except Exception as exc:  # a push is a courtesy: the write has committed, never fail it
+            log.warning("could not publish phase change of car %s: %s", car_id, exc)
 
     transaction.on_commit(send)

@@ -24,7 +24,7 @@ def publish_unread_count(user) -> None:
             async_to_sync(layer.group_send)(
                 user_group(user.pk), {"type": "notifications.unread", "unread": unread_count(user)}
             )
-        except Exception:  # a push is a courtesy: the count is right again on the next page
-            log.warning("could not push the unread count of user %s", user.pk, exc_info=True)
+        except Exception as exc:  # a push is a courtesy: the count is right again on the next page
+            log.warning("could not push the unread count of user %s: %s", user.pk, exc)
 
     transaction.on_commit(send)

@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser bench clean help
+.PHONY: install run test test-production test-browser bench bench-feeds clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -49,6 +49,9 @@ test-browser: install
 
 bench: install
 	$(PY) bench/run.py
+
+bench-feeds: install
+	$(PY) bench/feeds.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test

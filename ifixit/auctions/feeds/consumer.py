@@ -223,12 +223,17 @@ class SourceConsumer:
         if not updates or self.layer is None:
             return
         try:
-            # Lot pages follow one lot; boards follow a source or everything, batched per flush.
+            # Lot pages follow one lot, boards a source or everything: one message per group
+            # per stored batch, so the cost follows the batches, not the updates.
+            by_lot: dict[int, list[dict]] = {}
             for update in updates:
-                await self.layer.group_send(lot_group(update["lot"]), {"type": "auction.update", "updates": [update]})
+                by_lot.setdefault(update["lot"], []).append(update)
             batch = {"type": "auction.update", "updates": updates}
-            await self.layer.group_send(source_group(self.source.pk), batch)
-            await self.layer.group_send(ALL_GROUP, batch)
+            await asyncio.gather(
+                self.layer.group_send(source_group(self.source.pk), batch),
+                self.layer.group_send(ALL_GROUP, batch),
+                *(self.layer.group_send(lot_group(lot), {"type": "auction.update", "updates": lot_updates}) for lot, lot_updates in by_lot.items()),
+            )
         except Exception:  # the data is stored; a screen catches up on its next load
             log.warning("source %s: could not publish %d updates", self.source.name, len(updates), exc_info=True)
 

@@ -144,3 +144,27 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["source", "seq"], name="webhook_event_once")]
+
+
+class Opportunity(models.Model):
+    """The group's decision on a lot (the opportunity queue), and the car a won lot became."""
+
+    class Decision(models.TextChoices):
+        WATCH = "watch", "Watch"
+        BID = "bid", "Bid"
+        PASS = "pass", "Pass"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    lot = models.OneToOneField(Lot, on_delete=models.CASCADE, related_name="opportunity")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    max_bid = models.PositiveIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    car = models.OneToOneField("inventory.Car", null=True, blank=True, on_delete=models.SET_NULL, related_name="won_lot")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(decision="won") | Q(car__isnull=True), name="opportunity_car_only_when_won"),
+        ]

@@ -140,3 +140,72 @@ def source_set_paused(*, source_id: int, paused: bool) -> AuctionSource:
 def source_request_resync(*, source_id: int) -> None:
     FeedHealth.objects.get_or_create(source_id=source_id)
     FeedHealth.objects.filter(source_id=source_id).update(resync_requested=True)
+
+
+# --- The opportunity queue ------------------------------------------------------------------
+
+
+@transaction.atomic
+def opportunity_decide(*, user, lot_id: int, decision: str, max_bid: int | None = None, note: str = "") -> "Opportunity":
+    from django.core.exceptions import ValidationError
+
+    from ifixit.auctions.models import Opportunity
+
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    if decision not in (Opportunity.Decision.WATCH, Opportunity.Decision.BID, Opportunity.Decision.PASS, Opportunity.Decision.LOST):
+        raise ValidationError({"decision": "Choose watch, bid, pass or lost (a win is recorded with the car's details)."})
+    if decision == Opportunity.Decision.BID and not max_bid:
+        raise ValidationError({"max_bid": "Say the most we bid."})
+    existing = Opportunity.objects.filter(lot=lot).first()
+    if existing and existing.decision == Opportunity.Decision.WON:
+        raise ValidationError({"decision": "This lot was won and is a car in stock now."})
+    opportunity, _ = Opportunity.objects.update_or_create(
+        lot=lot, defaults={"decision": decision, "max_bid": max_bid, "note": note.strip(), "decided_by": user, "decided_at": timezone.now()}
+    )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_win(
+    *, user, lot_id: int, location, vin: str, registration: str = "", price: int, auction_fees, transport_cost=0
+) -> "Opportunity":
+    """A won lot becomes a car in stock, purchased at the lot's price with its fees, and the
+    two are linked. Runs inventory's own car_create, so every car rule applies."""
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from ifixit.auctions.models import Opportunity
+    from ifixit.inventory.services import car_create
+
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    existing = Opportunity.objects.filter(lot=lot).first()
+    if existing and existing.car_id:
+        raise ValidationError({"decision": "This lot was already turned into a car."})
+    if lot.outcome not in (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW, Lot.Outcome.ON_APPROVAL):
+        raise ValidationError({"decision": "Record a win once the lot has ended sold (or on approval, accepted)."})
+    body = lot.body_type if lot.body_type in {"hatchback", "saloon", "estate", "suv", "coupe", "convertible", "mpv", "van", "pickup"} else "hatchback"
+    car = car_create(
+        user=user,
+        location=location,
+        phase="purchased",
+        note=f"Won at {lot.source.name}, lot {lot.external_id}",
+        vin=vin,
+        registration=registration,
+        make=lot.make,
+        model=lot.model,
+        trim=lot.trim,
+        year=lot.year or timezone.localdate().year,
+        mileage=(lot.mileage or 0) if lot.mileage_unit == "mi" else round((lot.mileage or 0) / 1.609344),
+        fuel=lot.fuel if lot.fuel in {"petrol", "diesel", "hybrid", "electric"} else "other",
+        transmission=lot.transmission if lot.transmission in {"manual", "automatic"} else "manual",
+        colour=lot.colour[:30],
+        body_type=body,
+        purchase_price=Decimal(price),
+        auction_fees=Decimal(auction_fees),
+        transport_cost=Decimal(transport_cost),
+    )
+    opportunity, _ = Opportunity.objects.update_or_create(
+        lot=lot, defaults={"decision": Opportunity.Decision.WON, "car": car, "decided_by": user, "decided_at": timezone.now()}
+    )
+    return opportunity

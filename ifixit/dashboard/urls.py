@@ -5,4 +5,6 @@ from ifixit.dashboard import views
 urlpatterns = [
     path("", views.integration_dashboard, name="integration_dashboard"),
     path("feeds/<int:source_id>/<slug:action>/", views.feed_action, name="feed_action"),
+    path("opportunities/", views.opportunity_queue, name="opportunity_queue"),
+    path("opportunities/<int:lot_id>/", views.opportunity_action, name="opportunity_action"),
 ]

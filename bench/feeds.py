@@ -98,7 +98,9 @@ def main() -> None:
                 clients = [asyncio.create_task(client_task(stop, ready, counter)) for _ in range(args.clients)]
                 await asyncio.wait_for(ready.wait(), 30)
                 # The feeds process as deployed: its own process, beside the web node.
-                feeds = start("bench-feeds", [str(BIN / "python"), "manage.py", "run_feeds"], log_dir, env)
+                # As in production: DEBUG off (with it on, Django keeps and formats every query).
+                feeds_env = dict(env, DEBUG="0", SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-" + "k" * 60))
+                feeds = start("bench-feeds", [str(BIN / "python"), "manage.py", "run_feeds"], log_dir, feeds_env)
                 try:
                     await asyncio.sleep(5)  # warm up: start, connect, catch up
                     latencies.clear()

@@ -30,4 +30,4 @@ class AuctionUpdatesConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def auction_update(self, event):
-        await self.send_json({"type": "updates", "updates": event["updates"]})
+        await self.send(text_data=event["text"])  # already JSON, made once by the feeds process

@@ -8,6 +8,7 @@ carries on exactly where the database says it stopped.
 """
 
 import asyncio
+import json
 import logging
 import random
 import socket
@@ -63,7 +64,7 @@ class Counters:
 
 
 class SourceConsumer:
-    def __init__(self, source, *, redis=None, batch_size: int = 500, flush_every: float = 0.05, owner: str | None = None):
+    def __init__(self, source, *, redis=None, batch_size: int = 500, flush_every: float = 0.02, owner: str | None = None):
         self.source = source
         self.redis = redis
         self.batch_size = batch_size
@@ -228,11 +229,15 @@ class SourceConsumer:
             by_lot: dict[int, list[dict]] = {}
             for update in updates:
                 by_lot.setdefault(update["lot"], []).append(update)
-            batch = {"type": "auction.update", "updates": updates}
+            # Serialised once here, not once per connected screen.
+            batch = {"type": "auction.update", "text": json.dumps({"type": "updates", "updates": updates})}
             await asyncio.gather(
                 self.layer.group_send(source_group(self.source.pk), batch),
                 self.layer.group_send(ALL_GROUP, batch),
-                *(self.layer.group_send(lot_group(lot), {"type": "auction.update", "updates": lot_updates}) for lot, lot_updates in by_lot.items()),
+                *(
+                    self.layer.group_send(lot_group(lot), {"type": "auction.update", "text": json.dumps({"type": "updates", "updates": lot_updates})})
+                    for lot, lot_updates in by_lot.items()
+                ),
             )
         except Exception:  # the data is stored; a screen catches up on its next load
             log.warning("source %s: could not publish %d updates", self.source.name, len(updates), exc_info=True)

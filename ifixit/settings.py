@@ -313,6 +313,14 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "I-fixit <noreply@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
+# --- Auction feeds ---------------------------------------------------------------------------
+# Reconnect backoff of the feeds process: full jitter on base * 2^attempt, capped.
+FEEDS_BACKOFF_BASE_MS = env_int("FEEDS_BACKOFF_BASE_MS", 500)
+FEEDS_BACKOFF_CAP_MS = env_int("FEEDS_BACKOFF_CAP_MS", 30_000)
+# A feeds process holds each source's Redis lock this long between renewals (every second);
+# if it dies, another one takes the source over after at most this long.
+FEEDS_LOCK_TTL_SECONDS = env_int("FEEDS_LOCK_TTL_SECONDS", 30)
+
 # --- SMS ------------------------------------------------------------------------------
 # The notification centre's SMS provider. "console" (the default) writes each message to
 # the log and to var/sms-outbox.log; "twilio" posts to Twilio's REST API (or anything

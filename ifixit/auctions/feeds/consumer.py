@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from channels.layers import get_channel_layer
 
 from ifixit.auctions import services
@@ -26,15 +27,14 @@ from ifixit.auctions.models import FeedHealth
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
 GOOD_CONNECTION_SECONDS = 5.0  # a connection that lasted this long, or brought new events, resets the backoff
 FAILING_AFTER = 5  # consecutive failed connections before the source shows as failing
-LOCK_TTL = 30
 
 
 def backoff(attempt: int) -> float:
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+    """Capped exponential backoff with full jitter (settings.FEEDS_BACKOFF_*)."""
+    base, cap = settings.FEEDS_BACKOFF_BASE_MS / 1000, settings.FEEDS_BACKOFF_CAP_MS / 1000
+    return random.uniform(0, min(cap, base * 2**attempt))
 
 
 def lot_group(lot_id: int) -> str:
@@ -80,6 +80,7 @@ class SourceConsumer:
         self._flush_lock = asyncio.Lock()
         self.lost_lock = False
         self.resync_wanted = False
+        self.holding = redis is None  # without Redis (tests, one process) there is nobody to share with
 
     # -- running
 
@@ -114,15 +115,16 @@ class SourceConsumer:
                     attempt = 0 if good else attempt + 1
                     self.counters.reconnects += 1
                     self.state = FeedHealth.State.FAILING if attempt >= FAILING_AFTER else FeedHealth.State.BACKING_OFF
-                    await self._sleep(stop, backoff(attempt) if attempt else BACKOFF_BASE * random.random())
+                    await self._sleep(stop, backoff(attempt))
         finally:
             await self.flush()
             self.state = FeedHealth.State.STOPPED
-            await self._release_lock()
             for task in (reporter, flusher):
                 task.cancel()
             await asyncio.gather(reporter, flusher, return_exceptions=True)
-            await self._report()
+            await self._report()  # before letting go: a successor's reports must not be overwritten
+            await self._release_lock()
+            self.holding = self.redis is None
 
     async def _consume(self, adapter, stop: asyncio.Event) -> None:
         if self.resync_wanted:
@@ -264,13 +266,15 @@ class SourceConsumer:
                     self.resync_wanted = True
             except Exception:
                 log.warning("source %s: could not read its resync flag", self.source.name, exc_info=True)
-            if self.redis is not None and self.state not in (FeedHealth.State.STOPPED,):
+            if self.redis is not None and self.holding:
                 try:
                     self.lost_lock = not await self._hold_lock()
                 except Exception:
                     log.warning("source %s: could not extend its lock", self.source.name, exc_info=True)
 
     async def _report(self) -> None:
+        if not self.holding:
+            return  # another feeds process owns this source and reports on it
         counts = self.counters.take()
         now = time.monotonic()
         window = self.counters.window
@@ -300,12 +304,16 @@ class SourceConsumer:
         if self.redis is None:
             return True
         key = self._lock_key()
-        if await self.redis.set(key, self.owner, nx=True, ex=LOCK_TTL):
+        ttl = settings.FEEDS_LOCK_TTL_SECONDS
+        if await self.redis.set(key, self.owner, nx=True, ex=ttl):
+            self.holding = True
             return True
         holder = await self.redis.get(key)
         if holder is not None and holder.decode() == self.owner:
-            await self.redis.expire(key, LOCK_TTL)
+            await self.redis.expire(key, ttl)
+            self.holding = True
             return True
+        self.holding = False
         self.state = FeedHealth.State.STOPPED
         return False
 

@@ -23,7 +23,10 @@ def _require_admin(user) -> None:
 @require_GET
 def integration_dashboard(request):
     _require_admin(request.user)
-    return TemplateResponse(request, "dashboard/integrations.html", {"sources": auction_selectors.sources()})
+    from ifixit.auctions.models import Lot
+
+    live = Lot.objects.filter(stage=Lot.Stage.LIVE).select_related("source").order_by("ends_at", "id")[:10]
+    return TemplateResponse(request, "dashboard/integrations.html", {"sources": auction_selectors.sources(), "live": live})
 
 
 @login_required

@@ -34,9 +34,12 @@ def test_nobody_but_an_admin_gets_the_dashboard(client, source, everyone_but_adm
         assert api(user).get("/api/v1/ops/feeds/").status_code == 403
         assert api(user).post(f"/api/v1/ops/feeds/{source.pk}/pause/").status_code == 403
     assert not AuctionSource.objects.get(pk=source.pk).paused
+    Lot.objects.create(source=source, external_id="LIVE1", make="Volvo", model="XC40", stage="live", current_bid=15250)
+    Lot.objects.create(source=source, external_id="PRE1", make="Seat", model="Leon", stage="prebid")
     client.force_login(admin_user)
     html = client.get(reverse("integration_dashboard")).content.decode()
     assert "Simulated" in html and "malformed message" in html and "top-secret" not in html
+    assert "Volvo XC40" in html and "£15,250" in html and "Seat Leon" not in html  # live now, not pre-bidding
 
 
 def test_an_admin_pauses_resumes_and_asks_for_a_resync(client, source, admin_user):

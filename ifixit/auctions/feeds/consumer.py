@@ -94,7 +94,12 @@ class SourceConsumer:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)) as session:
                 adapter = ADAPTERS[self.source.kind](self.source, session)
                 while not stop.is_set():
-                    if not await self._hold_lock():
+                    try:
+                        held = await self._hold_lock()
+                    except Exception as exc:  # Redis not up yet, or gone for a moment: wait, never crash
+                        log.warning("source %s: cannot reach Redis for its lock: %s", self.source.name, exc)
+                        held = False
+                    if not held:
                         await self._sleep(stop, 2)
                         continue
                     self.lost_lock = False

@@ -81,6 +81,7 @@ class SourceConsumer:
         self.lost_lock = False
         self.resync_wanted = False
         self.holding = redis is None  # without Redis (tests, one process) there is nobody to share with
+        self.high_unknown = False
 
     # -- running
 
@@ -134,6 +135,10 @@ class SourceConsumer:
     async def _consume(self, adapter, stop: asyncio.Event) -> None:
         if self.resync_wanted:
             await self.refresh_from_snapshot(adapter)
+        if self.high_unknown:
+            await self._reload_high()
+            if self.high_unknown:
+                raise ConnectionAbortedError("the resume point is unknown until the database answers")
         async with adapter.frames(after=self.high) as frames:
             self.state = FeedHealth.State.LIVE
             async for raw in frames:
@@ -153,6 +158,10 @@ class SourceConsumer:
                 await self.accept(event, adapter)
 
     async def accept(self, event: dict, adapter) -> None:
+        if self.high_unknown:
+            await self._reload_high()
+            if self.high_unknown:
+                raise ConnectionAbortedError("the resume point is unknown until the database answers")
         seq = event["seq"]
         if event["type"] == "heartbeat":
             if seq > self.high:
@@ -222,10 +231,30 @@ class SourceConsumer:
             if not self.pending:
                 return
             batch, self.pending = self.pending, []
-            updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(
-                source_id=self.source.pk, events=batch
-            )
+            try:
+                updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(
+                    source_id=self.source.pk, events=batch
+                )
+            except Exception:
+                # Nothing of the batch is stored (one transaction): go back to what the
+                # database holds, so the events are fetched again rather than skipped.
+                self.pending = []
+                self.high_unknown = True
+                await self._reload_high()
+                raise
         await self.publish(updates)
+
+    def _stored_seq(self) -> int:
+        return FeedHealth.objects.get(source=self.source).last_seq
+
+    async def _reload_high(self) -> None:
+        """Take `high` from the database; until that works, accept nothing (the database
+        may be down: events must not be counted as had before they are stored)."""
+        try:
+            self.high = await sync_to_async(self._stored_seq, thread_sensitive=False)()
+            self.high_unknown = False
+        except Exception:
+            log.warning("source %s: cannot read its resume point yet", self.source.name, exc_info=True)
 
     async def publish(self, updates: list[dict]) -> None:
         if not updates or self.layer is None:
@@ -255,10 +284,8 @@ class SourceConsumer:
             try:
                 await self.flush()
             except Exception:
-                log.exception("source %s: storing a batch failed; it is fetched again after reconnecting", self.source.name)
-                self.pending = []
-                health = await sync_to_async(FeedHealth.objects.get)(source=self.source)
-                self.high = health.last_seq  # replay from what is really stored
+                log.exception("source %s: storing a batch failed; its events are fetched again", self.source.name)
+                self.counters.errors += 1
 
     # -- health
 

@@ -23,7 +23,7 @@ def _apply_lot(lot: Lot, data: dict) -> None:
     for name in LOT_FIELDS:
         if data.get(name) is not None:
             value = data[name]
-            setattr(lot, name, value[:50] if isinstance(value, str) and name not in ("starts_at", "ends_at") else value)
+            setattr(lot, name, value)  # checked against the column by feeds.messages.check
     lot.current_bid = max(lot.current_bid, data.get("current_bid") or 0)
     lot.bid_count = max(lot.bid_count, data.get("bid_count") or 0)
     lot.buy_now = data.get("buy_now") or None

@@ -53,7 +53,8 @@ def webhook_receive(*, source: AuctionSource, body: bytes, timestamp: str, signa
             raise Refused(401, "missing or bad X-Ifixit-Timestamp") from None
         if abs(time.time() - sent_at) > MAX_AGE_SECONDS:
             raise Refused(401, "timestamp too old or in the future (replayed request?)")
-        if not hmac.compare_digest(signature(source.webhook_secret, timestamp, body), signature_header or ""):
+        given = (signature_header or "").encode("utf-8", errors="replace")
+        if not hmac.compare_digest(signature(source.webhook_secret, timestamp, body).encode(), given):
             raise Refused(401, "bad signature")
         try:
             event = messages.parse(body)

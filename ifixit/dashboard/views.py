@@ -1,6 +1,8 @@
 """The admin-only integration dashboard page: feeds and their health, with pause,
 resume and "resync now"."""
 
+import decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.contrib.auth.decorators import login_required
@@ -94,6 +96,6 @@ def opportunity_action(request, lot_id: int):
         max_bid = request.POST.get("max_bid")
         opportunity_decide(user=request.user, lot_id=lot_id, decision=decision, max_bid=int(max_bid) if max_bid else None)
         messages.success(request, f"Lot marked {decision}.")
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, ValueError, decimal.InvalidOperation) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return redirect("opportunity_queue")

@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import socket
+import uuid
 import time
 from dataclasses import dataclass, field
 
@@ -47,6 +48,10 @@ def source_group(source_id: int) -> str:
 
 ALL_GROUP = "auction.all"
 
+# Compare-and-renew / compare-and-delete of a source's lock, atomic in Redis.
+RENEW_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+DELETE_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
 
 @dataclass
 class Counters:
@@ -69,7 +74,7 @@ class SourceConsumer:
         self.redis = redis
         self.batch_size = batch_size
         self.flush_every = flush_every
-        self.owner = owner or f"{socket.gethostname()}:{id(self)}"
+        self.owner = owner or f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
         self.high = 0
         self.pending: list[dict] = []
         self.counters = Counters()
@@ -82,6 +87,7 @@ class SourceConsumer:
         self.resync_wanted = False
         self.holding = redis is None  # without Redis (tests, one process) there is nobody to share with
         self.high_unknown = False
+        self._had_lock = False
 
     # -- running
 
@@ -95,6 +101,7 @@ class SourceConsumer:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)) as session:
                 adapter = ADAPTERS[self.source.kind](self.source, session)
                 while not stop.is_set():
+                    was_holding = self.holding and self.redis is not None and self._had_lock
                     try:
                         held = await self._hold_lock()
                     except Exception as exc:  # Redis not up yet, or gone for a moment: wait, never crash
@@ -103,6 +110,9 @@ class SourceConsumer:
                     if not held:
                         await self._sleep(stop, 2)
                         continue
+                    if self.lost_lock or not was_holding:
+                        # Another process may have stored events meanwhile: resume from the database.
+                        self.high_unknown = True
                     self.lost_lock = False
                     started, high_before = time.monotonic(), self.high
                     try:
@@ -337,28 +347,23 @@ class SourceConsumer:
             return True
         key = self._lock_key()
         ttl = settings.FEEDS_LOCK_TTL_SECONDS
-        if await self.redis.set(key, self.owner, nx=True, ex=ttl):
-            self.holding = True
-            return True
-        holder = await self.redis.get(key)
-        if holder is not None and holder.decode() == self.owner:
-            await self.redis.expire(key, ttl)
-            self.holding = True
-            return True
-        self.holding = False
-        self.state = FeedHealth.State.STOPPED
-        return False
+        taken = await self.redis.set(key, self.owner, nx=True, ex=ttl)
+        # Renew only if it is still ours, in one atomic step (no check-then-act).
+        renewed = taken or await self.redis.eval(RENEW_IF_OURS, 1, key, self.owner, ttl)
+        self.holding = bool(renewed)
+        self._had_lock = self.holding
+        if not self.holding:
+            self.state = FeedHealth.State.STOPPED
+        return self.holding
 
     async def _release_lock(self) -> None:
         if self.redis is None:
             return
-        key = self._lock_key()
         try:
-            holder = await self.redis.get(key)
-            if holder is not None and holder.decode() == self.owner:
-                await self.redis.delete(key)
+            await self.redis.eval(DELETE_IF_OURS, 1, self._lock_key(), self.owner)
         except Exception:
-            log.warning("could not release %s", key, exc_info=True)
+            log.warning("could not release %s", self._lock_key(), exc_info=True)
+        self._had_lock = False
 
     @staticmethod
     async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -10,6 +10,11 @@ EVENT_TYPES = {"lot", "stage", "bid", "end", "heartbeat"}
 STAGES = {"prebid", "live", "closed"}
 OUTCOMES = {"sold", "on_approval", "unsold", "bought_now"}
 MAX_AMOUNT = 10_000_000
+# The lot's free-text fields and their column lengths (auctions.models.Lot).
+TEXT_FIELDS = {
+    "lane": 20, "trim": 50, "mileage_unit": 2, "fuel": 20, "transmission": 20, "body_type": 20,
+    "colour": 30, "damage": 50, "condition": 50, "region": 50, "currency": 3,
+}
 
 
 class MalformedMessage(ValueError):
@@ -73,6 +78,17 @@ def check(event) -> dict:
                 lot[name] = _time(lot[name], f"lot.{name}")
         for name in ("current_bid", "bid_count"):
             lot[name] = _int(lot.get(name, 0), f"lot.{name}", high=MAX_AMOUNT)
+        # Every other field is checked against its column too: one bad field must be a
+        # malformed message, never a failed batch.
+        if lot.get("year") is not None:
+            lot["year"] = _int(lot["year"], "lot.year", low=1900, high=2100)
+        if lot.get("mileage") is not None:
+            lot["mileage"] = _int(lot["mileage"], "lot.mileage", high=5_000_000)
+        if lot.get("buy_now") is not None:
+            lot["buy_now"] = _int(lot["buy_now"], "lot.buy_now", low=1, high=MAX_AMOUNT)
+        for name, length in TEXT_FIELDS.items():
+            if lot.get(name) is not None:
+                _text(lot[name], f"lot.{name}", max_length=length, required=False)
         if lot.get("stage", "prebid") not in STAGES:
             raise MalformedMessage(f"unknown stage {lot.get('stage')!r}")
         event["lot_id"] = lot["id"]

@@ -28,7 +28,12 @@ async def run_feeds(stop: asyncio.Event | None = None, *, source_ids: set[int] |
     running: dict[int, tuple[asyncio.Event, asyncio.Task]] = {}
     try:
         while not stop.is_set():
-            wanted = await sync_to_async(_wanted_sources)()
+            try:
+                wanted = await sync_to_async(_wanted_sources)()
+            except Exception:  # the database away for a moment: keep what runs, look again soon
+                log.warning("feeds: cannot read the sources", exc_info=True)
+                await asyncio.sleep(RELOAD_SECONDS)
+                continue
             if source_ids is not None:
                 wanted = {pk: s for pk, s in wanted.items() if pk in source_ids}
             for pk, source in wanted.items():
@@ -41,7 +46,7 @@ async def run_feeds(stop: asyncio.Event | None = None, *, source_ids: set[int] |
                 log.info("feeds: stopping source %s", pk)
                 source_stop, task = running.pop(pk)
                 source_stop.set()
-                await task
+                await asyncio.gather(task, return_exceptions=True)
             for pk, (source_stop, task) in list(running.items()):
                 if task.done():  # crashed: log it and start it again on the next round
                     log.error("feeds: source %s stopped unexpectedly: %r", pk, task.exception())

@@ -84,3 +84,13 @@ def test_the_resume_point_never_goes_back(source):
 def test_credentials_never_show_in_repr_or_str(db):
     source = AuctionSource(name="Copart-ish", url="https://x.example.com", api_key="s3cret-key", webhook_secret="whsec")
     assert "s3cret" not in repr(source) and "s3cret" not in str(source) and "whsec" not in repr(source)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("mileage", -1), ("year", "abc"), ("buy_now", "x"), ("colour", "c" * 31), ("mileage_unit", "miles"), ("lane", 7)],
+)
+def test_a_lot_field_that_would_not_fit_its_column_is_malformed_not_a_failed_batch(field, value):
+    lot = dict(LOT, **{field: value})
+    with pytest.raises(messages.MalformedMessage, match=f"lot.{field}"):
+        messages.check({"type": "lot", "seq": 1, "at": AT, "lot": lot})

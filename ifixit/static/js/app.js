@@ -66,7 +66,10 @@
     }).join(" "));
   }
 
+  var lastSeq = {};  // per lot: batches may arrive out of order; never draw an older price over a newer one
   function applyUpdate(u) {
+    if (u.seq && lastSeq[u.lot] >= u.seq) return;
+    if (u.seq) lastSeq[u.lot] = u.seq;
     document.querySelectorAll('[data-lot="' + u.lot + '"]').forEach(function (row) {
       var set = function (field, text) {
         var el = row.querySelector('[data-field="' + field + '"]');

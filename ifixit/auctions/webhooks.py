@@ -75,9 +75,33 @@ def webhook_receive(*, source: AuctionSource, body: bytes, timestamp: str, signa
 
 def webhook_inbox_process(*, source_id: int) -> int:
     """Store the inbox's events that follow the last stored seq, in order (one worker at a
-    time per source: the FeedHealth row is locked). Returns how many were stored."""
+    time per source: the FeedHealth row is locked). Events missing for longer than the
+    patience are fetched from the platform outside the transaction, put in the inbox as if
+    pushed, and the inbox is processed again. Returns how many were stored."""
+    stored = 0
+    for _ in range(10):  # each round closes at most one gap
+        count, missing = _inbox_store_contiguous(source_id)
+        stored += count
+        if missing is None:
+            return stored
+        source = AuctionSource.objects.get(pk=source_id)
+        after, until = missing
+        fetched = _replay(source, after=after, until=until)  # HTTP: never inside a transaction
+        WebhookEvent.objects.bulk_create(
+            [WebhookEvent(source=source, seq=e["seq"], body=_as_json(e)) for e in fetched], ignore_conflicts=True
+        )
+        FeedHealth.objects.filter(source_id=source_id).update(gaps=F("gaps") + 1)
+    return stored
+
+
+def _as_json(event: dict) -> dict:
+    return json.loads(json.dumps(event, default=lambda value: value.isoformat().replace("+00:00", "Z")))
+
+
+def _inbox_store_contiguous(source_id: int) -> tuple[int, tuple[int, int] | None]:
     from ifixit.auctions.feeds.consumer import SourceConsumer
 
+    missing = None
     with transaction.atomic():
         health = FeedHealth.objects.select_for_update().select_related("source").get(source_id=source_id)
         source = health.source
@@ -86,18 +110,16 @@ def webhook_inbox_process(*, source_id: int) -> int:
         for row in inbox:
             if row.seq != expected:
                 waited = (timezone.now() - row.received_at).total_seconds()
-                if waited < GAP_PATIENCE_SECONDS:
-                    break  # may still arrive; the next run looks again
-                events += _replay(source, after=expected - 1, until=row.seq - 1)
-                FeedHealth.objects.filter(pk=health.pk).update(gaps=F("gaps") + 1)
-                expected = row.seq
+                if waited >= GAP_PATIENCE_SECONDS:
+                    missing = (expected - 1, row.seq - 1)
+                break  # store what is contiguous; the gap is fetched (or waited for) first
             events.append(messages.check(dict(row.body)))
             expected += 1
         updates = services.feed_events_store(source_id=source_id, events=events) if events else []
         WebhookEvent.objects.filter(source_id=source_id, seq__lt=expected).delete()
     if updates:
         async_to_sync(SourceConsumer(source).publish)(updates)
-    return len(events)
+    return len(events), missing
 
 
 def _replay(source: AuctionSource, *, after: int, until: int) -> list[dict]:

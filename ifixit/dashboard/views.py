@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from ifixit.accounts import roles
+from ifixit.dashboard.permissions import is_group_admin
 from ifixit.auctions import selectors as auction_selectors
 from ifixit.auctions import services as auction_services
 from ifixit.auctions.models import AuctionSource
 
 
 def _require_admin(user) -> None:
-    if not (user.is_superuser or user.role == roles.ADMIN):
+    if not is_group_admin(user):
         raise PermissionDenied("Only admins may use the integration dashboard.")
 
 

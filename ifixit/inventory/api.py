@@ -636,14 +636,6 @@ class TransferDetailApi(APIView):
 class TransferActionApi(APIView):
     """POST /transfers/{id}/{approve|reject|dispatch|receive|cancel}/."""
 
-    ACTIONS = {
-        "approve": services.transfer_approve,
-        "reject": services.transfer_reject,
-        "dispatch": services.transfer_dispatch,
-        "receive": services.transfer_receive,
-        "cancel": services.transfer_cancel,
-    }
-
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -656,12 +648,12 @@ class TransferActionApi(APIView):
         responses={200: TransferOutputSerializer, 400: FIELD_ERRORS, 403: ERRORS[403], 404: TRANSFER_NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request, transfer_id: int, action: str):
-        service = self.ACTIONS.get(action)
+        service = services.TRANSFER_STEPS.get(action)
         if service is None:
             raise NotFound("No such action.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        kwargs = {"note": data.validated_data["note"]} if action in ("approve", "reject", "cancel") else {}
+        kwargs = {"note": data.validated_data["note"]} if action in services.STEPS_WITH_NOTE else {}
         try:
             service(user=request.user, transfer_id=transfer_id, **kwargs)
         except Transfer.DoesNotExist:

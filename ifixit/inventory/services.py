@@ -569,3 +569,14 @@ def transfer_cancel(*, user: User, transfer_id: int, note: str = "") -> Transfer
     transfer.note = note.strip()
     transfer.save()
     return transfer
+
+
+# Each step of a transfer by name, for the page and the API alike; the ones that take a note.
+TRANSFER_STEPS = {
+    "approve": transfer_approve,
+    "reject": transfer_reject,
+    "dispatch": transfer_dispatch,
+    "receive": transfer_receive,
+    "cancel": transfer_cancel,
+}
+STEPS_WITH_NOTE = ("approve", "reject", "cancel")

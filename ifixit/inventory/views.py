@@ -354,15 +354,6 @@ def repair_settings(request, location_id: int):
 
 # --- Transfers ---------------------------------------------------------------------------
 
-TRANSFER_ACTIONS = {
-    "approve": services.transfer_approve,
-    "reject": services.transfer_reject,
-    "dispatch": services.transfer_dispatch,
-    "receive": services.transfer_receive,
-    "cancel": services.transfer_cancel,
-}
-
-
 def transfer_actions_for(user, transfer: Transfer, visible_location_ids: set[int]) -> list[str]:
     """The buttons this user gets on this transfer (the services check again)."""
     sender = user.is_group_wide or transfer.from_location_id in visible_location_ids
@@ -417,12 +408,12 @@ def transfer_detail(request, pk: int):
 @require_POST
 def transfer_action(request, pk: int, action: str):
     transfer = get_object_or_404(selectors.transfers_visible_to(request.user), pk=pk)
-    service = TRANSFER_ACTIONS.get(action)
+    service = services.TRANSFER_STEPS.get(action)
     if service is None:
         raise Http404("No such action")
     form = TransferActionForm(request.POST)
     form.is_valid()
-    kwargs = {"note": form.cleaned_data.get("note", "")} if action in ("approve", "reject", "cancel") else {}
+    kwargs = {"note": form.cleaned_data.get("note", "")} if action in services.STEPS_WITH_NOTE else {}
     try:
         service(user=request.user, transfer_id=transfer.pk, **kwargs)
     except ValidationError as exc:

@@ -40,25 +40,21 @@ class Choice:
         return getattr(self, channel)
 
 
-def choice_for(user: User, kind_key: str) -> Choice:
-    kind = kinds.get(kind_key)
-    pref = Preference.objects.filter(user=user, kind=kind_key).first()
+def _choice(kind: kinds.Kind, pref: Preference | None) -> Choice:
     if pref is None:
         return Choice(kind, in_app=True, email=kind.email, sms=kind.sms, timing=kind.timing)
     return Choice(kind, in_app=pref.in_app, email=pref.email, sms=pref.sms, timing=pref.timing)
 
 
+def choice_for(user: User, kind_key: str) -> Choice:
+    kind = kinds.get(kind_key)
+    return _choice(kind, Preference.objects.filter(user=user, kind=kind_key).first())
+
+
 def choices_for(user: User) -> list[Choice]:
     """One choice per declared kind, in declaration order (one query)."""
     saved = {p.kind: p for p in Preference.objects.filter(user=user)}
-    result = []
-    for kind in kinds.KINDS.values():
-        pref = saved.get(kind.key)
-        if pref is None:
-            result.append(Choice(kind, in_app=True, email=kind.email, sms=kind.sms, timing=kind.timing))
-        else:
-            result.append(Choice(kind, in_app=pref.in_app, email=pref.email, sms=pref.sms, timing=pref.timing))
-    return result
+    return [_choice(kind, saved.get(kind.key)) for kind in kinds.KINDS.values()]
 
 
 def digest_time_for(user: User) -> datetime.time:

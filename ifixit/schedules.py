@@ -53,4 +53,22 @@ SCHEDULES: list[Every] = [
         seconds=5 * 60,
         description="Queues again the emails and SMS that never reached a worker or whose worker died mid-send.",
     ),
+    Every(
+        name="follow-up reminders",
+        task="ifixit.crm.tasks.remind_due_follow_ups",
+        seconds=5 * 60,
+        description="Tells each assignee, once per due time, that a customer follow-up is due.",
+    ),
+    Every(
+        name="satisfaction surveys",
+        task="ifixit.crm.tasks.send_due_surveys",
+        seconds=15 * 60,
+        description="Invites customers to the survey once their sale's survey day has come.",
+    ),
+    Every(
+        name="customer message sweep",
+        task="ifixit.crm.tasks.requeue_stuck_communications",
+        seconds=5 * 60,
+        description="Queues again customer emails and SMS that never reached a worker or whose worker died mid-send.",
+    ),
 ]

@@ -91,11 +91,13 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "django_celery_results",
+    "simple_history",
     "ifixit.accounts",
     "ifixit.inventory",
     "ifixit.locations",
     "ifixit.auctions",
     "ifixit.notifications",
+    "ifixit.crm",
     "ifixit.dashboard",
 ]
 
@@ -334,6 +336,8 @@ SMS_API_KEY = env_str("SMS_API_KEY", "")
 SMS_FROM = env_str("SMS_FROM", "IFIXIT")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
 SMS_CONSOLE_FILE = VAR_DIR / "sms-outbox.log"
+# How long a satisfaction survey link stays open after it was sent.
+CRM_SURVEY_VALID_DAYS = env_int("CRM_SURVEY_VALID_DAYS", 30)
 if SMS_BACKEND == "twilio" and not (SMS_ACCOUNT_SID and SMS_API_KEY):
     raise ImproperlyConfigured("SMS_ACCOUNT_SID and SMS_API_KEY must be set when SMS_BACKEND is 'twilio'")
 if not (re.fullmatch(r"\+[1-9][0-9]{6,14}", SMS_FROM) or re.fullmatch(r"[A-Za-z0-9 ]{1,11}", SMS_FROM)):

@@ -7,6 +7,7 @@ from ifixit.accounts import views as account_views
 
 urlpatterns = [
     path("", include("ifixit.inventory.urls")),
+    path("", include("ifixit.crm.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("ifixit.notifications.api_urls")),
     path("api/v1/", include("ifixit.locations.api_urls")),
     path("api/v1/auctions/", include("ifixit.auctions.api_urls")),
+    path("api/v1/", include("ifixit.crm.api_urls")),
     path("api/v1/ops/", include("ifixit.dashboard.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

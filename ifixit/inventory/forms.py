@@ -116,9 +116,9 @@ class PhotoForm(forms.Form):
 
 
 class SaleForm(forms.Form):
+    customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "Choose who bought the car, or add them as a new customer."})
     sold_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate, label="Sale date")
     price = forms.DecimalField(max_digits=12, decimal_places=2, label="Sale price (£)", widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
-    buyer_name = forms.CharField(required=False, max_length=200, label="Buyer")
     note = forms.CharField(required=False, max_length=500)
     expected_phase = forms.ChoiceField(choices=Phase.choices, widget=forms.HiddenInput)
 

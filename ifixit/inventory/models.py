@@ -35,6 +35,14 @@ class Location(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))],
         help_text="What a car in stock costs per day (finance, insurance, space, depreciation).",
     )
+    # Customer care (crm): how long after a sale its satisfaction survey goes out.
+    survey_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=7,
+        validators=[MaxValueValidator(90)],
+        help_text="Days after a sale that the customer is sent the satisfaction survey; empty: no surveys.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -312,6 +320,7 @@ class Sale(models.Model):
     # car, so this stays true and gross profit needs no join over repair items.
     cost_at_sale = money_field(default=Decimal("0"))
     buyer_name = models.CharField(max_length=200, blank=True)
+    customer = models.ForeignKey("crm.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="purchases")
     sold_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

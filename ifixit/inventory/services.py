@@ -231,10 +231,28 @@ def car_photo_add(*, user: User, car_id: int, image: UploadedFile, caption: str 
 
 @transaction.atomic
 def sale_record(
-    *, user: User, car_id: int, sold_on: date, price: Decimal, buyer_name: str = "", note: str = "", expected_phase: str | None = None
+    *,
+    user: User,
+    car_id: int,
+    sold_on: date,
+    price: Decimal,
+    customer_id: int | None = None,
+    buyer_name: str = "",
+    note: str = "",
+    expected_phase: str | None = None,
 ) -> Sale:
+    """Sell a car, to a customer on file (whom customer care then follows up and
+    surveys) or, for old records and scripts, to a name only."""
+    from ifixit.crm import services as crm
+    from ifixit.crm.selectors import customers_visible_to
+
     _require(user, "inventory.add_sale")
     car = _locked_car(user, car_id)
+    customer = None
+    if customer_id is not None:
+        customer = customers_visible_to(user).filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationError({"customer": "Choose a customer of your locations."})
     if expected_phase and car.phase != expected_phase:
         raise _stale(car, field="price")
     if Phase.SOLD not in TRANSITIONS[car.phase]:
@@ -249,7 +267,8 @@ def sale_record(
         sold_on=sold_on,
         price=price,
         location=car.location,
-        buyer_name=buyer_name.strip(),
+        buyer_name=buyer_name.strip() or (customer.name if customer else ""),
+        customer=customer,
         sold_by=user,
         cost_at_sale=car.acquisition_cost + repair_total,
     )
@@ -260,6 +279,7 @@ def sale_record(
     car.transfers.filter(status__in=[Transfer.Status.REQUESTED, Transfer.Status.APPROVED]).update(
         status=Transfer.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user, note="The car was sold."
     )
+    crm.after_sale(sale=sale)
     return sale
 
 

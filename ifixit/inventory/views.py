@@ -278,22 +278,34 @@ def car_photo(request, pk: int, photo_id: int):
 @permission_required("inventory.add_sale", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def sale_record(request, pk: int):
+    from ifixit.crm.selectors import customers_visible_to
+
     car = selectors.car_get(user=request.user, pk=pk)
     if car.phase == Phase.SOLD:
         messages.info(request, "This car is already sold.")
         return redirect("car_detail", pk=car.pk)
-    form = SaleForm(request.POST or None, initial={"expected_phase": car.phase, "price": car.asking_price})
+    form = SaleForm(
+        request.POST or None,
+        initial={"expected_phase": car.phase, "price": car.asking_price, "customer": request.GET.get("customer")},
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.sale_record(user=request.user, car_id=car.pk, **form.cleaned_data)
+            services.sale_record(user=request.user, car_id=car.pk, customer_id=data.pop("customer"), **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Sale recorded.")
             return redirect("car_detail", pk=car.pk)
+    try:
+        customer_id = int(form["customer"].value() or 0)
+    except (TypeError, ValueError):
+        customer_id = 0
+    customer = customers_visible_to(request.user).filter(pk=customer_id).first() if customer_id else None
     status = 400 if form.errors else 200
-    return TemplateResponse(request, "inventory/sale_form.html", {"form": form, "car": car}, status=status)
-
+    return TemplateResponse(
+        request, "inventory/sale_form.html", {"form": form, "car": car, "customer": customer}, status=status
+    )
 
 
 # --- Repair board ----------------------------------------------------------------------

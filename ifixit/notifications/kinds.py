@@ -50,6 +50,23 @@ KINDS: dict[str, Kind] = {
             "A transfer of a car to or from your location was requested, decided or dispatched.",
         ),
         Kind(
+            "follow_up_due",
+            "Follow-ups due",
+            "A customer follow-up assigned to you is due.",
+            email=True,
+        ),
+        Kind(
+            "low_satisfaction",
+            "Low satisfaction scores",
+            "A customer of your location answered the satisfaction survey with a low score.",
+            email=True,
+        ),
+        Kind(
+            "customer_reply",
+            "Customer replies",
+            "A customer replied by SMS to a message you sent them.",
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

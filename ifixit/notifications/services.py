@@ -189,7 +189,8 @@ def preferences_save(*, user: User, choices: dict[str, dict], digest_time: datet
 # --- Sending -----------------------------------------------------------------------
 
 
-def _claimable(now) -> Q:
+def claimable(now) -> Q:
+    """Rows a sender may claim: waiting, or claimed by a worker that died long ago."""
     return Q(status__in=["queued", "retrying"]) | Q(status="sending", claimed_at__lt=now - STALE_CLAIM)
 
 
@@ -201,7 +202,7 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> Delivery | None:
     recorded as failed and not raised.
     """
     now = timezone.now()
-    claimed = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
+    claimed = Delivery.objects.filter(claimable(now), pk=delivery_id).update(
         status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
@@ -210,7 +211,7 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> Delivery | None:
     notification = delivery.notification
     try:
         if delivery.channel == kinds.EMAIL:
-            _send_email(
+            send_email(
                 to=delivery.address,
                 subject=notification.title,
                 body=render_to_string(
@@ -242,9 +243,11 @@ def _sms_text(notification: Notification) -> str:
     return text[:480]  # three SMS segments at most
 
 
-def _send_email(*, to: str, subject: str, body: str) -> None:
+def send_email(*, to: str, subject: str, body: str, reply_to: str = "") -> None:
+    """Send one email through Django's mail framework, raising DeliveryError (transient
+    or not) on failure. The customer log (crm) sends through here too."""
     try:
-        EmailMessage(subject=subject, body=body, to=[to]).send()
+        EmailMessage(subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None).send()
     except smtplib.SMTPResponseException as exc:
         # 4xx: the server asks us to try again later; 5xx: it will never take it.
         raise DeliveryError(f"mail server answered {exc.smtp_code}: {_smtp_text(exc)}", transient=exc.smtp_code < 500)
@@ -302,7 +305,7 @@ def digests_claim_due(*, now: datetime.datetime | None = None) -> list[int]:
 def digest_send(*, digest_id: int, final_attempt: bool) -> Digest | None:
     """Send one digest message listing its deliveries' notifications, at most once."""
     now = timezone.now()
-    claimed = Digest.objects.filter(_claimable(now), pk=digest_id).update(
+    claimed = Digest.objects.filter(claimable(now), pk=digest_id).update(
         status=Digest.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
@@ -313,7 +316,7 @@ def digest_send(*, digest_id: int, final_attempt: bool) -> Digest | None:
     )
     try:
         if digest.channel == kinds.EMAIL:
-            _send_email(
+            send_email(
                 to=digest.recipient.email,
                 subject=f"I-fixit daily digest: {len(items)} notification{'s' if len(items) != 1 else ''}",
                 body=render_to_string(

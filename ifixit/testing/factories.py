@@ -109,3 +109,20 @@ class RepairItemFactory(factory.django.DjangoModelFactory):
 
 def unique_code(n: int = 3) -> str:
     return "".join(random.choice(string.ascii_uppercase) for _ in range(n))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer of the given locations (`locations=[north]`)."""
+
+    class Meta:
+        model = "crm.Customer"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = factory.Sequence(lambda n: f"+4479111{n:05d}")
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.locations.set(extracted)

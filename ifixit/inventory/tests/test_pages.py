@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from ifixit.inventory.models import Car, CarPhoto, Phase, RepairItem, Sale
-from ifixit.testing.factories import CarFactory, RepairItemFactory
+from ifixit.testing.factories import CarFactory, CustomerFactory, RepairItemFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -338,23 +338,41 @@ def test_it_refuses_a_photo_over_the_limit(signed_in, car, settings):
     assert response.status_code == 400 and "at most" in response.content.decode()
 
 
-def test_it_records_a_sale(signed_in, north):
+def test_it_records_a_sale_to_a_customer(signed_in, north):
     listed = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("9500"))
-    page = signed_in.get(reverse("sale_record", args=[listed.pk]))
+    buyer = CustomerFactory(name="J. Smith", locations=[north])
+    page = signed_in.get(reverse("sale_record", args=[listed.pk]) + f"?customer={buyer.pk}")
     assert page.status_code == 200 and "9500" in page.content.decode()
+    assert 'data-testid="chosen-customer">J. Smith<' in page.content.decode()
     response = signed_in.post(
         reverse("sale_record", args=[listed.pk]),
-        {"sold_on": timezone.localdate().isoformat(), "price": "9400", "buyer_name": "J. Smith", "expected_phase": "listed"},
+        {"sold_on": timezone.localdate().isoformat(), "price": "9400", "customer": buyer.pk, "expected_phase": "listed"},
     )
     assert response.status_code == 302
     listed.refresh_from_db()
     assert listed.phase == Phase.SOLD and listed.sale.price == Decimal("9400")
+    assert listed.sale.customer == buyer and listed.sale.buyer_name == "J. Smith"
+
+
+def test_a_sale_needs_a_customer_of_the_users_locations(signed_in, north, south):
+    listed = CarFactory(location=north, phase=Phase.LISTED)
+    stranger = CustomerFactory(locations=[south])
+    url = reverse("sale_record", args=[listed.pk])
+    body = {"sold_on": timezone.localdate().isoformat(), "price": "9400", "expected_phase": "listed"}
+    missing = signed_in.post(url, body)
+    assert missing.status_code == 400 and "Choose who bought the car" in missing.content.decode()
+    foreign = signed_in.post(url, {**body, "customer": stranger.pk})
+    assert foreign.status_code == 400 and "Choose a customer of your locations" in foreign.content.decode()
+    assert not Sale.objects.exists()
 
 
 def test_a_sale_in_the_future_is_refused_beside_the_date(signed_in, north):
     listed = CarFactory(location=north, phase=Phase.LISTED)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = signed_in.post(reverse("sale_record", args=[listed.pk]), {"sold_on": tomorrow, "price": "9400", "expected_phase": "listed"})
+    buyer = CustomerFactory(locations=[north])
+    response = signed_in.post(
+        reverse("sale_record", args=[listed.pk]), {"sold_on": tomorrow, "price": "9400", "customer": buyer.pk, "expected_phase": "listed"}
+    )
     assert response.status_code == 400 and 'id="id_sold_on-error"' in response.content.decode()
     assert not Sale.objects.exists()
 

@@ -74,9 +74,15 @@ class CustomerCreateForm(CustomerForm):
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].choices = [(loc.pk, loc.name) for loc in locations]
-        if len(locations) == 1:
+        self.only_location = locations[0].pk if len(locations) == 1 else None
+        if self.only_location:
+            # One location: nothing to choose, the customer is that location's.
             self.fields["location"].widget = forms.HiddenInput()
-            self.initial.setdefault("location", locations[0].pk)
+            self.fields["location"].required = False
+            self.initial.setdefault("location", self.only_location)
+
+    def clean_location(self):
+        return self.cleaned_data.get("location") or self.only_location
 
 
 class MessageForm(forms.Form):

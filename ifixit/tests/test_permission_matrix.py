@@ -1,15 +1,18 @@
-"""Every page and API endpoint that shows cars, transfers or location figures, for three
+"""Every page and API endpoint that shows cars, transfers, customers or location figures, for three
 people: a manager of North (who must get nothing of South: 404 or filtered out), a
 manager of both (sees both) and an admin (sees all)."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ifixit.inventory.models import Phase, Transfer
-from ifixit.testing.factories import CarFactory, LocationFactory, UserFactory
+from ifixit.crm.models import FollowUp, Survey
+from ifixit.inventory.models import Phase, Sale, Transfer
+from ifixit.testing.factories import CarFactory, CustomerFactory, LocationFactory, UserFactory
 
 # Pages and API endpoints about one object of South's: (url name, which object, is API).
 OBJECT_URLS = [
@@ -25,6 +28,11 @@ OBJECT_URLS = [
     ("api_car_repairs", "car"),
     ("api_transfer_detail", "transfer"),
     ("api_location_figures", "location"),
+    ("customer_detail", "customer"),
+    ("customer_edit", "customer"),
+    ("customer_history", "customer"),
+    ("survey_detail", "survey"),
+    ("customer_care_settings", "location"),
 ]
 
 # Lists and dashboards that must leave South's cars out, and the same filtered to South.
@@ -39,8 +47,22 @@ LIST_URLS = [
     "api_repair_board",
     "api_transfer_list",
     "api_location_list",
+    "customer_list",
+    "follow_up_list",
+    "satisfaction",
 ]
-FILTERABLE = {"home", "car_list", "repair_board", "transfer_list", "api_car_list", "api_repair_board", "api_transfer_list"}
+FILTERABLE = {
+    "home",
+    "car_list",
+    "repair_board",
+    "transfer_list",
+    "api_car_list",
+    "api_repair_board",
+    "api_transfer_list",
+    "customer_list",
+    "follow_up_list",
+    "satisfaction",
+}
 
 
 @pytest.fixture
@@ -60,7 +82,18 @@ def world(db):
         "both": UserFactory(username="both_mgr", role="manager", locations=[north, south]),
         "admin": UserFactory(username="the_admin", role="admin", is_superuser=True),
     }
-    objects = {"car": south_car, "listed_car": listed, "transfer": transfer, "location": south}
+    FollowUp.objects.create(
+        customer=CustomerFactory(name="Southmake Follower", locations=[south]), location=south,
+        assignee=people["both"], due_at=timezone.now(), note="Southmake follow-up",
+    )
+    south_buyer = CustomerFactory(name="Southmake Buyer", locations=[south])
+    sold = CarFactory(location=south, phase=Phase.SOLD, make="Southmake", model="Sold", vin="SSSSSSSSSSSSSSSS4")
+    sale = Sale.objects.create(car=sold, sold_on=date.today(), price=Decimal("5000"), location=south, customer=south_buyer)
+    survey = Survey.objects.create(
+        sale=sale, customer=south_buyer, location=south, send_on=date.today(), status="answered",
+        answered_at=timezone.now(), recommend_score=2, satisfaction=1, comment="Southmake complaint",
+    )
+    objects = {"car": south_car, "listed_car": listed, "transfer": transfer, "location": south, "customer": south_buyer, "survey": survey}
     return {"north": north, "south": south, "north_car": north_car, "objects": objects, "people": people}
 
 
@@ -120,3 +153,11 @@ def test_filtering_a_list_to_south_gives_a_north_manager_nothing(world, name):
 def test_lists_show_both_to_a_manager_of_both_and_to_an_admin(world, name, who):
     body = get(world["people"][who], reverse(name)).content.decode()
     assert "South" in body and "North" in body, (name, who)
+
+
+def test_everyones_follow_ups_and_customers_stop_at_the_users_locations(world):
+    url = reverse("follow_up_list") + "?scope=all"
+    assert "Southmake Follower" not in get(world["people"]["north"], url).content.decode()
+    assert "Southmake Follower" in get(world["people"]["both"], url).content.decode()
+    assert "Southmake Buyer" in get(world["people"]["admin"], reverse("customer_list")).content.decode()
+    assert "Southmake complaint" in get(world["people"]["both"], reverse("satisfaction")).content.decode()

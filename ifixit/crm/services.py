@@ -437,16 +437,17 @@ def communication_deliver(*, communication_id: int, final_attempt: bool) -> Comm
     if not claimed:
         return None
     communication = Communication.objects.select_related("customer", "user", "location").get(pk=communication_id)
+    text = _with_fresh_survey_link(communication)
     try:
         if communication.channel == Communication.Channel.EMAIL:
             send_email(
                 to=communication.address,
                 subject=communication.subject,
-                body=render_to_string("crm/customer_email.txt", {"communication": communication}),
+                body=render_to_string("crm/customer_email.txt", {"communication": communication, "text": text}),
                 reply_to=communication.user.email if communication.user else "",
             )
         else:
-            communication.provider_id = sms.get_backend().send(to=communication.address, body=communication.body)
+            communication.provider_id = sms.get_backend().send(to=communication.address, body=text)
     except DeliveryError as exc:
         give_up = final_attempt or not exc.transient
         communication.status = Communication.Status.FAILED if give_up else Communication.Status.RETRYING
@@ -804,33 +805,33 @@ def survey_link(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('survey_answer', args=[token])}"
 
 
+# Where the personal link goes in a survey invitation. The log keeps the text with this
+# placeholder: the token itself is minted when the message is sent and never stored.
+SURVEY_LINK = "[your personal survey link]"
+
+
 @transaction.atomic
 def survey_send(*, survey_id: int) -> Survey | None:
     """Invite the customer to answer, by email if they have one, else by SMS. The
     status change is the claim: a second run finds it sent and does nothing. The
     invitation is an ordinary entry of their communication log, sent like any other."""
     now = timezone.now()
-    token = secrets.token_urlsafe(32)
-    claimed = Survey.objects.filter(pk=survey_id, status=Survey.Status.SCHEDULED).update(
-        status=Survey.Status.SENT,
-        token_hash=Survey.hash_token(token),
-        sent_at=now,
-        expires_at=now + datetime.timedelta(days=settings.CRM_SURVEY_VALID_DAYS),
-    )
+    claimed = Survey.objects.filter(pk=survey_id, status=Survey.Status.SCHEDULED).update(status=Survey.Status.SENT, sent_at=now)
     if not claimed:
         return None
     survey = Survey.objects.select_related("customer", "sale__car", "location").get(pk=survey_id)
     customer = survey.customer
     car = survey.sale.car
-    link = survey_link(token)
     if customer.email:
         channel, address = Communication.Channel.EMAIL, customer.email
-        body = render_to_string("crm/survey_invitation.txt", {"survey": survey, "car": car, "link": link})
+        body = render_to_string(
+            "crm/survey_invitation.txt", {"survey": survey, "car": car, "link": SURVEY_LINK, "valid_days": settings.CRM_SURVEY_VALID_DAYS}
+        )
     elif customer.phone:
         channel, address = Communication.Channel.SMS, customer.phone
-        body = f"Thank you for buying your {car.make} {car.model} from {survey.location.name}. How did we do? Two questions: {link}"
+        body = f"Thank you for buying your {car.make} {car.model} from {survey.location.name}. How did we do? Two questions: {SURVEY_LINK}"
     else:
-        Survey.objects.filter(pk=survey_id).update(status=Survey.Status.NO_CONTACT, token_hash=None)
+        Survey.objects.filter(pk=survey_id).update(status=Survey.Status.NO_CONTACT)
         return survey
     survey.invitation = Communication.objects.create(
         customer=customer,
@@ -848,6 +849,19 @@ def survey_send(*, survey_id: int) -> Survey | None:
     survey.save(update_fields=["invitation"])
     _queue_send(survey.invitation.pk)
     return survey
+
+
+def _with_fresh_survey_link(communication: Communication) -> str:
+    """The text to send: for a survey invitation, with a newly minted link (only its
+    hash is kept, so each attempt mints one, and the last one sent is the one that works)."""
+    survey = Survey.objects.filter(invitation=communication, status=Survey.Status.SENT).first()
+    if survey is None or SURVEY_LINK not in communication.body:
+        return communication.body
+    token = secrets.token_urlsafe(32)
+    Survey.objects.filter(pk=survey.pk).update(
+        token_hash=Survey.hash_token(token), expires_at=timezone.now() + datetime.timedelta(days=settings.CRM_SURVEY_VALID_DAYS)
+    )
+    return communication.body.replace(SURVEY_LINK, survey_link(token))
 
 
 class SurveyClosed(Exception):

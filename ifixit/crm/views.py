@@ -547,7 +547,7 @@ def survey_answer(request, token: str):
             return TemplateResponse(request, "crm/survey_answer.html", {"thanks": True, "survey": survey})
     response = TemplateResponse(request, "crm/survey_answer.html", {"form": form, "survey": survey}, status=400 if form.errors else 200)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to linked sites
+    response["Referrer-Policy"] = "same-origin"  # the token must not leak to other sites (no-referrer would make Chrome send Origin: null and fail CSRF)
     return response
 
 
@@ -555,5 +555,5 @@ def _survey_closed(request, reason: str) -> HttpResponse:
     response = TemplateResponse(
         request, "crm/survey_answer.html", {"closed": CLOSED_MESSAGES[reason], "reason": reason}, status=404 if reason == "unknown" else 410
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

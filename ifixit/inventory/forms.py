@@ -55,7 +55,7 @@ class CarForm(forms.ModelForm):
         model = Car
         fields = CAR_EDITABLE_FIELDS
         widgets = {
-            "purchased_on": forms.DateInput(attrs={"type": "date"}),
+            "purchased_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "vin": forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 20}),
             "registration": forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
@@ -117,7 +117,7 @@ class PhotoForm(forms.Form):
 
 class SaleForm(forms.Form):
     customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "Choose who bought the car, or add them as a new customer."})
-    sold_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate, label="Sale date")
+    sold_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate, label="Sale date")
     price = forms.DecimalField(max_digits=12, decimal_places=2, label="Sale price (£)", widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
     note = forms.CharField(required=False, max_length=500)
     expected_phase = forms.ChoiceField(choices=Phase.choices, widget=forms.HiddenInput)

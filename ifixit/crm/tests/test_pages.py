@@ -259,7 +259,7 @@ def test_survey_page_answers_once(open_survey):
     token, survey = open_survey
     client = Client(enforce_csrf_checks=False)
     page = client.get(reverse("survey_answer", args=[token]))
-    assert page.status_code == 200 and "How did we do?" in page.content.decode() and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and "How did we do?" in page.content.decode() and page["Referrer-Policy"] == "same-origin"
     missing = client.post(reverse("survey_answer", args=[token]), {"comment": "hi"})
     assert missing.status_code == 400 and "Choose a number from 0 to 10." in missing.content.decode()
     done = client.post(reverse("survey_answer", args=[token]), {"recommend_score": "10", "satisfaction": "5"})

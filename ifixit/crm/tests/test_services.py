@@ -333,6 +333,7 @@ def test_the_survey_is_emailed_once_and_takes_one_answer(sold, manager, smtp_ser
     [mail] = smtp_server.messages
     token = _token_from(mail.get_payload(decode=True).decode())
     assert Survey.objects.get(pk=survey.pk).token_hash == Survey.hash_token(token)  # only the hash is kept
+    assert token not in Communication.objects.get(pk=survey.invitation_id).body  # the log shows a placeholder
     answered = services.survey_answer(token=token, recommend_score=3, satisfaction=2, comment="Clutch slips already")
     assert answered.status == "answered" and answered.nps_group == "detractor"
     alert = Notification.objects.get(recipient=manager, kind="low_satisfaction")

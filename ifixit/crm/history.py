@@ -1,5 +1,9 @@
-"""The audit history of a customer record, from django-simple-history's rows: who
-changed what, field by field. Three queries whatever the length of the history."""
+"""The audit history of a customer record, from django-simple-history's versions: who
+changed what, field by field, newest first. The page and the API both read it here.
+
+Two queries whatever the length of the history: the versions, and their tag rows
+(diffing tags through simple-history would query twice per version).
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,33 +12,46 @@ from django.apps import apps
 
 from ifixit.crm.models import Customer
 
-SHOWN_FIELDS = [
-    "kind",
-    "name",
-    "contact_name",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "notes",
-    "email_marketing",
-    "sms_marketing",
-    "merged_into",
-]
-ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# Every field of the record someone can change (its id and creation stamp never do).
+TRACKED = [f.name for f in Customer._meta.concrete_fields if f.name not in ("id", "created_at", "created_by", "updated_at")]
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+LIMIT = 200
 
 
 @dataclass(frozen=True)
 class FieldChange:
-    label: str
+    field: str
     old: object
     new: object
+
+    @property
+    def label(self) -> str:
+        if self.field == "tags":
+            return "Tags"
+        return str(Customer._meta.get_field(self.field).verbose_name).capitalize()
+
+    @staticmethod
+    def _display(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(value)
+        if isinstance(value, datetime):
+            return f"{value:%d %b %Y %H:%M}"
+        return "" if value is None else str(value)
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new)
 
 
 @dataclass
 class Change:
+    id: int
     at: datetime
     user: object
     action: str
@@ -42,42 +59,34 @@ class Change:
     fields: list[FieldChange] = field(default_factory=list)
 
 
-def _display(name: str, value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if name == "merged_into" and value:
-        return f"#{value}"
-    return value
-
-
-def customer_changes(customer: Customer, limit: int = 200) -> list[Change]:
-    """Newest first. Tags are compared as sets from one query over the history's tag rows."""
-    records = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    tag_model = apps.get_model("crm", "HistoricalCustomer_tags")  # simple-history's through table
-    tags_by_record: dict[int, set[str]] = {}
-    for history_id, name in tag_model.objects.filter(history__in=[r.history_id for r in records]).values_list("history_id", "tag__name"):
-        tags_by_record.setdefault(history_id, set()).add(name)
-    labels = {f: Customer._meta.get_field(f).verbose_name for f in SHOWN_FIELDS}
+def customer_changes(customer: Customer, limit: int = LIMIT) -> list[Change]:
+    versions = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    version_tags = apps.get_model("crm", "HistoricalCustomer_tags")  # simple-history's through table
+    tags: dict[int, set[str]] = {}
+    for history_id, name in version_tags.objects.filter(history__in=[v.history_id for v in versions]).values_list("history_id", "tag__name"):
+        tags.setdefault(history_id, set()).add(name)
     changes = []
-    for newer, older in zip(records, records[1:] + [None]):
-        if older is None and len(records) > limit:
-            break  # the oldest fetched only to diff against
+    for version, previous in zip(versions, [*versions[1:], None]):
+        if previous is None and len(versions) > limit:
+            break  # the oldest was fetched only to diff against
         change = Change(
-            at=newer.history_date,
-            user=newer.history_user,
-            action=ACTIONS.get(newer.history_type, newer.history_type),
-            reason=newer.history_change_reason or "",
+            id=version.history_id,
+            at=version.history_date,
+            user=version.history_user,
+            action=ACTIONS.get(version.history_type, version.history_type),
+            reason=version.history_change_reason or "",
         )
-        if older is not None:
-            for name in SHOWN_FIELDS:
-                field_name = f"{name}_id" if name == "merged_into" else name
-                old, new = getattr(older, field_name), getattr(newer, field_name)
+        if previous is not None:
+            for name in TRACKED:
+                attname = Customer._meta.get_field(name).attname
+                old, new = getattr(previous, attname), getattr(version, attname)
                 if old != new:
-                    change.fields.append(FieldChange(labels[name].capitalize(), _display(name, old), _display(name, new)))
-            old_tags, new_tags = tags_by_record.get(older.history_id, set()), tags_by_record.get(newer.history_id, set())
+                    change.fields.append(FieldChange(name, old, new))
+            old_tags, new_tags = sorted(tags.get(previous.history_id, ())), sorted(tags.get(version.history_id, ()))
             if old_tags != new_tags:
-                change.fields.append(FieldChange("Tags", ", ".join(sorted(old_tags)), ", ".join(sorted(new_tags))))
+                change.fields.append(FieldChange("tags", old_tags, new_tags))
             if not change.fields and not change.reason:
-                continue  # saved with nothing shown changed (e.g. a location shared)
+                continue  # saved with nothing changed (a location shared, say): nothing to audit
+            change.fields.sort(key=lambda f: f.field)
         changes.append(change)
     return changes

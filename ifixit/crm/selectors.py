@@ -164,17 +164,26 @@ def follow_up_list(
     return follow_ups.order_by("due_at", "id") if status == FollowUp.Status.OPEN else follow_ups.order_by("-due_at", "-id")
 
 
-def assignable_staff(*, customer: Customer) -> QuerySet[User]:
-    """Who may be given a follow-up for this customer: active staff of the customer's
-    locations (or group-wide) who deal with customers."""
-    location_ids = list(customer.locations.values_list("pk", flat=True))
+def assignable_staff(*, location: Location | None) -> QuerySet[User]:
+    """Who may be given a follow-up filed at this location: active staff who deal with
+    customers and can see it (its own staff, or group-wide), so they can act on it."""
+    if location is None:
+        return User.objects.none()
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(locations__in=location_ids) | Q(sees_all_locations=True) | Q(role="admin") | Q(is_superuser=True))
+        .filter(Q(locations=location) | Q(sees_all_locations=True) | Q(role="admin") | Q(is_superuser=True))
         .filter(Q(role__in=["manager", "sales", "admin"]) | Q(is_superuser=True))
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def follow_up_location(*, user: User, customer: Customer, car=None) -> Location | None:
+    """Where a follow-up for this customer is filed: the sale's location for a car they
+    bought, else the first of the customer's locations that the user may see."""
+    if car is not None and hasattr(car, "sale"):
+        return car.sale.location
+    return customer.locations.filter(pk__in=locations_visible_to(user)).order_by("name").first()
 
 
 # --- Satisfaction ------------------------------------------------------------------

@@ -292,9 +292,7 @@ class Outbound:
 
 
 def _customer_location(user: User, customer: Customer, car: Car | None) -> Location | None:
-    if car is not None and hasattr(car, "sale"):
-        return car.sale.location
-    return customer.locations.filter(pk__in=locations_visible_to(user)).order_by("name").first()
+    return selectors.follow_up_location(user=user, customer=customer, car=car)
 
 
 def _customer_car(customer: Customer, car_id: int | None) -> Car | None:
@@ -531,34 +529,24 @@ def sms_inbound(*, from_number: str, body: str, provider_id: str = "") -> list[C
 # --- Follow-ups ------------------------------------------------------------------------
 
 
-def _check_assignee(customer: Customer, assignee_id: int | None) -> User:
-    assignee = selectors.assignable_staff(customer=customer).filter(pk=assignee_id).first() if assignee_id else None
-    if assignee is None:
-        raise ValidationError({"assignee": "Choose someone who works with this customer's locations."})
-    return assignee
-
-
 @transaction.atomic
 def follow_up_create(
     *, user: User, customer_id: int, due_at: datetime.datetime, assignee_id: int, note: str = "", car_id: int | None = None
 ) -> FollowUp:
     _require(user, "crm.add_followup")
     customer = _locked_customer(user, customer_id)
+    car = _customer_car(customer, car_id)
+    location = _customer_location(user, customer, car)
     errors = {}
     if due_at < timezone.now() - datetime.timedelta(minutes=5):
         errors["due_at"] = "The follow-up cannot be due in the past."
     if due_at > timezone.now() + datetime.timedelta(days=3 * 366):
         errors["due_at"] = "Set a due date within three years."
-    try:
-        assignee = _check_assignee(customer, assignee_id)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    assignee = selectors.assignable_staff(location=location).filter(pk=assignee_id).first() if assignee_id else None
+    if assignee is None:
+        errors["assignee"] = f"Choose someone who works with customers at {location.name if location else 'their location'}."
     if errors:
         raise ValidationError(errors)
-    car = _customer_car(customer, car_id)
-    location = _customer_location(user, customer, car)
-    if location is None:
-        raise ValidationError({"assignee": "This customer has no location you may see."})
     return FollowUp.objects.create(
         customer=customer, location=location, car=car, assignee=assignee, due_at=due_at, note=note.strip(), created_by=user
     )
@@ -615,8 +603,9 @@ def follow_up_cancel(*, user: User, follow_up_id: int, note: str = "") -> Follow
     _expect_open(follow_up, "cancelled")
     follow_up.status = FollowUp.Status.CANCELLED
     follow_up.outcome_note = note.strip()
+    follow_up.done_at = timezone.now()  # when it was closed, done or not: the timeline places it there
     follow_up.done_by = user
-    follow_up.save(update_fields=["status", "outcome_note", "done_by"])
+    follow_up.save(update_fields=["status", "outcome_note", "done_at", "done_by"])
     return follow_up
 
 

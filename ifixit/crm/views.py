@@ -170,7 +170,12 @@ def _detail_context(request, customer: Customer, **extra) -> dict:
         "can_sell": user.has_perm("inventory.add_sale"),
         "message_form": MessageForm(cars=cars, prefix="msg"),
         "log_form": LogForm(cars=cars, prefix="log"),
-        "follow_up_form": FollowUpForm(staff=selectors.assignable_staff(customer=customer), cars=cars, prefix="fu", initial={"assignee": user.pk}),
+        "follow_up_form": FollowUpForm(
+            staff=selectors.assignable_staff(location=selectors.follow_up_location(user=user, customer=customer)),
+            cars=cars,
+            prefix="fu",
+            initial={"assignee": user.pk},
+        ),
         "done_form": FollowUpDoneForm(),
         "snooze_form": FollowUpSnoozeForm(),
     }
@@ -290,7 +295,10 @@ def customer_log(request, pk: int):
 def follow_up_create(request, pk: int):
     customer = _customer_or_404(request, pk)
     form = FollowUpForm(
-        request.POST, staff=selectors.assignable_staff(customer=customer), cars=selectors.customer_cars(customer=customer), prefix="fu"
+        request.POST,
+        staff=selectors.assignable_staff(location=selectors.follow_up_location(user=request.user, customer=customer)),
+        cars=selectors.customer_cars(customer=customer),
+        prefix="fu",
     )
 
     def run(customer, data):

@@ -106,6 +106,7 @@ class SaleOutputSerializer(serializers.Serializer):
     cost_at_sale = serializers.DecimalField(**MONEY)
     gross_profit = serializers.DecimalField(**MONEY)
     buyer_name = serializers.CharField()
+    customer = serializers.IntegerField(source="customer_id", allow_null=True, help_text="Id of the customer on file, if any.")
 
     class Meta:
         ref_name = "Sale"
@@ -490,7 +491,14 @@ class CarSaleApi(APIView):
     class InputSerializer(serializers.Serializer):
         sold_on = serializers.DateField()
         price = serializers.DecimalField(**MONEY)
-        buyer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        customer = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="Id of a customer of the user's locations: customer care then follows the sale up and surveys it.",
+        )
+        buyer_name = serializers.CharField(
+            required=False, allow_blank=True, max_length=200, help_text="The customer's name by default."
+        )
         note = serializers.CharField(required=False, allow_blank=True, max_length=500)
         expected_phase = serializers.ChoiceField(
             choices=Phase.choices,
@@ -512,7 +520,8 @@ class CarSaleApi(APIView):
         ensure_visible(request, car_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.sale_record(user=request.user, car_id=car_id, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        services.sale_record(user=request.user, car_id=car_id, customer_id=data.pop("customer", None), **data)
         return car_detail_response(request, car_id, status_code=status.HTTP_201_CREATED)
 
 

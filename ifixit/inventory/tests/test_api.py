@@ -651,6 +651,7 @@ def test_it_records_a_sale(api, manager, listed_car):
         "cost_at_sale": "6970.00",
         "gross_profit": "2830.00",
         "buyer_name": "J. Smith",
+        "customer": None,
     }
     sale = Sale.objects.get()
     assert sale.sold_by == manager and sale.location == listed_car.location

@@ -109,6 +109,27 @@ class SmsProvider:
 
         return Handler
 
+    def deliver_inbound(self, *, public_url: str, send_to: str, sender: str, body: str) -> int:
+        """What the provider does when a customer texts the number: POST the message to
+        the configured webhook, signed as Twilio signs it (HMAC-SHA1 of the public URL and
+        the sorted parameters, keyed with the auth token). `send_to` is where that public
+        URL reaches the app (through a proxy, in production). Returns the HTTP status."""
+        import httpx
+
+        from ifixit.crm.webhooks import twilio_signature
+
+        params = {
+            "AccountSid": self.account_sid,
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "From": sender,
+            "To": "+447700900123",
+            "Body": body,
+            "NumMedia": "0",
+        }
+        signature = twilio_signature(auth_token=self.api_key, url=public_url, params=params)
+        response = httpx.post(send_to, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+        return response.status_code
+
 
 @pytest.fixture
 def sms_provider(settings):

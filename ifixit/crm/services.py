@@ -652,14 +652,14 @@ def _rule_assignee(rule: FollowUpRule, sale: Sale, managers: dict[int, User]) ->
     return managers.get(sale.location_id) or (seller if seller_ok else None)
 
 
-def follow_ups_from_rules(*, sales: list[Sale], rules: list[FollowUpRule] | None = None) -> int:
+def follow_ups_from_rules(*, sales: list[Sale], rules: list[FollowUpRule] | None = None) -> None:
     """Make each active rule's follow-up for each sale (with a customer) that lacks it.
     The unique (rule, sale) constraint makes a second application a no-op."""
     location_ids = {sale.location_id for sale in sales}
     if rules is None:
         rules = list(FollowUpRule.objects.filter(location_id__in=location_ids, is_active=True).select_related("location"))
     if not rules:
-        return 0
+        return
     managers: dict[int, User] = {}
     for membership in User.locations.through.objects.filter(
         location_id__in=location_ids, user__is_active=True, user__role=roles.MANAGER
@@ -689,7 +689,6 @@ def follow_ups_from_rules(*, sales: list[Sale], rules: list[FollowUpRule] | None
                 )
             )
     FollowUp.objects.bulk_create(made, ignore_conflicts=True)
-    return len(made)
 
 
 RULE_FIELDS = ["name", "months_after_sale", "days_after_sale", "note", "assign_to", "is_active"]

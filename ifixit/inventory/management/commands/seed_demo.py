@@ -1,9 +1,12 @@
-"""Fill an empty database with a dealer group's demo data (see inventory.demo_data)."""
+"""Fill an empty database with a dealer group's demo data (see inventory.demo_data and,
+for its customers, crm.demo_data)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from ifixit.crm.demo_data import crm_demo_data_create
 from ifixit.inventory.demo_data import MIN_CARS, demo_data_create, demo_data_present
 from ifixit.inventory.models import Phase
 
@@ -11,7 +14,10 @@ DEFAULT_PASSWORD = "demo-pass-2026"
 
 
 class Command(BaseCommand):
-    help = "Create demo locations, staff, and cars with their history, repairs and sales, unless there are cars."
+    help = (
+        "Create demo locations, staff, and cars with their history, repairs and sales, and the customers "
+        "who bought them, unless there are cars."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42, help="The same seed plans the same data (default 42).")
@@ -27,7 +33,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present (the database has cars); nothing changed.")
             return
         started = time.monotonic()
-        summary = demo_data_create(seed=seed, car_count=cars, password=password)
+        with transaction.atomic():  # customers and all, or nothing: a rerun finds cars and stops
+            summary = demo_data_create(seed=seed, car_count=cars, password=password)
+            crm_summary = crm_demo_data_create(seed=seed) if summary is not None else None
         if summary is None:  # someone added cars between the check and the transaction
             self.stdout.write("Demo data already present (the database has cars); nothing changed.")
             return
@@ -51,6 +59,8 @@ class Command(BaseCommand):
         out.write(f"Longest in fixing: {summary.longest_fixing_days} days.")
         if summary.transfers:
             out.write("Transfers: " + ", ".join(f"{n} {state}" for state, n in summary.transfers.items()) + ".")
+        if crm_summary is not None:
+            out.write(f"Customer care: {crm_summary.line()}")
         out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
         if "admin" in summary.users_created:
             out.write(f"Sign in at http://localhost:8000 as admin / {password}")

@@ -22,3 +22,12 @@ def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
 
 def validate_phone(value: str) -> None:
     normalise_phone(value)
+
+
+def is_mobile(value: str, region: str = DEFAULT_REGION) -> bool:
+    """Whether an E.164 number can take an SMS (a mobile, or a number that may be one)."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(value, region))
+    except phonenumbers.NumberParseException:
+        return False
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -9,7 +9,7 @@ from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule
 
 
 class CustomerFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Search", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email, phone or postcode"}))
+    q = forms.CharField(required=False, max_length=200, label="Search", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email, phone or postcode"}))
     tag = forms.CharField(required=False, max_length=40)
     location = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     repeat = forms.BooleanField(required=False, label="Repeat buyers")

@@ -141,6 +141,12 @@ class Communication(models.Model):
             models.Index(fields=["customer", "-occurred_at"], name="communication_timeline"),
             models.Index(fields=["status", "channel"], name="communication_status"),
         ]
+        constraints = [
+            # The provider retries a webhook it thinks failed: one log entry per message and record.
+            models.UniqueConstraint(
+                fields=["customer", "provider_id"], condition=Q(direction="in") & ~Q(provider_id=""), name="communication_inbound_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_direction_display().lower()}: {self.subject or self.body[:40]}"
@@ -252,7 +258,9 @@ class Survey(models.Model):
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     send_on = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
-    # Only the token's SHA-256 is kept: the link lives in the customer's inbox alone.
+    # The link's token is derived from SECRET_KEY and this random nonce (so a resend
+    # carries the same link); only the token's SHA-256 is kept to look it up.
+    token_nonce = models.CharField(max_length=32, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

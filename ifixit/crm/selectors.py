@@ -114,11 +114,14 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
 
 
+TIMELINE_MESSAGES = 300  # the latest log entries on the page; the API pages through them all
+
+
 def customer_timeline(*, customer: Customer) -> list[TimelineEntry]:
     """Everything bought, said, owed and answered, newest first: one query per kind,
-    whatever the customer's history."""
+    whatever the customer's history (a trade customer's log is capped at the latest entries)."""
     purchases = Sale.objects.filter(customer=customer).select_related("car", "location", "sold_by")
-    communications = customer.communications.select_related("user", "car", "location")
+    communications = customer.communications.select_related("user", "car", "location")[:TIMELINE_MESSAGES]
     follow_ups = customer.follow_ups.select_related("assignee", "car", "done_by")
     surveys = customer.surveys.filter(status=Survey.Status.ANSWERED).select_related("sale__car", "location", "salesperson")
     entries = [TimelineEntry("purchase", _start_of(sale.sold_on), sale) for sale in purchases]

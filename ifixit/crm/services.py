@@ -6,7 +6,10 @@ sending happens after commit, claimed with a conditional update so a retried or
 duplicated task never sends twice.
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -32,7 +35,7 @@ from ifixit.inventory.selectors import locations_visible_to
 from ifixit.notifications import sms
 from ifixit.notifications.errors import DeliveryError
 from ifixit.notifications.services import STALE_CLAIM, STALE_QUEUE, claimable, notify, send_email
-from ifixit.phones import normalise_phone
+from ifixit.phones import is_mobile, normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +54,13 @@ CUSTOMER_FIELDS = [
     "sms_marketing",
 ]
 SMS_MAX_LENGTH = 480  # three segments
-# Replies that withdraw or give SMS consent: the keywords carriers and Twilio honour.
+# Replies that withdraw or give SMS consent: the keywords carriers and Twilio honour,
+# and only as the whole reply ("Cancel Tuesday please" is a message, not an opt-out; a
+# "Yes" answers a question, it gives no consent).
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
-START_WORDS = {"START", "UNSTOP", "YES", "OPTIN"}
+START_WORDS = {"START", "UNSTOP"}
+# Sends of one message give up after this many claims (a worker dying mid-send each time).
+MAX_ATTEMPTS = 8
 FOLLOW_UP_HOUR = datetime.time(10, 0)  # automatic follow-ups fall due at ten, local time
 
 
@@ -358,10 +365,14 @@ def _check_outbound(customer: Customer, message: Outbound) -> str:
             errors["channel"] = f"{customer.name} has no email address on file."
         if not message.subject.strip():
             errors["subject"] = "An email needs a subject."
+        elif "\n" in message.subject or "\r" in message.subject:
+            errors["subject"] = "A subject is one line."
     elif message.channel == Communication.Channel.SMS:
         address = customer.phone
         if not address:
             errors["channel"] = f"{customer.name} has no phone number on file."
+        elif not is_mobile(address):
+            errors["channel"] = f"{customer.phone} is not a mobile number, so it cannot take an SMS."
         if len(message.body) > SMS_MAX_LENGTH:
             errors["body"] = f"An SMS can be at most {SMS_MAX_LENGTH} characters ({len(message.body)} now)."
     else:
@@ -396,6 +407,9 @@ def communication_send(
     message = Outbound(channel=channel, purpose=purpose, subject=(subject or "").strip(), body=(body or "").strip())
     address = _check_outbound(customer, message)
     car = _customer_car(customer, car_id)
+    body = message.body
+    if channel == Communication.Channel.SMS and purpose == Communication.Purpose.MARKETING and "STOP" not in body.upper():
+        body = f"{body}\nReply STOP to opt out"
     communication = Communication.objects.create(
         customer=customer,
         location=_customer_location(user, customer, car),
@@ -404,7 +418,7 @@ def communication_send(
         direction=Communication.Direction.OUTBOUND,
         purpose=purpose,
         subject=message.subject[:200],
-        body=message.body,
+        body=body,
         user=user,
         address=address,
         status=Communication.Status.QUEUED,
@@ -435,8 +449,23 @@ def communication_deliver(*, communication_id: int, final_attempt: bool) -> Comm
     if not claimed:
         return None
     communication = Communication.objects.select_related("customer", "user", "location").get(pk=communication_id)
-    text = _with_fresh_survey_link(communication)
+    customer = communication.customer
+    if communication.purpose == Communication.Purpose.MARKETING and not (
+        customer.email_marketing if communication.channel == Communication.Channel.EMAIL else customer.sms_marketing
+    ):
+        # Consent withdrawn (an SMS STOP, an edit) while this waited for a worker or a retry.
+        communication.status = Communication.Status.FAILED
+        communication.last_error = "Not sent: the customer withdrew consent to marketing on this channel before it went."
+        communication.save(update_fields=["status", "last_error"])
+        return communication
     try:
+        text = _with_survey_link(communication)
+    except Exception:
+        log.exception("communication %s could not be prepared", communication.pk)
+        text = None
+    try:
+        if text is None:
+            raise DeliveryError("could not prepare the message", transient=False)
         if communication.channel == Communication.Channel.EMAIL:
             send_email(
                 to=communication.address,
@@ -446,8 +475,11 @@ def communication_deliver(*, communication_id: int, final_attempt: bool) -> Comm
             )
         else:
             communication.provider_id = sms.get_backend().send(to=communication.address, body=text)
-    except DeliveryError as exc:
-        give_up = final_attempt or not exc.transient
+    except Exception as exc:
+        if not isinstance(exc, DeliveryError):  # a bug or bad data: record it, never loop on it
+            log.exception("communication %s failed unexpectedly", communication.pk)
+            exc = DeliveryError(f"{exc.__class__.__name__}: {exc}", transient=False)
+        give_up = final_attempt or not exc.transient or communication.attempts >= MAX_ATTEMPTS
         communication.status = Communication.Status.FAILED if give_up else Communication.Status.RETRYING
         communication.last_error = exc.reason
         communication.save(update_fields=["status", "last_error", "provider_id"])
@@ -467,7 +499,7 @@ def communications_requeue_stuck(*, now: datetime.datetime | None = None) -> lis
     return list(
         Communication.objects.filter(
             Q(status=Communication.Status.QUEUED, occurred_at__lt=now - STALE_QUEUE)
-            | Q(status=Communication.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=Communication.Status.SENDING, claimed_at__lt=now - STALE_CLAIM, attempts__lt=MAX_ATTEMPTS)
         ).values_list("pk", flat=True)
     )
 
@@ -483,9 +515,7 @@ def sms_inbound(*, from_number: str, body: str, provider_id: str = "") -> list[C
     except ValidationError:
         log.warning("inbound SMS from an unreadable number %r ignored", from_number)
         return []
-    if provider_id and Communication.objects.filter(provider_id=provider_id, direction=Communication.Direction.INBOUND).exists():
-        return []
-    keyword = (body or "").strip().split(maxsplit=1)[0].upper().strip(".!") if (body or "").strip() else ""
+    keyword = re.sub(r"[^A-Z]", "", (body or "").upper()) if len((body or "").strip()) <= 20 else ""
     now = timezone.now()
     logged = []
     for customer in Customer.objects.select_for_update().filter(phone=number, merged_into__isnull=True):
@@ -497,22 +527,25 @@ def sms_inbound(*, from_number: str, body: str, provider_id: str = "") -> list[C
                 customer.sms_marketing_changed_at = now
                 customer._change_reason = f"Replied {keyword} by SMS"
                 customer.save(update_fields=["sms_marketing", "sms_marketing_changed_at", "updated_at"])
-        logged.append(
-            Communication.objects.create(
-                customer=customer,
-                location=last_sms.location if last_sms else None,
-                car=last_sms.car if last_sms else None,
-                channel=Communication.Channel.SMS,
-                direction=Communication.Direction.INBOUND,
-                subject="Withdrew SMS consent" if keyword in STOP_WORDS else ("Gave SMS consent" if keyword in START_WORDS else ""),
-                body=(body or "")[:2000],
-                address=number,
-                status=Communication.Status.RECEIVED,
-                provider_id=provider_id[:100],
-                occurred_at=now,
-            )
-        )
-        if last_sms and last_sms.user and keyword not in STOP_WORDS | START_WORDS:
+        try:
+            with transaction.atomic():
+                entry = Communication.objects.create(
+                    customer=customer,
+                    location=last_sms.location if last_sms else None,
+                    car=last_sms.car if last_sms else None,
+                    channel=Communication.Channel.SMS,
+                    direction=Communication.Direction.INBOUND,
+                    subject="Withdrew SMS consent" if keyword in STOP_WORDS else ("Gave SMS consent" if keyword in START_WORDS else ""),
+                    body=(body or "")[:2000],
+                    address=number,
+                    status=Communication.Status.RECEIVED,
+                    provider_id=provider_id[:100],
+                    occurred_at=now,
+                )
+        except IntegrityError:
+            continue  # the provider's retry raced this one: logged already
+        logged.append(entry)
+        if last_sms and last_sms.user and keyword not in STOP_WORDS:
             notify(
                 recipient=last_sms.user,
                 kind="customer_reply",
@@ -536,7 +569,9 @@ def follow_up_create(
     _require(user, "crm.add_followup")
     customer = _locked_customer(user, customer_id)
     car = _customer_car(customer, car_id)
-    location = _customer_location(user, customer, car)
+    # Filed at the customer's location the user works at (not the car's sale site), so
+    # the creator, and the staff the form offers, can always see and act on it.
+    location = selectors.follow_up_location(user=user, customer=customer)
     errors = {}
     if due_at < timezone.now() - datetime.timedelta(minutes=5):
         errors["due_at"] = "The follow-up cannot be due in the past."
@@ -623,18 +658,22 @@ def follow_ups_remind_due(*, now: datetime.datetime | None = None) -> int:
                 .exclude(reminded_for=F("due_at"))
                 .update(reminded_for=F("due_at"))
             )
-            if not claimed or not follow_up.assignee.is_active:
+            if not claimed:
                 continue
+            recipients = [follow_up.assignee]
+            if not follow_up.assignee.is_active:  # left the business: their managers pick it up
+                recipients = list(User.objects.filter(is_active=True, role=roles.MANAGER, locations=follow_up.location_id))
             what = follow_up.note.splitlines()[0][:80] if follow_up.note else "get back to them"
-            notify(
-                recipient=follow_up.assignee,
-                kind="follow_up_due",
-                title=f"Follow up {follow_up.customer.name}: {what}",
-                body=follow_up.note,
-                link=reverse("customer_detail", args=[follow_up.customer_id]),
-                location=follow_up.location,
-                dedupe_key=f"follow-up:{follow_up.pk}:{follow_up.due_at.isoformat()}",
-            )
+            for recipient in recipients:
+                notify(
+                    recipient=recipient,
+                    kind="follow_up_due",
+                    title=f"Follow up {follow_up.customer.name}: {what}",
+                    body=follow_up.note,
+                    link=reverse("customer_detail", args=[follow_up.customer_id]),
+                    location=follow_up.location,
+                    dedupe_key=f"follow-up:{follow_up.pk}:{follow_up.due_at.isoformat()}",
+                )
             reminded += 1
     return reminded
 
@@ -804,10 +843,17 @@ def survey_send(*, survey_id: int) -> Survey | None:
     status change is the claim: a second run finds it sent and does nothing. The
     invitation is an ordinary entry of their communication log, sent like any other."""
     now = timezone.now()
-    claimed = Survey.objects.filter(pk=survey_id, status=Survey.Status.SCHEDULED).update(status=Survey.Status.SENT, sent_at=now)
+    claimed = Survey.objects.filter(pk=survey_id, status=Survey.Status.SCHEDULED).update(
+        status=Survey.Status.SENT,
+        sent_at=now,
+        expires_at=now + datetime.timedelta(days=settings.CRM_SURVEY_VALID_DAYS),
+        token_nonce=secrets.token_hex(16),
+    )
     if not claimed:
         return None
     survey = Survey.objects.select_related("customer", "sale__car", "location").get(pk=survey_id)
+    survey.token_hash = Survey.hash_token(survey_token(survey))
+    survey.save(update_fields=["token_hash"])
     customer = survey.customer
     car = survey.sale.car
     if customer.email:
@@ -815,11 +861,11 @@ def survey_send(*, survey_id: int) -> Survey | None:
         body = render_to_string(
             "crm/survey_invitation.txt", {"survey": survey, "car": car, "link": SURVEY_LINK, "valid_days": settings.CRM_SURVEY_VALID_DAYS}
         )
-    elif customer.phone:
+    elif customer.phone and is_mobile(customer.phone):
         channel, address = Communication.Channel.SMS, customer.phone
         body = f"Thank you for buying your {car.make} {car.model} from {survey.location.name}. How did we do? Two questions: {SURVEY_LINK}"
     else:
-        Survey.objects.filter(pk=survey_id).update(status=Survey.Status.NO_CONTACT)
+        Survey.objects.filter(pk=survey_id).update(status=Survey.Status.NO_CONTACT, token_hash=None, token_nonce="")
         return survey
     survey.invitation = Communication.objects.create(
         customer=customer,
@@ -839,17 +885,22 @@ def survey_send(*, survey_id: int) -> Survey | None:
     return survey
 
 
-def _with_fresh_survey_link(communication: Communication) -> str:
-    """The text to send: for a survey invitation, with a newly minted link (only its
-    hash is kept, so each attempt mints one, and the last one sent is the one that works)."""
-    survey = Survey.objects.filter(invitation=communication, status=Survey.Status.SENT).first()
-    if survey is None or SURVEY_LINK not in communication.body:
+def survey_token(survey: Survey) -> str:
+    """The survey's link token: derived from the site's secret and the survey's random
+    nonce, so a resend carries the same working link while the database keeps only the
+    nonce and the token's hash (neither is the link)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"survey-link:{survey.pk}:{survey.token_nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _with_survey_link(communication: Communication) -> str:
+    """The text to send: for a survey invitation, with its personal link in place."""
+    if SURVEY_LINK not in communication.body:
         return communication.body
-    token = secrets.token_urlsafe(32)
-    Survey.objects.filter(pk=survey.pk).update(
-        token_hash=Survey.hash_token(token), expires_at=timezone.now() + datetime.timedelta(days=settings.CRM_SURVEY_VALID_DAYS)
-    )
-    return communication.body.replace(SURVEY_LINK, survey_link(token))
+    survey = Survey.objects.filter(invitation=communication).first()
+    if survey is None or not survey.token_nonce:
+        return communication.body
+    return communication.body.replace(SURVEY_LINK, survey_link(survey_token(survey)))
 
 
 class SurveyClosed(Exception):

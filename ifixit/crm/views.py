@@ -38,6 +38,13 @@ from ifixit.inventory.views import apply_service_errors
 PAGE_SIZE = 25
 
 
+def _split_by_visibility(user, records: list[Customer]) -> tuple[list[Customer], list[Customer]]:
+    """Matching records the user may open, and those only at other locations (offered
+    to share, never shown)."""
+    visible = set(selectors.customers_visible_to(user).filter(pk__in=[r.pk for r in records]).values_list("pk", flat=True))
+    return [r for r in records if r.pk in visible], [r for r in records if r.pk not in visible]
+
+
 def _customer_or_404(request, pk: int) -> Customer:
     try:
         return selectors.customer_get(user=request.user, pk=pk)
@@ -114,9 +121,7 @@ def customer_create(request):
         try:
             customer = services.customer_create(user=request.user, location=location, allow_duplicate=allow_duplicate, **data)
         except services.DuplicateCustomer as exc:
-            visible = set(selectors.customers_visible_to(request.user).filter(pk__in=[m.pk for m in exc.matches]).values_list("pk", flat=True))
-            matches = [m for m in exc.matches if m.pk in visible]
-            elsewhere = [m for m in exc.matches if m.pk not in visible]
+            matches, elsewhere = _split_by_visibility(request.user, exc.matches)
             form.data = form.data.copy()
             form.data["allow_duplicate"] = "on"
         except ValidationError as exc:
@@ -162,7 +167,10 @@ def _detail_context(request, customer: Customer, **extra) -> dict:
         "customer": customer,
         "timeline": selectors.customer_timeline(customer=customer),
         "purchases": selectors.customer_purchases(customer=customer),
-        "open_follow_ups": customer.follow_ups.filter(status=FollowUp.Status.OPEN).select_related("assignee", "car").order_by("due_at"),
+        "open_follow_ups": selectors.follow_ups_visible_to(user)
+        .filter(customer=customer, status=FollowUp.Status.OPEN)
+        .select_related("assignee", "car")
+        .order_by("due_at"),
         "can_edit": user.has_perm("crm.change_customer"),
         "can_message": user.has_perm("crm.add_communication"),
         "can_follow_up": user.has_perm("crm.add_followup"),
@@ -205,16 +213,21 @@ def customer_edit(request, pk: int):
     if customer.is_merged:
         return redirect("customer_detail", pk=customer.pk)
     form = CustomerForm(request.POST or None, instance=customer)
-    matches = []
+    matches, elsewhere, offered = [], [], False
     if request.method == "POST" and form.is_valid():
         data = form.service_fields()
+        for consent in ("email_marketing", "sms_marketing"):
+            # Untouched since the form was loaded (its hidden was_ copy): keep what is
+            # stored, which an SMS STOP may have changed meanwhile.
+            if f"was_{consent}" in request.POST and data[consent] == (request.POST[f"was_{consent}"] == "on"):
+                del data[consent]
         try:
             services.customer_update(
                 user=request.user, customer_id=customer.pk, allow_duplicate=bool(request.POST.get("allow_duplicate")), **data
             )
         except services.DuplicateCustomer as exc:
-            visible = selectors.customers_visible_to(request.user)
-            matches = list(visible.filter(pk__in=[m.pk for m in exc.matches]))
+            matches, elsewhere = _split_by_visibility(request.user, exc.matches)
+            offered = True
             apply_service_errors(form, exc)
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -224,7 +237,15 @@ def customer_edit(request, pk: int):
     return TemplateResponse(
         request,
         "crm/customer_form.html",
-        {"form": form, "customer": customer, "matches": matches, "creating": False},
+        {
+            "form": form,
+            "customer": customer,
+            "matches": matches,
+            "elsewhere": elsewhere,
+            "offered": offered,
+            "creating": False,
+            "share_location": getattr(selectors.follow_up_location(user=request.user, customer=customer), "pk", ""),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -425,9 +446,9 @@ def customer_care_settings(request, location_id: int):
     if location is None:
         raise Http404("No such location")
     rules = list(location.follow_up_rules.all())
-    rule_form = FollowUpRuleForm(prefix="rule")
+    edit_rule = next((r for r in rules if str(r.pk) == request.GET.get("rule")), None)
+    rule_form = FollowUpRuleForm(prefix="rule", instance=edit_rule)
     delay_form = SurveyDelayForm(initial={"survey_after_days": location.survey_after_days}, prefix="survey")
-    edit_rule = None
     if request.method == "POST":
         what = request.POST.get("what")
         try:

@@ -41,7 +41,8 @@ def sms_inbound(request):
         return HttpResponse("Inbound SMS is not configured (SMS_BACKEND=twilio).", status=503, content_type="text/plain")
     params = {name: request.POST.get(name, "") for name in request.POST}
     expected = twilio_signature(auth_token=settings.SMS_API_KEY, url=_public_url(request), params=params)
-    if not hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "")):
+    given = request.headers.get("X-Twilio-Signature", "").encode("utf-8", "replace")
+    if not hmac.compare_digest(expected.encode(), given):
         log.warning("inbound SMS webhook with a bad signature refused")
         return HttpResponseForbidden("Bad signature", content_type="text/plain")
     if params.get("AccountSid") and params["AccountSid"] != settings.SMS_ACCOUNT_SID:

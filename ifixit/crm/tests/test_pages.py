@@ -198,6 +198,12 @@ def test_managers_set_rules_and_survey_timing(client, manager, sales_user, north
     assert client.get(url).status_code == 200
     saved = client.post(url, {"what": "rule", "rule-name": "Check-in call", "rule-months_after_sale": 0, "rule-days_after_sale": 3, "rule-assign_to": "seller", "rule-is_active": "on"})
     assert saved.status_code == 302 and FollowUpRule.objects.get().location == north
+    rule = FollowUpRule.objects.get()
+    assert 'value="Check-in call"' in client.get(url, {"rule": rule.pk}).content.decode()
+    paused = client.post(url, {"what": "rule", "rule": rule.pk, "rule-name": "Check-in call", "rule-months_after_sale": 0, "rule-days_after_sale": 4, "rule-assign_to": "seller"})
+    assert paused.status_code == 302
+    rule.refresh_from_db()
+    assert rule.days_after_sale == 4 and rule.is_active is False
     refused = client.post(url, {"what": "rule", "rule-name": "Never", "rule-months_after_sale": 0, "rule-days_after_sale": 0, "rule-assign_to": "seller"})
     assert refused.status_code == 400 and FollowUpRule.objects.count() == 1
     assert client.post(url, {"what": "survey", "survey-survey_after_days": ""}).status_code == 302
@@ -315,6 +321,34 @@ def test_an_unsigned_or_forged_webhook_is_refused_and_changes_nothing(client, tw
     assert client.post(reverse("sms_inbound_webhook"), params).status_code == 403
     customer.refresh_from_db()
     assert customer.sms_marketing is True and not Communication.objects.exists()
+
+
+def test_a_non_ascii_signature_is_refused_not_a_crash(client, twilio, north):
+    response = client.post(reverse("sms_inbound_webhook"), {"From": "+447911123456", "Body": "STOP"}, HTTP_X_TWILIO_SIGNATURE="sïgnätüre")
+    assert response.status_code == 403
+
+
+def test_editing_into_another_locations_customer_offers_sharing_and_saving_anyway(signed_in, customer, south):
+    CustomerFactory(name="Hidden Person", email="pat@example.com", locations=[south])
+    url = reverse("customer_edit", args=[customer.pk])
+    data = {"kind": "person", "name": customer.name, "email": "pat@example.com", "phone": customer.phone}
+    offered = signed_in.post(url, data)
+    body = offered.content.decode()
+    assert offered.status_code == 400 and "Hidden Person" not in body and "South Yard" in body and 'name="allow_duplicate"' in body
+    saved = signed_in.post(url, {**data, "allow_duplicate": "on"})
+    assert saved.status_code == 302
+    customer.refresh_from_db()
+    assert customer.email == "pat@example.com"
+
+
+def test_a_stale_edit_form_keeps_a_consent_withdrawn_meanwhile(signed_in, customer):
+    customer.sms_marketing = True
+    customer.save()
+    form_as_loaded = {"kind": "person", "name": customer.name, "email": customer.email, "phone": customer.phone, "sms_marketing": "on", "was_sms_marketing": "on", "town": "York"}
+    services.sms_inbound(from_number=customer.phone, body="STOP", provider_id="SM1")  # while the form was open
+    assert signed_in.post(reverse("customer_edit", args=[customer.pk]), form_as_loaded).status_code == 302
+    customer.refresh_from_db()
+    assert customer.town == "York" and customer.sms_marketing is False
 
 
 def test_the_webhook_is_off_without_a_provider(client, settings):

@@ -196,7 +196,8 @@ def test_sms_goes_through_the_provider_and_a_refusal_is_recorded(sales_user, nor
     services.communication_deliver(communication_id=ok.pk, final_attempt=False)
     ok.refresh_from_db()
     assert ok.status == "sent" and ok.provider_id == sms_provider.messages[0]["sid"]
-    assert sms_provider.messages[0]["To"] == customer.phone and sms_provider.messages[0]["Body"] == "Open day Saturday"
+    assert sms_provider.messages[0]["To"] == customer.phone
+    assert sms_provider.messages[0]["Body"] == "Open day Saturday\nReply STOP to opt out"  # marketing says how to stop
     sms_provider.fail_next.append((400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient"}))
     refused = services.communication_send(user=sales_user, customer_id=customer.pk, channel="sms", purpose="marketing", body="Again")
     services.communication_deliver(communication_id=refused.pk, final_attempt=False)
@@ -419,3 +420,66 @@ def test_satisfaction_figures_by_location_salesperson_and_month(sales_user, mana
     assert [s.recommend_score for s in figures.low_scores] == [5]
     north_only = selectors.satisfaction_figures(user=sales_user)
     assert north_only.overall.answers == 3
+
+
+# --- What review found -------------------------------------------------------------------
+
+
+def test_only_a_whole_reply_of_stop_or_start_changes_consent(sales_user, north):
+    customer = CustomerFactory(locations=[north], phone="+447911123456", sms_marketing=False)
+    services.sms_inbound(from_number=customer.phone, body="Yes", provider_id="SM1")  # answering a question, not consenting
+    services.sms_inbound(from_number=customer.phone, body="START please, and can I come Tuesday?", provider_id="SM2")
+    customer.refresh_from_db()
+    assert customer.sms_marketing is False
+    customer.sms_marketing = True
+    customer.save()
+    services.sms_inbound(from_number=customer.phone, body="Cancel Tuesday please, I'm ill", provider_id="SM3")
+    customer.refresh_from_db()
+    assert customer.sms_marketing is True and customer.communications.count() == 3
+
+
+def test_a_reply_other_than_stop_reaches_the_salesperson(sales_user, north):
+    customer = CustomerFactory(locations=[north], sms_marketing=True)
+    services.communication_send(user=sales_user, customer_id=customer.pk, channel="sms", purpose="marketing", body="Open day")
+    services.sms_inbound(from_number=customer.phone, body="Yes", provider_id="SM5")
+    assert Notification.objects.filter(recipient=sales_user, kind="customer_reply").count() == 1
+
+
+def test_marketing_queued_before_a_stop_is_not_sent_after_it(sales_user, north, sms_provider):
+    customer = CustomerFactory(locations=[north], sms_marketing=True)
+    queued = services.communication_send(user=sales_user, customer_id=customer.pk, channel="sms", purpose="marketing", body="Sale!")
+    services.sms_inbound(from_number=customer.phone, body="STOP", provider_id="SM7")
+    services.communication_deliver(communication_id=queued.pk, final_attempt=False)
+    queued.refresh_from_db()
+    assert queued.status == "failed" and "withdrew consent" in queued.last_error
+    assert sms_provider.messages == []
+
+
+def test_a_subject_on_two_lines_and_an_sms_to_a_landline_are_refused(sales_user, north):
+    customer = CustomerFactory(locations=[north], phone="+441132345678", email_marketing=True, sms_marketing=True)
+    with pytest.raises(ValidationError, match="one line"):
+        services.communication_send(user=sales_user, customer_id=customer.pk, channel="email", purpose="marketing", subject="Hi\nBcc: x@y.z", body="b")
+    with pytest.raises(ValidationError, match="not a mobile number"):
+        services.communication_send(user=sales_user, customer_id=customer.pk, channel="sms", purpose="marketing", body="b")
+    assert not Communication.objects.exists()
+
+
+def test_a_resent_survey_invitation_carries_the_same_working_link(sold, smtp_server):
+    survey = services.survey_send(survey_id=sold.survey.pk)
+    services.communication_deliver(communication_id=survey.invitation_id, final_attempt=False)
+    Communication.objects.filter(pk=survey.invitation_id).update(status="queued")  # as if the worker died after SMTP took it
+    services.communication_deliver(communication_id=survey.invitation_id, final_attempt=False)
+    first, second = (_token_from(m.get_payload(decode=True).decode()) for m in smtp_server.messages)
+    assert first == second
+    assert services.survey_answer(token=first, recommend_score=10, satisfaction=5).status == "answered"
+
+
+def test_a_departed_assignees_reminder_goes_to_the_managers(sales_user, manager, north):
+    customer = CustomerFactory(locations=[north])
+    follow_up = services.follow_up_create(
+        user=manager, customer_id=customer.pk, due_at=timezone.now() + datetime.timedelta(minutes=1), assignee_id=sales_user.pk
+    )
+    sales_user.is_active = False
+    sales_user.save()
+    assert services.follow_ups_remind_due(now=follow_up.due_at) == 1
+    assert Notification.objects.filter(recipient=manager, kind="follow_up_due").exists()

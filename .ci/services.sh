@@ -14,8 +14,10 @@
 # Sourced (as .ci/run does): services_install, services_start, services_stop,
 # services_describe; services_start exports DATABASE_URL and REDIS_URL.
 #
-# Ports: IFIXIT_PG_PORT (default 55432) and IFIXIT_REDIS_PORT (default 56379); when one is
-# taken the next free port above it is used. Run as root, PostgreSQL runs as the `postgres`
+# Ports: IFIXIT_PG_PORT (default 25432) and IFIXIT_REDIS_PORT (default 26379); when one is
+# taken the next free port above it is used. The defaults sit below Linux's ephemeral range
+# (32768-60999): a port in it can be held, unlistened, by any outgoing connection, which a
+# connect() probe cannot see and which makes the server's bind fail. Run as root, PostgreSQL runs as the `postgres`
 # user (it refuses to run as root); otherwise both run as the calling user.
 
 IFIXIT_PG_BIN="${IFIXIT_PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -85,8 +87,8 @@ services_start() {
   chmod 700 "$dir/pg"
 
   local pg_port redis_port
-  pg_port="$(_svc_free_port "${IFIXIT_PG_PORT:-55432}")" || { services_stop; return 1; }
-  redis_port="$(_svc_free_port "${IFIXIT_REDIS_PORT:-56379}")" || { services_stop; return 1; }
+  pg_port="$(_svc_free_port "${IFIXIT_PG_PORT:-25432}")" || { services_stop; return 1; }
+  redis_port="$(_svc_free_port "${IFIXIT_REDIS_PORT:-26379}")" || { services_stop; return 1; }
   local password
   password="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 

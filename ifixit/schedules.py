@@ -54,6 +54,12 @@ SCHEDULES: list[Every] = [
         description="Queues again the emails and SMS that never reached a worker or whose worker died mid-send.",
     ),
     Every(
+        name="finance waiting too long",
+        task="ifixit.finance.tasks.flag_waiting_applications",
+        seconds=15 * 60,
+        description="Tells the salesperson, once per state, that a finance application waits longer than its lender usually takes.",
+    ),
+    Every(
         name="follow-up reminders",
         task="ifixit.crm.tasks.remind_due_follow_ups",
         seconds=5 * 60,

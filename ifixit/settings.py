@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ifixit.auctions",
     "ifixit.notifications",
     "ifixit.crm",
+    "ifixit.finance",
     "ifixit.dashboard",
 ]
 
@@ -231,6 +232,10 @@ SITE_URL = env_url(
 ).rstrip("/")
 USE_I18N = True
 USE_TZ = True
+# Every amount of money is in this ISO 4217 currency; it only changes how amounts are shown.
+CURRENCY = env_str("CURRENCY", "GBP").upper()
+if not (len(CURRENCY) == 3 and CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO 4217 code, not {CURRENCY!r}.")
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"

@@ -287,6 +287,28 @@ def after_sale(*, sale: Sale) -> None:
     survey_schedule(sale=sale)
 
 
+def sale_unwound(*, sale: Sale, user: User, note: str) -> None:
+    """A sale is being undone (its finance fell through): the reminders and survey it
+    made go with it, follow-ups people wrote by hand stay (about the car, not the sale),
+    and the customer's log says what happened. Called by inventory's sale_unwind,
+    inside its transaction, before the sale row is deleted."""
+    sale.follow_ups.filter(rule__isnull=True).update(sale=None)
+    if sale.customer_id is None:
+        return
+    Communication.objects.create(
+        customer_id=sale.customer_id,
+        location=sale.location,
+        car=sale.car,
+        channel=Communication.Channel.NOTE,
+        direction=Communication.Direction.INTERNAL,
+        purpose=Communication.Purpose.SERVICE,
+        subject=f"Sale undone: {sale.car}",
+        body=note,
+        user=user,
+        status=Communication.Status.LOGGED,
+    )
+
+
 # --- Communication log -----------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ifixit.inventory import selectors, services
-from ifixit.inventory.models import Car, Phase, RepairItem, Transfer
+from ifixit.inventory.models import Car, Payment, Phase, PurchaseFunding, RepairItem, Transfer
 from ifixit.inventory.selectors import SORTS, CarFilters
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -90,6 +90,7 @@ class CarOutputSerializer(serializers.Serializer):
     repair_total = serializers.DecimalField(**MONEY)
     total_cost = serializers.DecimalField(**MONEY)
     asking_price = serializers.DecimalField(**MONEY, allow_null=True)
+    purchase_funding = serializers.ChoiceField(choices=PurchaseFunding.choices)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -268,6 +269,7 @@ class CarListApi(APIView):
         auction_fees = serializers.DecimalField(**MONEY, required=False)
         transport_cost = serializers.DecimalField(**MONEY, required=False)
         asking_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+        purchase_funding = serializers.ChoiceField(choices=PurchaseFunding.choices, required=False)
         notes = serializers.CharField(required=False, allow_blank=True)
 
         class Meta:
@@ -324,6 +326,7 @@ class CarDetailApi(APIView):
         auction_fees = serializers.DecimalField(**MONEY)
         transport_cost = serializers.DecimalField(**MONEY)
         asking_price = serializers.DecimalField(**MONEY, allow_null=True)
+        purchase_funding = serializers.ChoiceField(choices=PurchaseFunding.choices, required=False)
         notes = serializers.CharField(allow_blank=True)
 
         class Meta:

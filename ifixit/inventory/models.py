@@ -134,6 +134,13 @@ def validate_year(value: int) -> None:
         raise ValidationError("Year must be between %(lo)s and %(hi)s.", params={"lo": MIN_YEAR, "hi": latest}, code="year")
 
 
+class PurchaseFunding(models.TextChoices):
+    """How the group paid the auction or seller for a car."""
+
+    CASH = "cash", "Own funds"
+    STOCK_FINANCE = "stock_finance", "Stock finance (floor plan)"
+
+
 def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(
         max_digits=12,
@@ -188,6 +195,9 @@ class Car(models.Model):
     auction_fees = money_field(default=Decimal("0"))
     transport_cost = money_field(default=Decimal("0"))
     asking_price = money_field(null=True, blank=True)
+    purchase_funding = models.CharField(
+        "Paid for with", max_length=14, choices=PurchaseFunding.choices, default=PurchaseFunding.CASH
+    )
 
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -306,6 +316,13 @@ class CarPhoto(models.Model):
         ordering = ["uploaded_at", "id"]
 
 
+class Payment(models.TextChoices):
+    """How a customer paid for a car; a part-exchange may come with either."""
+
+    CASH = "cash", "Cash, card or bank transfer"
+    FINANCE = "finance", "Finance"
+
+
 class Sale(models.Model):
     car = models.OneToOneField(Car, on_delete=models.PROTECT, related_name="sale")
     sold_on = models.DateField()
@@ -324,14 +341,53 @@ class Sale(models.Model):
     sold_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    payment = models.CharField(max_length=10, choices=Payment.choices, default=Payment.CASH)
+    # The customer's own car taken in against this one: its value counts towards the price.
+    part_exchange_allowance = money_field(default=Decimal("0"))
+    part_exchange_registration = models.CharField(max_length=10, blank=True)
+    part_exchange_description = models.CharField(max_length=200, blank=True)
+    # Set when a finance sale is switched to cash: who, when and why.
+    payment_changed_at = models.DateTimeField(null=True, blank=True)
+    payment_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payment_note = models.CharField(max_length=500, blank=True)
+    # Handed over to the customer; a finance sale only once its application is funded.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
     class Meta:
         ordering = ["-sold_on", "-id"]
-        indexes = [models.Index(fields=["location", "sold_on"], name="sale_location_date")]
-        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="sale_price_positive")]
+        permissions = [("deliver_sale", "Can hand a sold car over to its buyer")]
+        indexes = [
+            models.Index(fields=["location", "sold_on"], name="sale_location_date"),
+            models.Index(fields=["payment", "sold_on"], name="sale_payment_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="sale_price_positive"),
+            models.CheckConstraint(condition=Q(payment__in=Payment.values), name="sale_payment_valid"),
+            models.CheckConstraint(
+                condition=Q(part_exchange_allowance__gte=0) & Q(part_exchange_allowance__lte=F("price")),
+                name="sale_part_exchange_within_price",
+            ),
+        ]
 
     @property
     def gross_profit(self) -> Decimal:
         return self.price - self.cost_at_sale
+
+    @property
+    def has_part_exchange(self) -> bool:
+        return self.part_exchange_allowance > 0
+
+    @property
+    def payment_display(self) -> str:
+        """'Finance + part-exchange', 'Cash, card or bank transfer'..."""
+        label = "Cash" if self.payment == Payment.CASH and self.has_part_exchange else self.get_payment_display()
+        return f"{label} + part-exchange" if self.has_part_exchange else label
+
+    @property
+    def balance_due(self) -> Decimal:
+        """What the customer pays beyond the part-exchange, in cash or through a lender."""
+        return self.price - self.part_exchange_allowance
 
 
 class Transfer(models.Model):

@@ -23,6 +23,7 @@ from ifixit.inventory.models import (
     Car,
     CarPhoto,
     Location,
+    Payment,
     Phase,
     PhaseChange,
     RepairItem,
@@ -33,6 +34,7 @@ from ifixit.inventory.models import (
 )
 from ifixit.inventory import selectors
 from ifixit.inventory.selectors import cars_visible_to, locations_visible_to
+from ifixit.money import format_money
 
 CAR_EDITABLE_FIELDS = [
     "vin",
@@ -51,6 +53,7 @@ CAR_EDITABLE_FIELDS = [
     "auction_fees",
     "transport_cost",
     "asking_price",
+    "purchase_funding",
     "notes",
 ]
 
@@ -240,9 +243,17 @@ def sale_record(
     buyer_name: str = "",
     note: str = "",
     expected_phase: str | None = None,
+    payment: str = Payment.CASH,
+    part_exchange_allowance: Decimal = Decimal("0"),
+    part_exchange_registration: str = "",
+    part_exchange_description: str = "",
 ) -> Sale:
     """Sell a car, to a customer on file (whom customer care then follows up and
-    surveys) or, for old records and scripts, to a name only."""
+    surveys) or, for old records and scripts, to a name only.
+
+    A cash sale is handed over at once; a sale on finance waits for its application to
+    be funded before the car can be delivered (sale_deliver).
+    """
     from ifixit.crm import services as crm
     from ifixit.crm.selectors import customers_visible_to
 
@@ -261,6 +272,14 @@ def sale_record(
         raise ValidationError({"sold_on": "The sale date cannot be in the future."})
     if car.purchased_on and sold_on < car.purchased_on:
         raise ValidationError({"sold_on": "The sale date cannot be before the purchase date."})
+    _check_payment(
+        payment=payment,
+        price=price,
+        part_exchange_allowance=part_exchange_allowance,
+        part_exchange_registration=part_exchange_registration,
+        part_exchange_description=part_exchange_description,
+        customer=customer,
+    )
     repair_total = sum((item.total for item in car.repair_items.all()), Decimal("0"))
     sale = Sale(
         car=car,
@@ -271,16 +290,117 @@ def sale_record(
         customer=customer,
         sold_by=user,
         cost_at_sale=car.acquisition_cost + repair_total,
+        payment=payment,
+        part_exchange_allowance=part_exchange_allowance or Decimal("0"),
+        part_exchange_registration=normalise_plate(part_exchange_registration),
+        part_exchange_description=part_exchange_description.strip(),
     )
+    if payment == Payment.CASH:
+        sale.delivered_at, sale.delivered_by = timezone.now(), user
     sale.full_clean()
     sale.save()
-    _move(car, Phase.SOLD, user, note or f"Sold for £{price:,.2f}")
+    _move(car, Phase.SOLD, user, note or f"Sold for {format_money(price, 2)} ({sale.payment_display.lower()})")
     # A car sold where it stands no longer moves.
     car.transfers.filter(status__in=[Transfer.Status.REQUESTED, Transfer.Status.APPROVED]).update(
         status=Transfer.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user, note="The car was sold."
     )
     crm.after_sale(sale=sale)
     return sale
+
+
+def _check_payment(
+    *, payment, price, part_exchange_allowance, part_exchange_registration, part_exchange_description, customer
+) -> None:
+    errors = {}
+    if payment not in Payment.values:
+        errors["payment"] = "Say how the customer paid: cash (or card or bank transfer) or finance."
+    elif payment == Payment.FINANCE and customer is None:
+        errors["payment"] = "A sale on finance needs the customer on file: the application is made in their name."
+    allowance = part_exchange_allowance or Decimal("0")
+    if allowance < 0:
+        errors["part_exchange_allowance"] = "The part-exchange allowance cannot be negative."
+    elif allowance > price:
+        errors["part_exchange_allowance"] = (
+            f"The part-exchange allowance ({format_money(allowance, 2)}) cannot be more than the price ({format_money(price, 2)})."
+        )
+    elif allowance > 0 and not (part_exchange_registration.strip() or part_exchange_description.strip()):
+        errors["part_exchange_registration"] = "Say which car was taken in part-exchange (its registration or a description)."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _locked_sale(user: User, car_id: int) -> Sale:
+    car = _locked_car(user, car_id)
+    sale = Sale.objects.select_for_update().filter(car=car).first()
+    if sale is None:
+        raise ValidationError({"sale": "This car has not been sold."})
+    sale.car = car
+    return sale
+
+
+@transaction.atomic
+def sale_deliver(*, user: User, car_id: int) -> Sale:
+    """Hand a sold car over to its buyer. A sale on finance waits until the lender has
+    paid: its application must be funded first (or the sale switched to cash)."""
+    from ifixit.finance.models import FinanceApplication, Status
+
+    _require(user, "inventory.deliver_sale")
+    sale = _locked_sale(user, car_id)
+    if sale.delivered_at:
+        raise ValidationError({"sale": f"This car was already delivered on {timezone.localdate(sale.delivered_at):%d %b %Y}."})
+    if sale.payment == Payment.FINANCE and not FinanceApplication.objects.filter(car_id=car_id, status=Status.FUNDED).exists():
+        raise ValidationError(
+            {"sale": "This car was sold on finance: it can be delivered once its finance application is funded, "
+                     "or after the sale is switched to cash."}
+        )
+    sale.delivered_at, sale.delivered_by = timezone.now(), user
+    sale.save(update_fields=["delivered_at", "delivered_by"])
+    return sale
+
+
+@transaction.atomic
+def sale_switch_to_cash(*, user: User, car_id: int, note: str) -> Sale:
+    """The customer pays another way after all: the sale becomes a cash sale, its open
+    finance applications are withdrawn, and the car can be delivered."""
+    from ifixit.finance import services as finance
+
+    _require(user, "inventory.add_sale")
+    sale = _locked_sale(user, car_id)
+    if not note.strip():
+        raise ValidationError({"note": "Say why the sale is now paid in cash (e.g. the customer paid by bank transfer)."})
+    if sale.payment != Payment.FINANCE:
+        raise ValidationError({"note": "This sale is not on finance."})
+    if sale.delivered_at:
+        raise ValidationError({"note": "A delivered car's payment cannot change."})
+    if sale.car.finance_applications.filter(status="funded").exists():
+        raise ValidationError({"note": "The finance for this car is already funded; it cannot become a cash sale."})
+    sale.payment = Payment.CASH
+    sale.payment_changed_at, sale.payment_changed_by, sale.payment_note = timezone.now(), user, note.strip()[:500]
+    sale.save(update_fields=["payment", "payment_changed_at", "payment_changed_by", "payment_note"])
+    finance.applications_withdraw_for_car(user=user, car_id=car_id, note=f"The sale was switched to cash: {note.strip()}")
+    return sale
+
+
+UNWIND_TO = (Phase.RESERVED, Phase.LISTED)
+
+
+def sale_unwind(*, user: User, car_id: int, to_phase: str, note: str) -> Car:
+    """Undo a sale that never completed (its finance was declined or withdrawn): the
+    car goes back to reserved or listed and stops counting as sold. The sale row goes,
+    with the follow-ups and survey it made; the car's history and the customer's log
+    keep the record. Call inside the caller's transaction, with the car locked."""
+    from ifixit.crm.services import sale_unwound
+
+    if to_phase not in UNWIND_TO:
+        raise ValidationError({"car_outcome": "A car whose sale is undone goes back to reserved or listed."})
+    sale = _locked_sale(user, car_id)
+    if sale.delivered_at:
+        raise ValidationError({"car_outcome": "The car was delivered; its sale cannot be undone here."})
+    car = sale.car
+    sale_unwound(sale=sale, user=user, note=note)
+    sale.delete()
+    _move(car, to_phase, user, f"Sale undone: {note}")
+    return car
 
 
 # --- Repair times ----------------------------------------------------------------------

@@ -67,6 +67,12 @@ KINDS: dict[str, Kind] = {
             "A customer replied by SMS to a message you sent them.",
         ),
         Kind(
+            "finance_update",
+            "Finance decisions",
+            "A lender's decision on a finance application of yours was recorded, or it waits longer than the lender usually takes.",
+            email=True,
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.accounts.roles import sync_role_groups
+from ifixit.finance.calculator import monthly_payment
 from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem
 
 VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -126,3 +127,36 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     def locations(self, create, extracted, **kwargs):
         if create and extracted:
             self.locations.set(extracted)
+
+
+class LenderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "finance.Lender"
+
+    name = factory.Sequence(lambda n: f"Lender {n} Finance")
+    phone = "+442079460000"
+    email = factory.Sequence(lambda n: f"deals{n}@lender.example")
+    typical_decision_hours = 24
+
+
+class FinanceApplicationFactory(factory.django.DjangoModelFactory):
+    """An application straight in any state (`status=`), its figures adding up:
+    £10,000 cash price, £1,000 deposit, £9,000 over 48 months at 9.9% APR."""
+
+    class Meta:
+        model = "finance.FinanceApplication"
+
+    customer = factory.SubFactory(CustomerFactory)
+    car = factory.SubFactory(CarFactory)
+    lender = factory.SubFactory(LenderFactory)
+    location = factory.LazyAttribute(lambda o: o.car.location)
+    cash_price = Decimal("10000.00")
+    deposit = Decimal("1000.00")
+    part_exchange = Decimal("0.00")
+    amount_financed = factory.LazyAttribute(lambda o: o.cash_price - o.deposit - o.part_exchange)
+    term_months = 48
+    apr = Decimal("9.9")
+    monthly_payment = factory.LazyAttribute(
+        lambda o: monthly_payment(amount_financed=o.amount_financed, apr=o.apr, term_months=o.term_months)
+    )
+    status = "draft"

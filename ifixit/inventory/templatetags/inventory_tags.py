@@ -1,23 +1,23 @@
 """Template filters for inventory pages: money and phase badges."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils import timezone
 
 from ifixit.inventory.models import Phase
+from ifixit.money import format_money, symbol
 
 register = template.Library()
 
 
 @register.filter
 def money(value, places: int = 0) -> str:
-    """£12,345 (or £12,345.67 with places=2); negative as −£1,200."""
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(value)
-    sign = "−" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.{int(places)}f}"
+    """£12,345 (or £12,345.67 with places=2) in the group's currency; negative as −£1,200."""
+    return format_money(value, places)
+
+
+@register.simple_tag
+def currency_symbol() -> str:
+    return symbol()
 
 
 @register.filter

@@ -8,6 +8,7 @@ from ifixit.accounts import views as account_views
 urlpatterns = [
     path("", include("ifixit.inventory.urls")),
     path("", include("ifixit.crm.urls")),
+    path("finance/", include("ifixit.finance.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),

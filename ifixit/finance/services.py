@@ -61,14 +61,21 @@ def _save_lender(lender: Lender, fields: dict) -> Lender:
         raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
     for name, value in fields.items():
         setattr(lender, name, value.strip() if isinstance(value, str) else value)
+    errors: dict[str, list[str]] = {}
     try:
         lender.phone = normalise_phone(lender.phone)
     except ValidationError as exc:
-        raise ValidationError({"phone": exc.messages})
+        errors["phone"] = exc.messages
     lender.email = lender.email.lower()
     if Lender.objects.filter(name__iexact=lender.name).exclude(pk=lender.pk).exists():
-        raise ValidationError({"name": f"There is already a lender called {lender.name}."})
-    lender.full_clean()
+        errors["name"] = [f"There is already a lender called {lender.name}."]
+    try:
+        lender.full_clean(exclude=["phone", *errors])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
     lender.save()
     return lender
 

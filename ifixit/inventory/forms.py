@@ -5,8 +5,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from ifixit.inventory.models import Car, Location, Phase, RepairItem
-from ifixit.inventory.selectors import SORTS, CarFilters
+from ifixit.inventory.models import Car, Location, Payment, Phase, RepairItem
+from ifixit.inventory.selectors import PAYMENT_FILTERS, SORTS, CarFilters
+from ifixit.money import symbol
 from ifixit.inventory.services import CAR_EDITABLE_FIELDS
 
 INITIAL_PHASES = [Phase.SOURCED, Phase.PURCHASED, Phase.IN_TRANSIT, Phase.FIXING, Phase.READY]
@@ -21,6 +22,7 @@ class CarFilterForm(forms.Form):
     year_min = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Year from")
     year_max = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Year to")
     min_days_in_phase = forms.IntegerField(required=False, min_value=0, max_value=3650, label="Days in phase ≥")
+    payment = forms.ChoiceField(required=False, choices=[("", "Any payment")] + list(PAYMENT_FILTERS.items()), label="Paid by")
     sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args, locations, **kwargs):
@@ -43,6 +45,7 @@ class CarFilterForm(forms.Form):
             year_min=data.get("year_min"),
             year_max=data.get("year_max"),
             min_days_in_phase=data.get("min_days_in_phase"),
+            payment=data.get("payment") or "",
             q=(data.get("q") or "").strip(),
             sort=data.get("sort") or "-created_at",
         )
@@ -115,15 +118,48 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(required=False, max_length=200)
 
 
+MONEY_INPUT = {"step": "0.01", "inputmode": "decimal"}
+
+
 class SaleForm(forms.Form):
     customer = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "Choose who bought the car, or add them as a new customer."})
     sold_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate, label="Sale date")
-    price = forms.DecimalField(max_digits=12, decimal_places=2, label="Sale price (£)", widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+    price = forms.DecimalField(max_digits=12, decimal_places=2, label="Sale price", widget=forms.NumberInput(attrs=MONEY_INPUT))
+    payment = forms.ChoiceField(
+        choices=Payment.choices, widget=forms.RadioSelect, label="How the customer pays",
+        error_messages={"required": "Say how the customer pays: cash (or card or bank transfer) or finance."},
+        help_text="A car sold on finance is delivered once its finance application is funded.",
+    )
+    part_exchange_allowance = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, label="Part-exchange allowance",
+        widget=forms.NumberInput(attrs=MONEY_INPUT), help_text="Leave empty if no car was taken in.",
+    )
+    part_exchange_registration = forms.CharField(
+        required=False, max_length=10, label="Part-exchange registration",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    part_exchange_description = forms.CharField(
+        required=False, max_length=200, label="Part-exchange car", widget=forms.TextInput(attrs={"placeholder": "e.g. 2015 Ford Fiesta, 78,000 miles"})
+    )
     note = forms.CharField(required=False, max_length=500)
     expected_phase = forms.ChoiceField(choices=Phase.choices, widget=forms.HiddenInput)
 
+    PART_EXCHANGE_FIELDS = ("part_exchange_allowance", "part_exchange_registration", "part_exchange_description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("price", "part_exchange_allowance"):
+            self.fields[name].label += f" ({symbol().strip()})"
+
     def clean_sold_on(self) -> date:
         return self.cleaned_data["sold_on"]
+
+    def clean_part_exchange_allowance(self):
+        return self.cleaned_data["part_exchange_allowance"] or 0
+
+
+class SwitchToCashForm(forms.Form):
+    note = forms.CharField(max_length=500, label="Why", widget=forms.TextInput(attrs={"placeholder": "e.g. paid in full by bank transfer"}))
 
 
 class RepairSettingsForm(forms.ModelForm):

@@ -61,6 +61,17 @@ class CarFilters:
     min_days_in_phase: int | None = None
     q: str = ""
     sort: str = "-created_at"
+    # How a sold car was paid for: "cash", "finance", "part_exchange" (either, with one),
+    # or "awaiting_delivery" (sold, not yet handed over).
+    payment: str = ""
+
+
+PAYMENT_FILTERS = {
+    "cash": "Sold for cash",
+    "finance": "Sold on finance",
+    "part_exchange": "Sold with a part-exchange",
+    "awaiting_delivery": "Sold, awaiting delivery",
+}
 
 
 SORTS = {
@@ -94,6 +105,12 @@ def car_list(*, user: User, filters: CarFilters) -> QuerySet[Car]:
         cars = cars.filter(year__lte=filters.year_max)
     if filters.min_days_in_phase is not None:
         cars = cars.filter(phase_changed_at__lte=timezone.now() - timedelta(days=filters.min_days_in_phase))
+    if filters.payment in ("cash", "finance"):
+        cars = cars.filter(sale__payment=filters.payment)
+    elif filters.payment == "part_exchange":
+        cars = cars.filter(sale__part_exchange_allowance__gt=0)
+    elif filters.payment == "awaiting_delivery":
+        cars = cars.filter(sale__isnull=False, sale__delivered_at__isnull=True)
     if filters.q:
         term = filters.q.strip()
         cars = cars.filter(
@@ -112,7 +129,9 @@ def car_list(*, user: User, filters: CarFilters) -> QuerySet[Car]:
 def car_get(*, user: User, pk: int) -> Car:
     """A car the user may see, or 404 (never 403: another location's car does not exist for them)."""
     return get_object_or_404(
-        with_cost_totals(cars_visible_to(user)).select_related("location", "created_by", "sale", "sale__sold_by"),
+        with_cost_totals(cars_visible_to(user)).select_related(
+            "location", "created_by", "sale", "sale__sold_by", "sale__delivered_by", "sale__payment_changed_by"
+        ),
         pk=pk,
     )
 

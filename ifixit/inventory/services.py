@@ -319,7 +319,7 @@ def _check_payment(
     allowance = part_exchange_allowance or Decimal("0")
     if allowance < 0:
         errors["part_exchange_allowance"] = "The part-exchange allowance cannot be negative."
-    elif allowance > price:
+    elif price > 0 and allowance > price:  # a bad price is the model's to refuse
         errors["part_exchange_allowance"] = (
             f"The part-exchange allowance ({format_money(allowance, 2)}) cannot be more than the price ({format_money(price, 2)})."
         )

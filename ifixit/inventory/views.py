@@ -23,10 +23,11 @@ from ifixit.inventory.forms import (
     RepairItemForm,
     RepairSettingsForm,
     SaleForm,
+    SwitchToCashForm,
     TransferActionForm,
     TransferRequestForm,
 )
-from ifixit.inventory.models import CarPhoto, Location, Phase, RepairItem, Transfer
+from ifixit.inventory.models import CarPhoto, Location, Payment, Phase, RepairItem, Transfer
 
 PAGE_SIZE = 25
 
@@ -103,8 +104,30 @@ def _detail_context(request, car, **extra):
         "transfer_form": TransferRequestForm(destinations=selectors.transfer_destinations(car=car)),
         "placement": placement_advice(user=request.user, car=car) if car.phase != Phase.SOLD else None,
     }
+    ctx.update(_sale_context(request, car))
     ctx.update(extra)
     return ctx
+
+
+def _sale_context(request, car) -> dict:
+    """The sale card and the finance card of a car's page."""
+    from ifixit.finance.selectors import applications_for_car
+    from ifixit.finance.services import FINANCEABLE_PHASES
+
+    sale = getattr(car, "sale", None)  # None for unsold cars (and old records sold without one)
+    undelivered = sale is not None and sale.delivered_at is None
+    may_finance = request.user.has_perm("finance.view_financeapplication")
+    applications = list(applications_for_car(user=request.user, car_id=car.pk)) if may_finance else []
+    financeable = car.phase in FINANCEABLE_PHASES and (sale is None or (sale.payment == Payment.FINANCE and undelivered))
+    return {
+        "sale": sale,
+        "can_deliver": undelivered and request.user.has_perm("inventory.deliver_sale"),
+        "can_switch_to_cash": undelivered and sale.payment == Payment.FINANCE and request.user.has_perm("inventory.add_sale"),
+        "switch_form": SwitchToCashForm(),
+        "finance_applications": applications,
+        "can_apply_finance": financeable and request.user.has_perm("finance.add_financeapplication"),
+        "show_finance": may_finance and (applications or financeable),
+    }
 
 
 @login_required
@@ -306,6 +329,42 @@ def sale_record(request, pk: int):
     return TemplateResponse(
         request, "inventory/sale_form.html", {"form": form, "car": car, "customer": customer}, status=status
     )
+
+
+def _sale_action_failed(request, car_pk: int, exc: ValidationError, **extra):
+    car = selectors.car_get(user=request.user, pk=car_pk)
+    message = " ".join(msg for msgs in exc.message_dict.values() for msg in msgs) if hasattr(exc, "error_dict") else " ".join(exc.messages)
+    ctx = _detail_context(request, car, sale_error=message, **extra)
+    return TemplateResponse(request, "inventory/car_detail.html", ctx, status=400)
+
+
+@login_required
+@permission_required("inventory.deliver_sale", raise_exception=True)
+@require_POST
+def sale_deliver(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    try:
+        services.sale_deliver(user=request.user, car_id=car.pk)
+    except ValidationError as exc:
+        return _sale_action_failed(request, car.pk, exc)
+    messages.success(request, "Delivered to the customer.")
+    return redirect("car_detail", pk=car.pk)
+
+
+@login_required
+@permission_required("inventory.add_sale", raise_exception=True)
+@require_POST
+def sale_switch_to_cash(request, pk: int):
+    car = selectors.car_get(user=request.user, pk=pk)
+    form = SwitchToCashForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"note": "Say why the sale is now paid in cash."})
+        services.sale_switch_to_cash(user=request.user, car_id=car.pk, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        return _sale_action_failed(request, car.pk, exc, switch_form=form)
+    messages.success(request, "The sale is now a cash sale; the car can be delivered.")
+    return redirect("car_detail", pk=car.pk)
 
 
 # --- Repair board ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import STOCK_PHASES, Car, Location, Phase, Sale, Transfer
+from ifixit.inventory.models import STOCK_PHASES, Car, Location, Payment, Phase, Sale, Transfer
 from ifixit.inventory.selectors import ZERO, locations_visible_to, with_cost_totals
 
 MONTHS_OF_SALES = 12
@@ -100,6 +100,11 @@ class MonthOfSales:
     sales: int
     revenue: Decimal
     gross_profit: Decimal
+    on_finance: int = 0  # how many of the sales were paid through a lender
+
+    @property
+    def cash_sales(self) -> int:
+        return self.sales - self.on_finance
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,10 @@ class LocationFigures:
     @property
     def gross_profit(self) -> Decimal:
         return sum((month.gross_profit for month in self.months), Decimal("0"))
+
+    @property
+    def on_finance(self) -> int:
+        return sum(month.on_finance for month in self.months)
 
 
 def _ageing_band_expression(today: date) -> Case:
@@ -183,7 +192,12 @@ def _monthly_sales(location: Location, today: date) -> list[MonthOfSales]:
         .annotate(month=TruncMonth("sold_on"))
         .order_by()
         .values("month")
-        .annotate(n=Count("id"), revenue=Sum("price"), profit=Sum(F("price") - F("cost_at_sale")))
+        .annotate(
+            n=Count("id"),
+            revenue=Sum("price"),
+            profit=Sum(F("price") - F("cost_at_sale")),
+            on_finance=Count("id", filter=Q(payment=Payment.FINANCE)),
+        )
     )
     found = {row["month"]: row for row in rows}
     return [
@@ -192,6 +206,7 @@ def _monthly_sales(location: Location, today: date) -> list[MonthOfSales]:
             sales=found[start]["n"] if start in found else 0,
             revenue=found[start]["revenue"] if start in found else Decimal("0"),
             gross_profit=found[start]["profit"] if start in found else Decimal("0"),
+            on_finance=found[start]["on_finance"] if start in found else 0,
         )
         for start in months
     ]

@@ -61,6 +61,7 @@ def test_customer_sale_call_survey_and_figures_on_a_phone(system, phone, chromiu
     page.get_by_test_id("customer-matches").get_by_role("link", name="Jo Bloggs").click()
     expect(page.get_by_test_id("chosen-customer")).to_have_text("Jo Bloggs")
     fits(page)
+    page.get_by_label("Cash, card or bank transfer").check()
     screenshot(page, "31-sale-to-customer-375")
     page.get_by_role("button", name="Record sale").click()
     expect(page.get_by_test_id("current-phase")).to_have_text("Sold")

@@ -34,6 +34,7 @@ REGISTRATION = {
     "purchase_price": "8200",
     "auction_fees": "420",
     "transport_cost": "150",
+    "purchase_funding": "stock_finance",
     "asking_price": "",
     "notes": "",
 }
@@ -206,6 +207,7 @@ def test_it_registers_a_car(signed_in, north):
     car = Car.objects.get()
     assert response.status_code == 302 and response.url == reverse("car_detail", args=[car.pk])
     assert (car.registration, car.location, car.phase) == ("LM19XYZ", north, Phase.PURCHASED)
+    assert car.purchase_funding == "stock_finance"
 
 
 @pytest.mark.parametrize(
@@ -270,7 +272,7 @@ def test_a_forbidden_move_shows_an_error_and_changes_nothing(signed_in, car):
 
 
 def test_a_stale_move_is_refused_without_htmx_as_a_conflict(signed_in, car):
-    response = signed_in.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "listed"})
+    response = signed_in.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "listed", "payment": "cash"})
     assert response.status_code == 409 and "someone else" in response.content.decode()
 
 
@@ -346,7 +348,7 @@ def test_it_records_a_sale_to_a_customer(signed_in, north):
     assert 'data-testid="chosen-customer">J. Smith<' in page.content.decode()
     response = signed_in.post(
         reverse("sale_record", args=[listed.pk]),
-        {"sold_on": timezone.localdate().isoformat(), "price": "9400", "customer": buyer.pk, "expected_phase": "listed"},
+        {"sold_on": timezone.localdate().isoformat(), "price": "9400", "customer": buyer.pk, "expected_phase": "listed", "payment": "cash"},
     )
     assert response.status_code == 302
     listed.refresh_from_db()
@@ -358,7 +360,7 @@ def test_a_sale_needs_a_customer_of_the_users_locations(signed_in, north, south)
     listed = CarFactory(location=north, phase=Phase.LISTED)
     stranger = CustomerFactory(locations=[south])
     url = reverse("sale_record", args=[listed.pk])
-    body = {"sold_on": timezone.localdate().isoformat(), "price": "9400", "expected_phase": "listed"}
+    body = {"sold_on": timezone.localdate().isoformat(), "price": "9400", "expected_phase": "listed", "payment": "cash"}
     missing = signed_in.post(url, body)
     assert missing.status_code == 400 and "Choose who bought the car" in missing.content.decode()
     foreign = signed_in.post(url, {**body, "customer": stranger.pk})
@@ -371,7 +373,7 @@ def test_a_sale_in_the_future_is_refused_beside_the_date(signed_in, north):
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     buyer = CustomerFactory(locations=[north])
     response = signed_in.post(
-        reverse("sale_record", args=[listed.pk]), {"sold_on": tomorrow, "price": "9400", "customer": buyer.pk, "expected_phase": "listed"}
+        reverse("sale_record", args=[listed.pk]), {"sold_on": tomorrow, "price": "9400", "customer": buyer.pk, "expected_phase": "listed", "payment": "cash"}
     )
     assert response.status_code == 400 and 'id="id_sold_on-error"' in response.content.decode()
     assert not Sale.objects.exists()

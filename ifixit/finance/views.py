@@ -185,10 +185,13 @@ def application_move(request, pk: int):
             return redirect("finance_application_detail", pk=application.pk)
     application = _application(request, pk)
     to_status = request.POST.get("to_status", "")
+    move_error = " ".join(form.errors.get("to_status", []))
+    if to_status not in {s.value for s in application.allowed_next}:
+        form.errors.pop("to_status", None)
     return TemplateResponse(
         request,
         "finance/application_detail.html",
-        _detail_context(request, application, **{f"form_{to_status}": form}, failed_move=to_status),
+        _detail_context(request, application, **{f"form_{to_status}": form}, failed_move=to_status, move_error=move_error),
         status=400,
     )
 
@@ -232,7 +235,9 @@ def application_edit(request, pk: int):
 @require_GET
 def finance_figures(request):
     locations = list(selectors.visible_locations(request.user))
-    form = FiguresForm(request.GET or None, locations=locations)
+    if request.GET.get("location") and request.GET["location"] not in {str(loc.pk) for loc in locations}:
+        raise Http404("No such location")  # another location's figures do not exist for this user
+    form = FiguresForm(request.GET, locations=locations)  # bound even when empty: the defaults are the last 12 months
     figures = chart = None
     if form.is_valid():
         data = form.cleaned_data

@@ -12,7 +12,14 @@ from rest_framework.test import APIClient
 
 from ifixit.crm.models import FollowUp, Survey
 from ifixit.inventory.models import Phase, Sale, Transfer
-from ifixit.testing.factories import CarFactory, CustomerFactory, LocationFactory, UserFactory
+from ifixit.testing.factories import (
+    CarFactory,
+    CustomerFactory,
+    FinanceApplicationFactory,
+    LenderFactory,
+    LocationFactory,
+    UserFactory,
+)
 
 # Pages and API endpoints about one object of South's: (url name, which object, is API).
 OBJECT_URLS = [
@@ -33,6 +40,8 @@ OBJECT_URLS = [
     ("customer_history", "customer"),
     ("survey_detail", "survey"),
     ("customer_care_settings", "location"),
+    ("finance_application_detail", "application"),
+    ("finance_application_edit", "application"),
 ]
 
 # Lists and dashboards that must leave South's cars out, and the same filtered to South.
@@ -50,6 +59,8 @@ LIST_URLS = [
     "customer_list",
     "follow_up_list",
     "satisfaction",
+    "finance_board",
+    "finance_figures",
 ]
 FILTERABLE = {
     "home",
@@ -62,6 +73,8 @@ FILTERABLE = {
     "customer_list",
     "follow_up_list",
     "satisfaction",
+    "finance_board",
+    "finance_figures",
 }
 
 
@@ -93,7 +106,11 @@ def world(db):
         sale=sale, customer=south_buyer, location=south, send_on=date.today(), status="answered",
         answered_at=timezone.now(), recommend_score=2, satisfaction=1, comment="Southmake complaint",
     )
-    objects = {"car": south_car, "listed_car": listed, "transfer": transfer, "location": south, "customer": south_buyer, "survey": survey}
+    application = FinanceApplicationFactory(car=listed, customer=south_buyer, lender=LenderFactory(name="Westbank"))
+    objects = {
+        "car": south_car, "listed_car": listed, "transfer": transfer, "location": south, "customer": south_buyer, "survey": survey,
+        "application": application,
+    }
     return {"north": north, "south": south, "north_car": north_car, "objects": objects, "people": people}
 
 

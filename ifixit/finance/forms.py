@@ -72,7 +72,7 @@ class QuoteForm(forms.Form):
 class MoveForm(forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=1000)
-    lender_reference = forms.CharField(required=False, max_length=60)
+    lender_reference = forms.CharField(required=False, max_length=60, label="Lender's reference")
     car_outcome = forms.ChoiceField(choices=list(CAR_OUTCOMES.items()), initial=KEEP, required=False, widget=forms.RadioSelect, label="And the car")
 
 
@@ -128,11 +128,16 @@ class FiguresForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["location"].choices = [("", "All my locations")] + [(loc.pk, loc.name) for loc in locations]
 
+    @staticmethod
+    def default_period() -> dict[str, date]:
+        """This month and the eleven before it."""
+        today = timezone.localdate()
+        return {"start": date(today.year, today.month, 1) - relativedelta(months=11), "end": today}
+
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        data["end"] = data.get("end") or today
-        data["start"] = data.get("start") or date(today.year, today.month, 1) - relativedelta(months=11)
+        for name, value in self.default_period().items():
+            data[name] = data.get(name) or value
         if data["end"] < data["start"]:
             self.add_error("end", "The end must not be before the start.")
         elif (data["end"] - data["start"]).days > 366 * 5:

@@ -134,7 +134,9 @@ def _detail_context(request, application, **extra) -> dict:
     moves = []
     if may_change:
         for status in application.allowed_next:
-            moves.append({"status": status, "form": extra.pop(f"form_{status.value}", None) or MoveForm(initial={"to_status": status.value})})
+            # One form per move on the page: each gets its own element ids.
+            form = extra.pop(f"form_{status.value}", None) or MoveForm(initial={"to_status": status.value}, auto_id=f"{status.value}_%s")
+            moves.append({"status": status, "form": form})
     ctx = {
         "application": application,
         "events": list(application.events.all()),
@@ -166,7 +168,7 @@ def application_detail(request, pk: int):
 @require_POST
 def application_move(request, pk: int):
     application = _application(request, pk)
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, auto_id=f"{request.POST.get('to_status', '')}_%s")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -237,7 +239,11 @@ def finance_figures(request):
     locations = list(selectors.visible_locations(request.user))
     if request.GET.get("location") and request.GET["location"] not in {str(loc.pk) for loc in locations}:
         raise Http404("No such location")  # another location's figures do not exist for this user
-    form = FiguresForm(request.GET, locations=locations)  # bound even when empty: the defaults are the last 12 months
+    data = request.GET.copy()
+    for name, value in FiguresForm.default_period().items():
+        if not data.get(name):
+            data[name] = value.isoformat()
+    form = FiguresForm(data, locations=locations)
     figures = chart = None
     if form.is_valid():
         data = form.cleaned_data

@@ -109,10 +109,13 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        errors[field] = "Enter an amount such as 1250 or 1250.50."
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= 10**10:  # NaN, Infinity, 1e100000
+        errors[field] = "Enter an amount such as 1250 or 1250.50." if field != "apr" else "Enter the APR, e.g. 9.9."
         return None
+    return number
 
 
 def check_figures(*, cash_price, deposit, part_exchange, amount_financed, term_months, apr) -> calculator.Quote:

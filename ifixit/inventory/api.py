@@ -8,6 +8,8 @@ Django ValidationErrors become field-keyed 400s (409 on a stale phase) in
 `ifixit.api.exception_handler`.
 """
 
+from decimal import Decimal
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
@@ -102,12 +104,29 @@ class CarOutputSerializer(serializers.Serializer):
 
 
 class SaleOutputSerializer(serializers.Serializer):
+    """Expects the sale's delivered_by and payment_changed_by selected (as `selectors.car_get` does)."""
+
     sold_on = serializers.DateField()
     price = serializers.DecimalField(**MONEY)
     cost_at_sale = serializers.DecimalField(**MONEY)
     gross_profit = serializers.DecimalField(**MONEY)
     buyer_name = serializers.CharField()
     customer = serializers.IntegerField(source="customer_id", allow_null=True, help_text="Id of the customer on file, if any.")
+    payment = serializers.ChoiceField(choices=Payment.choices)
+    payment_display = serializers.CharField(help_text="How it was paid, as people read it, e.g. 'Finance + part-exchange'.")
+    part_exchange_allowance = serializers.DecimalField(**MONEY, help_text="The customer's own car taken in; 0 if none.")
+    part_exchange_registration = serializers.CharField()
+    part_exchange_description = serializers.CharField()
+    balance_due = serializers.DecimalField(
+        **MONEY, help_text="The price less the part-exchange: paid in cash or through the lender."
+    )
+    delivered_at = serializers.DateTimeField(
+        allow_null=True, help_text="Handed over to the buyer; a sale on finance only once its application is funded."
+    )
+    delivered_by = serializers.CharField(source="delivered_by.username", allow_null=True, default=None)
+    payment_changed_at = serializers.DateTimeField(allow_null=True, help_text="When a sale on finance was switched to cash.")
+    payment_changed_by = serializers.CharField(source="payment_changed_by.username", allow_null=True, default=None)
+    payment_note = serializers.CharField(help_text="Why it was switched to cash.")
 
     class Meta:
         ref_name = "Sale"
@@ -508,6 +527,22 @@ class CarSaleApi(APIView):
             required=False,
             help_text="The phase the client last saw; if the car has moved since, the answer is 409.",
         )
+        payment = serializers.ChoiceField(
+            choices=Payment.choices,
+            required=False,
+            default=Payment.CASH,
+            help_text=(
+                "cash (also card or bank transfer: delivered at once) or finance (needs the customer; delivered once "
+                "its finance application is funded)."
+            ),
+        )
+        part_exchange_allowance = serializers.DecimalField(
+            **MONEY, required=False, default=Decimal("0"), help_text="The value of the customer's car taken in; at most the price."
+        )
+        part_exchange_registration = serializers.CharField(
+            required=False, allow_blank=True, max_length=20, default="", help_text="With an allowance: this or a description."
+        )
+        part_exchange_description = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
         class Meta:
             ref_name = "SaleCreate"
@@ -515,7 +550,7 @@ class CarSaleApi(APIView):
     @extend_schema(
         operation_id="cars_sale_create",
         tags=["cars"],
-        summary="Record the sale of a listed or reserved car",
+        summary="Record the sale of a listed or reserved car, for cash or on finance, with any part-exchange",
         request=InputSerializer,
         responses={201: CarDetailOutputSerializer, 400: FIELD_ERRORS, 409: CONFLICT, **ERRORS},
     )
@@ -526,6 +561,44 @@ class CarSaleApi(APIView):
         data = dict(serializer.validated_data)
         services.sale_record(user=request.user, car_id=car_id, customer_id=data.pop("customer", None), **data)
         return car_detail_response(request, car_id, status_code=status.HTTP_201_CREATED)
+
+
+class CarSaleDeliverApi(APIView):
+    @extend_schema(
+        operation_id="cars_sale_deliver",
+        tags=["cars"],
+        summary="Hand a sold car over to its buyer (a sale on finance once its application is funded)",
+        request=None,
+        responses={200: CarDetailOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        services.sale_deliver(user=request.user, car_id=car_id)
+        return car_detail_response(request, car_id)
+
+
+class CarSaleSwitchToCashApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(
+            max_length=500, help_text="Why it is now paid another way, e.g. the customer paid by bank transfer."
+        )
+
+        class Meta:
+            ref_name = "SaleSwitchToCash"
+
+    @extend_schema(
+        operation_id="cars_sale_switch_to_cash",
+        tags=["cars"],
+        summary="Make an undelivered sale on finance a cash sale; its open finance applications are withdrawn",
+        request=InputSerializer,
+        responses={200: CarDetailOutputSerializer, 400: FIELD_ERRORS, **ERRORS},
+    )
+    def post(self, request, car_id: int):
+        ensure_visible(request, car_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.sale_switch_to_cash(user=request.user, car_id=car_id, **serializer.validated_data)
+        return car_detail_response(request, car_id)
 
 
 # --- Repair board ----------------------------------------------------------------------

@@ -14,6 +14,10 @@ urlpatterns = [
     path("cars/<int:car_id>/repairs/<int:item_id>/", api.CarRepairDetailApi.as_view(), name="api_car_repair_detail"),
     path("cars/<int:car_id>/photos/", api.CarPhotoCreateApi.as_view(), name="api_car_photos"),
     path("cars/<int:car_id>/sale/", api.CarSaleApi.as_view(), name="api_car_sale"),
+    path("cars/<int:car_id>/sale/deliver/", api.CarSaleDeliverApi.as_view(), name="api_car_sale_deliver"),
+    path(
+        "cars/<int:car_id>/sale/switch-to-cash/", api.CarSaleSwitchToCashApi.as_view(), name="api_car_sale_switch_to_cash"
+    ),
     path("repair-board/", api.RepairBoardApi.as_view(), name="api_repair_board"),
     path("transfers/", api.TransferListApi.as_view(), name="api_transfer_list"),
     path("transfers/<int:transfer_id>/", api.TransferDetailApi.as_view(), name="api_transfer_detail"),

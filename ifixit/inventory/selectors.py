@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Car, CarPhoto, Location, Phase, PhaseChange, RepairItem, Sale, Transfer
+from ifixit.inventory.models import Car, CarPhoto, Location, Payment, Phase, PhaseChange, RepairItem, Sale, Transfer
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -171,6 +171,8 @@ class Dashboard:
     month_revenue: Decimal
     month_gross_profit: Decimal
     month_start: date
+    month_on_finance: int = 0
+    awaiting_delivery: int = 0  # sold, not yet handed over (finance not yet funded, mostly)
 
 
 def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
@@ -208,7 +210,9 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
         n=Count("id"),
         revenue=Coalesce(Sum("price"), ZERO),
         profit=Coalesce(Sum(F("price") - F("cost_at_sale")), ZERO),
+        on_finance=Count("id", filter=Q(payment=Payment.FINANCE)),
     )
+    awaiting_delivery = sales.filter(delivered_at__isnull=True).count()
     return Dashboard(
         locations=locations,
         stock_rows=stock_rows,
@@ -219,6 +223,8 @@ def dashboard(*, user: User, location_id: int | None = None) -> Dashboard:
         month_revenue=month["revenue"],
         month_gross_profit=month["profit"],
         month_start=month_start,
+        month_on_finance=month["on_finance"],
+        awaiting_delivery=awaiting_delivery,
     )
 
 

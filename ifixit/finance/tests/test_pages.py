@@ -314,3 +314,9 @@ def test_the_figures_page_shows_the_share_and_the_lenders(signed_in, sold_on_fin
 def test_the_figures_refuse_a_range_that_ends_before_it_starts(signed_in):
     response = signed_in.get(reverse("finance_figures") + "?start=2026-06-01&end=2026-05-01")
     assert response.status_code == 400 and "must not be before the start" in response.content.decode()
+
+
+def test_the_dashboard_splits_the_month_and_counts_cars_awaiting_delivery(signed_in, sold_on_finance):
+    body = signed_in.get(reverse("home")).content.decode()
+    assert 'data-testid="month-split">1 on finance, 1 in all<' in body
+    assert "1 sold car awaiting delivery" in body and "?payment=awaiting_delivery" in body

@@ -88,6 +88,10 @@ def test_a_quote_totals_what_the_customer_pays():
         ({"cash_price": "0"}, "cash_price", "more than zero"),
         ({"deposit": "-5"}, "deposit", "cannot be negative"),
         ({"cash_price": "ten thousand"}, "cash_price", "Enter an amount"),
+        ({"cash_price": "NaN"}, "cash_price", "Enter an amount"),
+        ({"deposit": "Infinity"}, "deposit", "Enter an amount"),
+        ({"amount_financed": "1e100000"}, "amount_financed", "Enter an amount"),
+        ({"apr": "sNaN"}, "apr", "Enter the APR"),
     ],
 )
 def test_bad_figures_are_refused_by_field_and_nothing_is_written(changes, field, message, manager, reserved, customer, lender):

@@ -645,6 +645,7 @@ def test_it_records_a_sale(api, manager, listed_car):
     assert response.status_code == 201, response.json()
     car = response.json()
     assert car["phase"] == "sold"
+    sale = Sale.objects.get()
     assert car["sale"] == {
         "sold_on": str(today),
         "price": "9800.00",
@@ -652,8 +653,19 @@ def test_it_records_a_sale(api, manager, listed_car):
         "gross_profit": "2830.00",
         "buyer_name": "J. Smith",
         "customer": None,
+        # Cash by default, so handed over at once.
+        "payment": "cash",
+        "payment_display": "Cash, card or bank transfer",
+        "part_exchange_allowance": "0.00",
+        "part_exchange_registration": "",
+        "part_exchange_description": "",
+        "balance_due": "9800.00",
+        "delivered_at": sale.delivered_at.isoformat().replace("+00:00", "Z"),
+        "delivered_by": "nina",
+        "payment_changed_at": None,
+        "payment_changed_by": None,
+        "payment_note": "",
     }
-    sale = Sale.objects.get()
     assert sale.sold_by == manager and sale.location == listed_car.location
 
 

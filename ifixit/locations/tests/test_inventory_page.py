@@ -174,7 +174,11 @@ def test_the_page_shows_stock_ageing_moves_and_sales(client, manager, north, kno
     assert 'data-testid="gross-profit">£4,500<' in body
     assert 'data-testid="sales-count">4<' in body
     assert re.search(r'data-band="31-60".*?<td class="num">2</td>\s*<td class="num">£5,500</td>', body, re.S)
-    november = r'data-month="2026-11">.*?>2</td>\s*<td class="num">£14,000</td>\s*<td class="num">£1,500</td>'
+    # Sold, of which for cash and on finance (the known sales are cash sales), revenue, profit.
+    november = (
+        r'data-month="2026-11">.*?>2</td>\s*<td class="num" data-testid="cash-sales">2</td>\s*'
+        r'<td class="num" data-testid="finance-sales">0</td>\s*<td class="num">£14,000</td>\s*<td class="num">£1,500</td>'
+    )
     assert re.search(november, body, re.S)
     incoming = body[body.index('data-testid="incoming"') : body.index('data-testid="outgoing"')]
     assert "Audi A3" in incoming and "STH → NTH" in incoming

@@ -32,6 +32,7 @@ from ifixit.crm.forms import (
 )
 from ifixit.crm.history import customer_changes
 from ifixit.crm.models import Customer, FollowUp, FollowUpRule
+from ifixit.finance.selectors import applications_for_customer
 from ifixit.inventory.selectors import locations_visible_to
 from ifixit.inventory.views import apply_service_errors
 
@@ -176,6 +177,7 @@ def _detail_context(request, customer: Customer, **extra) -> dict:
         "can_follow_up": user.has_perm("crm.add_followup"),
         "can_merge": user.has_perm("crm.merge_customer"),
         "can_sell": user.has_perm("inventory.add_sale"),
+        "finance_applications": applications_for_customer(user=user, customer_id=customer.pk),
         "message_form": MessageForm(cars=cars, prefix="msg"),
         "log_form": LogForm(cars=cars, prefix="log"),
         "follow_up_form": FollowUpForm(

@@ -34,6 +34,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ("SMS_PROVIDER_URL", "ftp://sms.example.com"),
         ("LOG_LEVEL", "LOUD"),
         ("STATIC_CDN_URL", "cdn.example.com"),
+        ("CURRENCY", "pounds"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):

@@ -320,3 +320,17 @@ def test_the_dashboard_splits_the_month_and_counts_cars_awaiting_delivery(signed
     body = signed_in.get(reverse("home")).content.decode()
     assert 'data-testid="month-split">1 on finance, 1 in all<' in body
     assert "1 sold car awaiting delivery" in body and "?payment=awaiting_delivery" in body
+
+
+def test_amounts_are_shown_in_the_currency_setting(settings, signed_in, sold_on_finance, customer, lender):
+    settings.CURRENCY = "EUR"
+    application = FinanceApplicationFactory(car=sold_on_finance, customer=customer, lender=lender)
+    body = signed_in.get(reverse("finance_application_detail", args=[application.pk])).content.decode()
+    assert "€10,000.00" in body and "£" not in body.split("<main")[1]
+
+
+def test_a_customer_s_page_lists_their_finance_applications(signed_in, sold_on_finance, customer, lender):
+    FinanceApplicationFactory(car=sold_on_finance, customer=customer, lender=lender, status=Status.REFERRED)
+    body = signed_in.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    finance = body.split('data-testid="customer-finance"')[1].split("</ul>")[0]
+    assert "Northgate Motor Finance" in finance and "Referred" in finance and "Octavia" in finance

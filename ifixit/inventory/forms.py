@@ -169,7 +169,7 @@ class RepairSettingsForm(forms.ModelForm):
         labels = {
             "repair_at_risk_days": "At risk after (days)",
             "repair_overdue_days": "Overdue after (days)",
-            "daily_holding_cost": "Daily holding cost (£)",
+            "daily_holding_cost": f"Daily holding cost ({symbol().strip()})",
         }
         widgets = {
             "repair_at_risk_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -183,7 +183,7 @@ class TransferRequestForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"placeholder": "e.g. sells faster in Leeds"}))
     planned_on = forms.DateField(label="Planned date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     transport_cost = forms.DecimalField(
-        label="Transport cost (£)", min_value=0, max_digits=12, decimal_places=2, initial=0,
+        label=f"Transport cost ({symbol().strip()})", min_value=0, max_digits=12, decimal_places=2, initial=0,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
 

@@ -465,7 +465,7 @@ def repair_times_check(*, now=None) -> dict[str, int]:
         link = reverse("car_detail", args=[car.pk])
         details = (
             f"In fixing at {location.name} since {row.fixing_since:%d %b %Y}; repair spend so far "
-            f"£{row.repair_spend:,.2f}; holding cost so far £{row.cost_of_delay:,.2f} at £{location.daily_holding_cost}/day. "
+            f"{format_money(row.repair_spend, 2)}; holding cost so far {format_money(row.cost_of_delay, 2)} at {format_money(location.daily_holding_cost, 2)}/day. "
             f"At risk after {location.repair_at_risk_days} days, overdue after {location.repair_overdue_days}."
         )
         common = {"body": details, "link": link, "location": location}
@@ -604,7 +604,7 @@ def transfer_request(
         exclude=user,
         kind="transfer",
         title=f"Transfer requested: {car.make} {car.model} {car.registration_display} to {destination.name}",
-        body=f"{user.get_full_name() or user.username}: {transfer.reason}. Planned {planned_on:%d %b}; transport £{transport_cost}.",
+        body=f"{user.get_full_name() or user.username}: {transfer.reason}. Planned {planned_on:%d %b}; transport {format_money(transport_cost, 2)}.",
         link=reverse("transfer_detail", args=[transfer.pk]),
         dedupe_key=f"transfer:{transfer.pk}:requested",
     )

@@ -4,6 +4,7 @@ zone, a holding cost that is not negative) live in locations.services."""
 from django import forms
 
 from ifixit.locations.services import time_zone_names
+from ifixit.money import symbol
 
 
 class LocationForm(forms.Form):
@@ -21,7 +22,7 @@ class LocationForm(forms.Form):
         max_digits=8,
         decimal_places=2,
         initial="12.00",
-        label="Daily holding cost (£)",
+        label=f"Daily holding cost ({symbol().strip()})",
         help_text="What a car in stock costs per day here (finance, insurance, space).",
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )

@@ -18,6 +18,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from ifixit.accounts.models import User
 from ifixit.inventory.models import Car, Location, Sale, Transfer
 from ifixit.inventory.selectors import locations_visible_to
+from ifixit.money import format_money
 
 CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 MAX_HOLDING_COST = Decimal("10000")
@@ -78,7 +79,7 @@ def _validated(
     elif daily_holding_cost < 0:
         errors["daily_holding_cost"] = "A holding cost cannot be negative."
     elif daily_holding_cost > MAX_HOLDING_COST:
-        errors["daily_holding_cost"] = f"A holding cost above £{MAX_HOLDING_COST:,} a day is surely a typo."
+        errors["daily_holding_cost"] = f"A holding cost above {format_money(MAX_HOLDING_COST)} a day is surely a typo."
     if errors:
         raise ValidationError(errors)
     # The model's own rules (lengths, decimal places, repair thresholds); uniqueness is

@@ -42,6 +42,7 @@ OBJECT_URLS = [
     ("customer_care_settings", "location"),
     ("finance_application_detail", "application"),
     ("finance_application_edit", "application"),
+    ("api_finance_application_detail", "application"),
 ]
 
 # Lists and dashboards that must leave South's cars out, and the same filtered to South.
@@ -61,6 +62,8 @@ LIST_URLS = [
     "satisfaction",
     "finance_board",
     "finance_figures",
+    "api_finance_application_list",
+    "api_finance_figures",
 ]
 FILTERABLE = {
     "home",
@@ -75,6 +78,8 @@ FILTERABLE = {
     "satisfaction",
     "finance_board",
     "finance_figures",
+    "api_finance_application_list",
+    "api_finance_figures",
 }
 
 

@@ -25,7 +25,8 @@ from django.utils import timezone
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.accounts.services import user_set_role
-from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem, Sale
+from ifixit.inventory.models import Car, Location, Payment, Phase, PhaseChange, PurchaseFunding, RepairItem, Sale
+from ifixit.money import format_money
 
 LONDON = ZoneInfo("Europe/London")
 PENNY = Decimal("0.01")
@@ -477,7 +478,11 @@ def demo_data_create(
 
     locations = _create_locations(summary)
     staff = _create_staff(locations, password, summary)
-    _DemoPlanner(rng=rng, now=now, locations=locations, staff=staff, summary=summary).create(car_count)
+    # How each car was paid for is drawn apart, so adding it left every seed's cars as they were.
+    funding_rng = Random(f"funding:{seed}")
+    _DemoPlanner(
+        rng=rng, funding_rng=funding_rng, now=now, locations=locations, staff=staff, summary=summary
+    ).create(car_count)
     _create_transfers(rng=rng, now=now, locations=locations, staff=staff, summary=summary)
     return summary
 
@@ -568,9 +573,17 @@ def _create_staff(locations: dict[str, Location], password: str, summary: Summar
 
 class _DemoPlanner:
     def __init__(
-        self, *, rng: Random, now: datetime, locations: dict[str, Location], staff: dict[str, User], summary: Summary
+        self,
+        *,
+        rng: Random,
+        funding_rng: Random,
+        now: datetime,
+        locations: dict[str, Location],
+        staff: dict[str, User],
+        summary: Summary,
     ):
         self.rng = rng
+        self.funding_rng = funding_rng
         self.now = now
         self.today = timezone.localtime(now, LONDON).date()
         self.locations = locations
@@ -666,6 +679,7 @@ class _DemoPlanner:
             rate = Decimal(str(rng.uniform(0.05, 0.08)))  # buyer's premium
             car.auction_fees = max(Decimal("195.00"), (hammer * rate).quantize(PENNY, ROUND_HALF_UP))
             car.transport_cost = Decimal(5 * rng.randint(12, 60)).quantize(PENNY)
+            car.purchase_funding = self._purchase_funding(hammer)
         if rng.random() < 0.4:
             car.notes = rng.choice(CAR_NOTES)
 
@@ -678,7 +692,8 @@ class _DemoPlanner:
         if final == Phase.SOLD:
             sale = self._sale(car, steps, code, cost)
             changes[-1].changed_by = sale.sold_by
-            changes[-1].note = f"Sold for £{sale.price:,.2f}"
+            # In the words sale_record uses; the finance demo rewrites it for the sales it puts on finance.
+            changes[-1].note = f"Sold for {format_money(sale.price, 2)} ({sale.payment_display.lower()})"
         elif final in (Phase.LISTED, Phase.RESERVED) or (final == Phase.READY and rng.random() < 0.5):
             car.asking_price = _retail_price(cost + Decimal(round(rng.triangular(700, 3200, 1500))))
         return CarPlan(car=car, changes=changes, items=items, sale=sale)
@@ -896,7 +911,18 @@ class _DemoPlanner:
             buyer_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
             sold_by=sold_by,
             created_at=steps[-1].at,
+            # Paid in cash and handed over when sold, as sale_record does; the finance demo
+            # puts some of them on finance and holds back those still waiting for the lender.
+            payment=Payment.CASH,
+            delivered_at=steps[-1].at,
+            delivered_by=sold_by,
         )
+
+    def _purchase_funding(self, hammer: Decimal) -> str:
+        """About three cars in ten are bought on the stock-finance line, the dearer ones
+        more often: own funds go further on cheap stock."""
+        share = 0.12 + 0.3 * min(1.0, float(hammer) / 12000)
+        return PurchaseFunding.STOCK_FINANCE if self.funding_rng.random() < share else PurchaseFunding.CASH
 
     # -- the car itself
 

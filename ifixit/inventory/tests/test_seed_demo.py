@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
+from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import (
     TRANSITIONS,
     Car,
@@ -167,6 +168,7 @@ def test_it_plans_the_same_cars_from_the_same_seed(db):
     call_command("seed_demo", cars=40, seed=7, stdout=StringIO())
     fields = ("vin", "registration", "make", "model", "mileage", "purchase_price", "phase")
     first = list(Car.objects.order_by("vin").values_list(*fields))
+    FinanceApplication.objects.all().delete()
     Transfer.objects.all().delete()
     Sale.objects.all().delete()
     Car.objects.all().delete()

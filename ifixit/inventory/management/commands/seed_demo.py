@@ -1,5 +1,5 @@
 """Fill an empty database with a dealer group's demo data (see inventory.demo_data and,
-for its customers, crm.demo_data)."""
+for its customers, crm.demo_data; for its lenders and finance, finance.demo_data)."""
 
 import time
 
@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ifixit.crm.demo_data import crm_demo_data_create
+from ifixit.finance.demo_data import finance_demo_data_create
 from ifixit.inventory.demo_data import MIN_CARS, demo_data_create, demo_data_present
 from ifixit.inventory.models import Phase
 
@@ -16,7 +17,7 @@ DEFAULT_PASSWORD = "demo-pass-2026"
 class Command(BaseCommand):
     help = (
         "Create demo locations, staff, and cars with their history, repairs and sales, and the customers "
-        "who bought them, unless there are cars."
+        "who bought them and their finance, unless there are cars."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         with transaction.atomic():  # customers and all, or nothing: a rerun finds cars and stops
             summary = demo_data_create(seed=seed, car_count=cars, password=password)
             crm_summary = crm_demo_data_create(seed=seed) if summary is not None else None
+            finance_summary = finance_demo_data_create(seed=seed) if summary is not None else None
         if summary is None:  # someone added cars between the check and the transaction
             self.stdout.write("Demo data already present (the database has cars); nothing changed.")
             return
@@ -61,6 +63,8 @@ class Command(BaseCommand):
             out.write("Transfers: " + ", ".join(f"{n} {state}" for state, n in summary.transfers.items()) + ".")
         if crm_summary is not None:
             out.write(f"Customer care: {crm_summary.line()}")
+        if finance_summary is not None:
+            out.write(f"Finance: {finance_summary.line()}")
         out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
         if "admin" in summary.users_created:
             out.write(f"Sign in at http://localhost:8000 as admin / {password}")

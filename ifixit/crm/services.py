@@ -30,6 +30,7 @@ from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.crm import selectors
 from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule, Survey, Tag
+from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import Car, Location, Sale
 from ifixit.inventory.selectors import locations_visible_to
 from ifixit.notifications import sms
@@ -242,6 +243,7 @@ def customer_merge(*, user: User, survivor_id: int, merged_id: int) -> Customer:
     Communication.objects.filter(customer=merged).update(customer=survivor)
     FollowUp.objects.filter(customer=merged).update(customer=survivor)
     Survey.objects.filter(customer=merged).update(customer=survivor)
+    FinanceApplication.objects.filter(customer=merged).update(customer=survivor)
     Customer.objects.filter(merged_into=merged).update(merged_into=survivor)
     survivor.locations.add(*merged.locations.all())
     survivor.tags.add(*merged.tags.all())

@@ -38,6 +38,7 @@ class ShareChart:
 def finance_share_chart(months: list[FinanceShare]) -> ShareChart:
     top = max([m.sales for m in months] + [1])
     slot = WIDTH / max(len(months), 1)
+    gap = min(BAR_GAP, slot / 4)  # five years of months still leave every bar a width
     baseline = PLOT_TOP + PLOT_HEIGHT
     bars = []
     for i, month in enumerate(months):
@@ -46,8 +47,8 @@ def finance_share_chart(months: list[FinanceShare]) -> ShareChart:
         bars.append(
             ShareBar(
                 month=month,
-                x=round(i * slot + BAR_GAP / 2, 2),
-                width=round(slot - BAR_GAP, 2),
+                x=round(i * slot + gap / 2, 2),
+                width=round(slot - gap, 2),
                 total_y=round(baseline - total, 2),
                 total_height=round(total, 2),
                 finance_y=round(baseline - financed, 2),

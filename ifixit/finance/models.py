@@ -89,9 +89,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 CLOSED = (Status.DECLINED, Status.WITHDRAWN, Status.FUNDED)
 OPEN = tuple(s for s in Status if s not in CLOSED)
-# The states in which the application is with the lender, so time counts against the
-# lender's typical decision time.
-WITH_LENDER = (Status.SUBMITTED, Status.REFERRED, Status.APPROVED, Status.CONTRACT_SIGNED)
+# The states in which the lender owes the next step (a decision, then the payout), so
+# time counts against its typical decision time. Referred and approved wait on the
+# dealer and the customer: the page shows how long, without blaming the lender.
+WITH_LENDER = (Status.SUBMITTED, Status.CONTRACT_SIGNED)
 # Recorded from the lender's answer: the salesperson hears of each.
 LENDER_DECISIONS = (Status.REFERRED, Status.APPROVED, Status.DECLINED)
 # The states that end an application without funding; the car's fate is the user's call.

@@ -31,11 +31,12 @@ def lenders(*, include_inactive: bool = False) -> QuerySet[Lender]:
     return found.order_by("name")
 
 
-def lender_list() -> QuerySet[Lender]:
-    """Every lender with its open and funded applications counted, in one query."""
+def lender_list(*, user: User) -> QuerySet[Lender]:
+    """Every lender with the user's locations' open and funded applications counted, in one query."""
+    mine = Q() if user.is_group_wide else Q(applications__location__staff=user)
     return Lender.objects.annotate(
-        open_count=Count("applications", filter=Q(applications__status__in=OPEN)),
-        funded_count=Count("applications", filter=Q(applications__status=Status.FUNDED)),
+        open_count=Count("applications", filter=mine & Q(applications__status__in=OPEN), distinct=True),
+        funded_count=Count("applications", filter=mine & Q(applications__status=Status.FUNDED), distinct=True),
     ).order_by("-is_active", "name")
 
 

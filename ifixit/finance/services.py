@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from ifixit.finance.models import (
     Status,
 )
 from ifixit.finance.selectors import applications_visible_to
-from ifixit.inventory.models import Car, Payment, Phase, Sale
+from ifixit.inventory.models import MAX_PRICE, Car, Payment, Phase, Sale
 from ifixit.inventory.selectors import cars_visible_to
 from ifixit.money import format_money
 from ifixit.notifications.services import notify
@@ -95,10 +96,11 @@ def lender_update(*, user: User, lender_id: int, **fields) -> Lender:
     old_hours = lender.typical_decision_hours
     lender = _save_lender(lender, fields)
     if lender.typical_decision_hours != old_hours:
-        # The applications waiting on this lender are measured against its new time.
-        for application in lender.applications.filter(status__in=WITH_LENDER):
-            application.waiting_due_at = application.status_changed_at + lender.typical_decision_time
-            application.save(update_fields=["waiting_due_at"])
+        # The applications waiting on this lender are measured against its new time (and
+        # may be told again, if the new time runs out later than the old one did).
+        lender.applications.filter(status__in=WITH_LENDER).update(
+            waiting_due_at=F("status_changed_at") + lender.typical_decision_time, waiting_flagged_at=None
+        )
     return lender
 
 
@@ -156,8 +158,12 @@ def check_figures(*, cash_price, deposit, part_exchange, amount_financed, term_m
             if "amount_financed" not in errors and amount_financed < MIN_AMOUNT_FINANCED:
                 errors["amount_financed"] = f"Lenders finance at least {format_money(MIN_AMOUNT_FINANCED)}; this is a cash sale."
     for name, value in (("cash_price", cash_price), ("deposit", deposit), ("part_exchange", part_exchange), ("amount_financed", amount_financed)):
-        if value is not None and value.as_tuple().exponent < -2 and name not in errors:
-            errors[name] = "Amounts are in pounds and pence: at most two decimal places."
+        if value is None or name in errors:
+            continue
+        if value > MAX_PRICE:
+            errors[name] = f"No car here costs more than {format_money(MAX_PRICE)}; check the amount."
+        elif value.as_tuple().exponent < -2:
+            errors[name] = "Amounts have at most two decimal places (pence, cents)."
     try:
         term_months = int(term_months)
     except (TypeError, ValueError):
@@ -206,6 +212,18 @@ def _check_car(car: Car, customer_id: int) -> Sale | None:
     return sale
 
 
+def _mismatch_with_sale(*, cash_price: Decimal, part_exchange: Decimal, sale: Sale | None) -> str:
+    """Why these figures cannot finance this sale, or "": the lender pays for the deal
+    that was made, at its price and with its part-exchange."""
+    if sale is None:
+        return ""
+    if cash_price != sale.price:
+        return f"The car was sold for {format_money(sale.price, 2)}; finance that price."
+    if part_exchange != sale.part_exchange_allowance:
+        return f"The sale takes a part-exchange of {format_money(sale.part_exchange_allowance, 2)}; use that figure."
+    return ""
+
+
 def _record(application: FinanceApplication, *, from_status: str, user: User, note: str, now: datetime) -> None:
     ApplicationEvent.objects.create(
         application=application, from_status=from_status, to_status=application.status, note=note, at=now, by=user
@@ -235,10 +253,12 @@ def application_create(*, user: User, customer_id: int, car_id: int, note: str =
     except ValidationError as exc:
         errors.update({k: v for k, v in exc.message_dict.items()})
         quote = None
-    if quote is not None and sale is not None and quote.cash_price != sale.price:
-        errors["cash_price"] = f"The car was sold for {format_money(sale.price, 2)}; finance that price."
+    if quote is not None and (mismatch := _mismatch_with_sale(cash_price=quote.cash_price, part_exchange=quote.part_exchange, sale=sale)):
+        errors["part_exchange" if "part-exchange" in mismatch else "cash_price"] = mismatch
     if errors:
         raise ValidationError(errors)
+    # The customer is now one of this location's: its staff work the application.
+    customer.locations.add(car.location)
     now = timezone.now()
     application = FinanceApplication.objects.create(
         customer=customer,
@@ -294,8 +314,8 @@ def application_update(*, user: User, application_id: int, **figures) -> Finance
         errors.update(exc.message_dict)
         quote = None
     sale = Sale.objects.filter(car_id=application.car_id).first()
-    if quote is not None and sale is not None and quote.cash_price != sale.price:
-        errors["cash_price"] = f"The car was sold for {format_money(sale.price, 2)}; finance that price."
+    if quote is not None and (mismatch := _mismatch_with_sale(cash_price=quote.cash_price, part_exchange=quote.part_exchange, sale=sale)):
+        errors["part_exchange" if "part-exchange" in mismatch else "cash_price"] = mismatch
     if errors:
         raise ValidationError(errors)
     application.lender = lender
@@ -341,6 +361,10 @@ def application_move(
             raise ValidationError({"to_status": "The car was sold to another customer."})
         if FinanceApplication.objects.filter(car_id=application.car_id, status=Status.FUNDED).exists():
             raise ValidationError({"to_status": "Another application for this car is already funded; only one can be."})
+        if mismatch := _mismatch_with_sale(cash_price=application.cash_price, part_exchange=application.part_exchange, sale=sale):
+            raise ValidationError({"to_status": f"{mismatch} This application's figures differ: withdraw it and apply again."})
+    if to_status == Status.SUBMITTED and not application.lender.is_active:
+        raise ValidationError({"to_status": f"The group no longer works with {application.lender}; choose another lender."})
 
     now = timezone.now()
     from_status = application.status

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -208,7 +209,9 @@ def application_edit(request, pk: int):
         return redirect("finance_application_detail", pk=application.pk)
     initial = {name: getattr(application, name) for name in ApplicationForm.FIGURES}
     initial.update(lender=application.lender_id, lender_reference=application.lender_reference)
-    form = ApplicationForm(request.POST or None, initial=initial, lenders=selectors.lenders(), editing=True)
+    # A draft keeps the lender it was made with, even one the group has since stopped using.
+    lenders = selectors.lenders(include_inactive=True).filter(Q(is_active=True) | Q(pk=application.lender_id))
+    form = ApplicationForm(request.POST or None, initial=initial, lenders=lenders, editing=True)
     quote = None
     if request.method == "POST" and form.is_valid():
         if "calculate" in request.POST:
@@ -257,7 +260,7 @@ def finance_figures(request):
 @permission_required("finance.view_lender", raise_exception=True)
 @require_GET
 def lender_list(request):
-    return TemplateResponse(request, "finance/lender_list.html", {"lenders": selectors.lender_list()})
+    return TemplateResponse(request, "finance/lender_list.html", {"lenders": selectors.lender_list(user=request.user)})
 
 
 @login_required

@@ -17,6 +17,8 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from ifixit.accounts.models import User
+from ifixit.finance.models import MIN_AMOUNT_FINANCED
+from ifixit.finance.models import OPEN as FINANCE_OPEN
 from ifixit.inventory.events import publish_phase_changed
 from ifixit.inventory.models import (
     TRANSITIONS,
@@ -256,6 +258,7 @@ def sale_record(
     """
     from ifixit.crm import services as crm
     from ifixit.crm.selectors import customers_visible_to
+    from ifixit.finance import services as finance
 
     _require(user, "inventory.add_sale")
     car = _locked_car(user, car_id)
@@ -304,6 +307,9 @@ def sale_record(
     car.transfers.filter(status__in=[Transfer.Status.REQUESTED, Transfer.Status.APPROVED]).update(
         status=Transfer.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user, note="The car was sold."
     )
+    if payment == Payment.CASH:
+        # Paid another way after all: the finance asked for meanwhile is no longer needed.
+        finance.applications_withdraw_for_car(user=user, car_id=car.pk, note="The car was sold for cash.")
     crm.after_sale(sale=sale)
     return sale
 
@@ -322,6 +328,11 @@ def _check_payment(
     elif price > 0 and allowance > price:  # a bad price is the model's to refuse
         errors["part_exchange_allowance"] = (
             f"The part-exchange allowance ({format_money(allowance, 2)}) cannot be more than the price ({format_money(price, 2)})."
+        )
+    elif payment == Payment.FINANCE and price > 0 and price - allowance < MIN_AMOUNT_FINANCED:
+        errors["payment"] = (
+            f"After the part-exchange only {format_money(price - allowance, 2)} is left to pay; lenders finance at least "
+            f"{format_money(MIN_AMOUNT_FINANCED)}, so this is a cash sale."
         )
     elif allowance > 0 and not (part_exchange_registration.strip() or part_exchange_description.strip()):
         errors["part_exchange_registration"] = "Say which car was taken in part-exchange (its registration or a description)."
@@ -573,6 +584,9 @@ def transfer_request(
         errors["car"] = "This car is already in transit; transfer it once it has arrived."
     elif car.transfers.filter(status__in=Transfer.OPEN).exists():
         errors["car"] = "This car already has an open transfer; finish or cancel that one first."
+    elif car.finance_applications.filter(status__in=FINANCE_OPEN).exists():
+        # The application is the selling site's deal, seen and worked there.
+        errors["car"] = "A finance application for this car is in progress here; finish or withdraw it first."
     if destination is None:
         errors["to_location"] = "Choose a location of the group."
     elif destination.pk == car.location_id:

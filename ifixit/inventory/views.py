@@ -119,10 +119,15 @@ def _sale_context(request, car) -> dict:
     may_finance = request.user.has_perm("finance.view_financeapplication")
     applications = list(applications_for_car(user=request.user, car_id=car.pk)) if may_finance else []
     financeable = car.phase in FINANCEABLE_PHASES and (sale is None or (sale.payment == Payment.FINANCE and undelivered))
+    funded = any(a.status == "funded" for a in applications) if may_finance else bool(
+        sale and car.finance_applications.filter(status="funded").exists()
+    )
+    on_finance = undelivered and sale.payment == Payment.FINANCE
     return {
         "sale": sale,
-        "can_deliver": undelivered and request.user.has_perm("inventory.deliver_sale"),
-        "can_switch_to_cash": undelivered and sale.payment == Payment.FINANCE and request.user.has_perm("inventory.add_sale"),
+        # Offered when it would work: a cash sale, or finance the lender has paid out.
+        "can_deliver": undelivered and (not on_finance or funded) and request.user.has_perm("inventory.deliver_sale"),
+        "can_switch_to_cash": on_finance and not funded and request.user.has_perm("inventory.add_sale"),
         "switch_form": SwitchToCashForm(),
         "finance_applications": applications,
         "can_apply_finance": financeable and request.user.has_perm("finance.add_financeapplication"),

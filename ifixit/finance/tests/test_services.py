@@ -324,10 +324,12 @@ def test_an_application_waiting_too_long_is_flagged_once_per_state(manager, sale
     note = Notification.objects.get(recipient=sales_user)
     assert "submitted with Northgate Motor Finance for 7 hours" in note.title and "within 6 hours" in note.body
     assert selectors.application_list(user=manager, filters=selectors.ApplicationFilters(waiting=True)).get() == application
-    # A new state starts a new wait.
+    # Referred waits on us, not the lender; resubmitted, the lender's clock starts again.
     services.application_move(user=manager, application_id=application.pk, to_status=Status.REFERRED, note="More")
     application.refresh_from_db()
-    assert application.waiting_flagged_at is None
+    assert application.waiting_flagged_at is None and application.waiting_due_at is None
+    services.application_move(user=manager, application_id=application.pk, to_status=Status.SUBMITTED, note="Payslips sent")
+    application.refresh_from_db()
     assert services.applications_flag_waiting(now=application.waiting_due_at + timedelta(minutes=1)) == 1
 
 
@@ -406,3 +408,86 @@ def test_the_figures_are_what_the_rows_say(manager, outsider, north, south):
     # The South manager sees only South's sale, and none of North's applications.
     theirs = selectors.finance_figures(user=outsider, start=month, end=today)
     assert (theirs.sales, theirs.on_finance, theirs.lenders) == (1, 1, [])
+
+
+# --- Found in review ------------------------------------------------------------------------------
+
+
+def test_merging_customers_moves_their_applications(admin_user, manager, reserved, customer, lender, north):
+    from ifixit.crm import services as crm
+
+    twin = CustomerFactory(name="P. Shah", locations=[north])
+    application = FinanceApplicationFactory(car=reserved, customer=twin, lender=lender)
+    crm.customer_merge(user=admin_user, survivor_id=customer.pk, merged_id=twin.pk)
+    application.refresh_from_db()
+    assert application.customer == customer
+
+
+def test_an_application_whose_figures_differ_from_the_sale_cannot_be_funded(manager, reserved, customer, lender):
+    application = apply(manager, reserved, customer, lender)  # £10,000, no part-exchange, while reserved
+    sell(manager, reserved, customer, price="10000", part_exchange_allowance=D("3000"), part_exchange_registration="AB12CDE")
+    for step in (Status.SUBMITTED, Status.APPROVED, Status.CONTRACT_SIGNED):
+        services.application_move(user=manager, application_id=application.pk, to_status=step)
+    with pytest.raises(ValidationError, match="part-exchange of £3,000.00"):
+        services.application_move(user=manager, application_id=application.pk, to_status=Status.FUNDED)
+    with pytest.raises(ValidationError, match="part-exchange of £3,000.00"):
+        apply(manager, reserved, customer, lender, part_exchange="0")
+    assert apply(manager, reserved, customer, lender, part_exchange="3000", deposit="0").amount_financed == D("7000")
+
+
+def test_an_absurd_price_is_refused_not_a_server_error(manager, reserved, customer, lender):
+    with pytest.raises(ValidationError, match="No car here costs more than"):
+        apply(manager, reserved, customer, lender, cash_price="20000000", deposit="0")
+
+
+def test_a_finance_sale_must_leave_something_to_finance(manager, reserved, customer):
+    with pytest.raises(ValidationError, match="this is a cash sale"):
+        sell(manager, reserved, customer, part_exchange_allowance=D("9800"), part_exchange_registration="AB12CDE")
+
+
+def test_selling_for_cash_withdraws_the_open_applications(manager, reserved, customer, lender):
+    application = FinanceApplicationFactory(car=reserved, customer=customer, lender=lender, status=Status.SUBMITTED)
+    sell(manager, reserved, customer, payment=Payment.CASH)
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN and application.events.get().note == "The car was sold for cash."
+
+
+def test_a_car_with_finance_in_progress_is_not_transferred(manager, reserved, customer, lender, south):
+    FinanceApplicationFactory(car=reserved, customer=customer, lender=lender, status=Status.APPROVED)
+    with pytest.raises(ValidationError, match="finance application for this car is in progress"):
+        inventory.transfer_request(user=manager, car_id=reserved.pk, to_location_id=south.pk, reason="Sells better", planned_on=timezone.localdate())
+
+
+@pytest.mark.parametrize("status, with_lender", [(Status.SUBMITTED, True), (Status.CONTRACT_SIGNED, True), (Status.REFERRED, False), (Status.APPROVED, False)])
+def test_only_the_lender_s_own_steps_count_against_its_decision_time(status, with_lender, manager, reserved, customer, lender):
+    before = {Status.SUBMITTED: Status.DRAFT, Status.CONTRACT_SIGNED: Status.APPROVED, Status.REFERRED: Status.SUBMITTED, Status.APPROVED: Status.SUBMITTED}
+    application = FinanceApplicationFactory(car=reserved, customer=customer, lender=lender, status=before[status])
+    services.application_move(user=manager, application_id=application.pk, to_status=status, note="n")
+    application.refresh_from_db()
+    assert (application.waiting_due_at is not None) == with_lender
+
+
+def test_applying_makes_the_customer_one_of_the_car_s_location(manager, north, south, lender):
+    both = UserFactory(role=roles.MANAGER, locations=[north, south])
+    southerner = CustomerFactory(locations=[south])
+    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=D("10000"))
+    apply(both, car, southerner, lender)
+    assert set(southerner.locations.all()) == {north, south}
+
+
+def test_a_draft_cannot_go_to_a_lender_the_group_stopped_using(manager, reserved, customer, lender):
+    application = FinanceApplicationFactory(car=reserved, customer=customer, lender=lender)
+    Lender.objects.filter(pk=lender.pk).update(is_active=False)
+    with pytest.raises(ValidationError, match="no longer works with"):
+        services.application_move(user=manager, application_id=application.pk, to_status=Status.SUBMITTED)
+
+
+def test_a_longer_decision_time_lets_a_flagged_application_be_told_again(manager, reserved, customer, lender):
+    application = FinanceApplicationFactory(
+        car=reserved, customer=customer, lender=lender, status=Status.SUBMITTED, waiting_flagged_at=timezone.now(),
+        waiting_due_at=timezone.now() - timedelta(hours=1),
+    )
+    services.lender_update(user=manager, lender_id=lender.pk, typical_decision_hours=72)
+    application.refresh_from_db()
+    assert application.waiting_flagged_at is None
+    assert application.waiting_due_at == application.status_changed_at + timedelta(hours=72)

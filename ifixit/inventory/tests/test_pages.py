@@ -208,6 +208,8 @@ def test_it_registers_a_car(signed_in, north):
     assert response.status_code == 302 and response.url == reverse("car_detail", args=[car.pk])
     assert (car.registration, car.location, car.phase) == ("LM19XYZ", north, Phase.PURCHASED)
     assert car.purchase_funding == "stock_finance"
+    form = signed_in.get(reverse("car_create")).content.decode()
+    assert 'name="purchase_funding"' in form and "Stock finance (floor plan)" in form
 
 
 @pytest.mark.parametrize(

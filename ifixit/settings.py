@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "ifixit.notifications",
     "ifixit.crm",
     "ifixit.finance",
+    "ifixit.reports",
     "ifixit.dashboard",
 ]
 

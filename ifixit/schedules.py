@@ -54,6 +54,18 @@ SCHEDULES: list[Every] = [
         description="Queues again the emails and SMS that never reached a worker or whose worker died mid-send.",
     ),
     Every(
+        name="scheduled reports",
+        task="ifixit.reports.tasks.queue_due_reports",
+        seconds=60,
+        description="Queues one run for each report schedule whose time has come (in its own time zone).",
+    ),
+    Every(
+        name="report run sweep",
+        task="ifixit.reports.tasks.requeue_stuck_runs",
+        seconds=5 * 60,
+        description="Queues again the report runs whose worker died mid-run or that never reached a worker.",
+    ),
+    Every(
         name="finance waiting too long",
         task="ifixit.finance.tasks.flag_waiting_applications",
         seconds=15 * 60,

@@ -233,6 +233,11 @@ SITE_URL = env_url(
 ).rstrip("/")
 USE_I18N = True
 USE_TZ = True
+# Reports: a file larger than this goes by a signed link instead of an attachment; the
+# link works this many days; a run whose worker has not beaten for this long is taken over.
+REPORTS_ATTACH_MAX_BYTES = env_int("REPORTS_ATTACH_MAX_BYTES", 8 * 1024 * 1024)
+REPORTS_LINK_VALID_DAYS = env_int("REPORTS_LINK_VALID_DAYS", 7)
+REPORTS_STALE_CLAIM_SECONDS = env_int("REPORTS_STALE_CLAIM_SECONDS", 600)
 # Every amount of money is in this ISO 4217 currency; it only changes how amounts are shown.
 CURRENCY = env_str("CURRENCY", "GBP").upper()
 if not (len(CURRENCY) == 3 and CURRENCY.isalpha()):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("ifixit.inventory.urls")),
     path("", include("ifixit.crm.urls")),
     path("finance/", include("ifixit.finance.urls")),
+    path("reports/", include("ifixit.reports.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),

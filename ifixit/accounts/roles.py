@@ -50,6 +50,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.view_financeapplication",
         "finance.add_financeapplication",
         "finance.change_financeapplication",
+        "reports.view_schedule",
+        "reports.add_schedule",
+        "reports.change_schedule",
+        "reports.delete_schedule",
     ],
     BUYER: [
         "inventory.view_car",
@@ -62,6 +66,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.add_transfer",
         "auctions.view_lot",
         "auctions.view_auctionsource",
+        "reports.view_schedule",
+        "reports.add_schedule",
+        "reports.change_schedule",
+        "reports.delete_schedule",
     ],
     SALES: [
         "inventory.view_car",
@@ -84,6 +92,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.view_financeapplication",
         "finance.add_financeapplication",
         "finance.change_financeapplication",
+        "reports.view_schedule",
+        "reports.add_schedule",
+        "reports.change_schedule",
+        "reports.delete_schedule",
     ],
     WORKSHOP: [
         "inventory.view_car",
@@ -93,6 +105,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.add_carphoto",
         "inventory.view_location",
         "inventory.view_transfer",
+        "reports.view_schedule",
+        "reports.add_schedule",
+        "reports.change_schedule",
+        "reports.delete_schedule",
     ],
 }
 

@@ -73,6 +73,17 @@ KINDS: dict[str, Kind] = {
             email=True,
         ),
         Kind(
+            "report_ready",
+            "Reports ready",
+            "A report you asked to be generated is ready to download.",
+        ),
+        Kind(
+            "report_failed",
+            "Report failures",
+            "A scheduled report of yours could not be made or sent, after its retries.",
+            email=True,
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

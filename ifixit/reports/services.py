@@ -324,6 +324,7 @@ def run_for_link(token: str) -> Run | None:
 def _email(run: Run, *, report: catalogue.Report, parameters: list[tuple[str, str]], content: bytes, addresses: list[str]) -> bool:
     """Send the report to its recipients; True if it went as a link (too big to attach)."""
     schedule = run.schedule
+    internal = {u.email.lower() for u in schedule.recipient_users.all() if u.email}
     as_link = len(content) > settings.REPORTS_ATTACH_MAX_BYTES
     lines = [f"{report.title}", ""] + [f"{label}: {value}" for label, value in parameters]
     lines += ["", f"{run.row_count} row{'s' if run.row_count != 1 else ''}."]
@@ -338,8 +339,9 @@ def _email(run: Run, *, report: catalogue.Report, parameters: list[tuple[str, st
     message = EmailMessage(
         subject=f"{schedule.name}: {parameters[0][1] if parameters else report.title}",
         body="\n".join(lines),
-        to=[settings.DEFAULT_FROM_EMAIL],
-        bcc=addresses,  # outside recipients do not see each other's addresses
+        # Colleagues see each other; outside addresses are blind-copied, unseen by anyone.
+        to=[a for a in addresses if a in internal],
+        bcc=[a for a in addresses if a not in internal],
         # The same Message-ID on every attempt: a resend after a crash at the wrong
         # moment is recognised as the same message by mail servers and clients.
         headers={"Message-ID": f"<report-run-{run.pk}@{settings.SITE_URL.split('//')[-1].split('/')[0]}>"},

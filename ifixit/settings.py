@@ -238,6 +238,8 @@ USE_TZ = True
 REPORTS_ATTACH_MAX_BYTES = env_int("REPORTS_ATTACH_MAX_BYTES", 8 * 1024 * 1024)
 REPORTS_LINK_VALID_DAYS = env_int("REPORTS_LINK_VALID_DAYS", 7)
 REPORTS_STALE_CLAIM_SECONDS = env_int("REPORTS_STALE_CLAIM_SECONDS", 600)
+# A download of more rows than this is made in the background; the page shows its progress.
+REPORTS_INLINE_MAX_ROWS = env_int("REPORTS_INLINE_MAX_ROWS", 5000)
 # Every amount of money is in this ISO 4217 currency; it only changes how amounts are shown.
 CURRENCY = env_str("CURRENCY", "GBP").upper()
 if not (len(CURRENCY) == 3 and CURRENCY.isalpha()):

@@ -351,14 +351,14 @@ def _pdf_text(kind: str, value) -> str:
     return str(value)
 
 
-def _fit(text: str, width: float, font: str) -> str:
+def _fit(text: str, width: float, font: str, size: float = PDF_FONT_SIZE) -> str:
     """`text` cut with an ellipsis to fit `width` points."""
-    if stringWidth(text, font, PDF_FONT_SIZE) <= width:
+    if stringWidth(text, font, size) <= width:
         return text
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with the ellipsis
         mid = (low + high + 1) // 2
-        if stringWidth(text[:mid] + "…", font, PDF_FONT_SIZE) <= width:
+        if stringWidth(text[:mid] + "…", font, size) <= width:
             low = mid
         else:
             high = mid - 1
@@ -480,15 +480,14 @@ def _chart(result: Result, width: float, styles: dict) -> list:
     limit = CHART_MAX_POINTS if chart.kind == "line" else CHART_MAX_BARS
     caption = f"{chart.title} (the first {limit} of {len(points)})" if len(points) > limit else chart.title
     points = points[:limit]
-    labels = [label if len(label) <= 22 else label[:21] + "…" for label, _ in points]
+    labels = [label for label, _ in points]
     values = [float(v) for _, v in points]
     low, high = min(values + [0.0]), max(values + [0.0])
-    if low == high:
-        high = low + 1  # a chart of zeros still needs an axis
 
-    horizontal = chart.kind != "line" and (len(points) > 8 or max(len(lb) for lb in labels) > 12)
+    horizontal = chart.kind != "line" and (len(points) > 8 or max(len(lb) for lb in labels) > 14)
     if horizontal:
-        label_room = min(max(stringWidth(lb, PDF_FONT, 7) for lb in labels) + 8, width * 0.35)
+        label_room = min(max(stringWidth(lb, PDF_FONT, 7) for lb in labels), width * 0.4) + 8
+        labels = [_fit(lb, label_room - 8, PDF_FONT, size=7) for lb in labels]
         height = len(points) * 14 + 30
         drawing = Drawing(width, height)
         plot = HorizontalBarChart()
@@ -496,23 +495,31 @@ def _chart(result: Result, width: float, styles: dict) -> list:
         plot.categoryAxis.reverseDirection = True  # first row at the top, as in the table
         plot.categoryAxis.labels.boxAnchor = "e"
         plot.categoryAxis.labels.dx = -4
+        plot.categoryAxis.joinAxisMode = "left"  # labels beside the axis, clear of bars below zero
     else:
         height = 62 * mm
         drawing = Drawing(width, height)
         plot = HorizontalLineChart() if chart.kind == "line" else VerticalBarChart()
-        plot.x, plot.y, plot.width, plot.height = 55, 32, width - 70, height - 40
+        # A few bars stay bar-shaped rather than stretching across the page.
+        plot_width = width - 70 if chart.kind == "line" else min(width - 70, max(160, 70 * len(points)))
+        plot.x, plot.y, plot.width, plot.height = 55, 32, plot_width, height - 40
+        plot.categoryAxis.joinAxisMode = "bottom"  # labels under the plot, clear of bars below zero
         many = len(points) > 12
         plot.categoryAxis.labels.angle = 30 if many else 0
         plot.categoryAxis.labels.boxAnchor = "ne" if many else "n"
-        if chart.kind == "line" and len(points) > 24:
-            step = math.ceil(len(points) / 24)  # a readable number of labels on a long line
+        if len(points) > 12:
+            step = math.ceil(len(points) / 12)  # a dozen labels and ticks are readable, ninety are not
             labels = [lb if i % step == 0 else "" for i, lb in enumerate(labels)]
+            plot.categoryAxis.visibleTicks = False
+    plot.valueAxis.valueMin = low
+    if low == high:
+        plot.valueAxis.valueMax = low + 1  # a chart of zeros still needs an axis
+    else:
+        plot.valueAxis.rangeRound = "both"
     plot.data = [values]
     plot.categoryAxis.categoryNames = labels
     plot.categoryAxis.labels.fontName = PDF_FONT
     plot.categoryAxis.labels.fontSize = 7
-    plot.valueAxis.valueMin = low
-    plot.valueAxis.valueMax = high
     plot.valueAxis.labels.fontName = PDF_FONT
     plot.valueAxis.labels.fontSize = 7
     plot.valueAxis.labelTextFormat = _chart_label_format(kind)
@@ -615,7 +622,9 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
     keys = [c.key for c in columns]
     body = [[_pdf_text(kind, row.get(key)) for kind, key in zip(kinds, keys)] for row in result.rows]
     totals = _totals_row(result)
-    totals_text = [_pdf_text(kind, value) for kind, value in zip(kinds, totals)] if totals is not None else None
+    totals_text = None
+    if totals is not None:
+        totals_text = ["" if value is None else _pdf_text(kind, value) for kind, value in zip(kinds, totals)]
     widths = _column_widths(columns, body, totals_text, frame_width)
     text_columns = [i for i, kind in enumerate(kinds) if kind == TEXT]
     for line in body:

@@ -17,10 +17,6 @@ from ifixit.reports import catalogue, charts, renderers, selectors, services
 from ifixit.reports.forms import ParamsForm, ScheduleForm, colleagues_of
 from ifixit.reports.models import Run, Schedule
 
-# Beyond this many rows a download is made in the background (the page shows progress).
-INLINE_MAX_ROWS = 5000
-
-
 def _report(request, key: str) -> catalogue.Report:
     try:
         report = catalogue.get(key)
@@ -66,7 +62,7 @@ def report_run(request, key: str):
             if fmt:
                 if fmt not in renderers.FORMATS:
                     raise Http404("No such format")
-                if len(result.rows) > INLINE_MAX_ROWS:
+                if len(result.rows) > settings.REPORTS_INLINE_MAX_ROWS:  # made in the background, with progress
                     run = services.report_generate(user=request.user, report_key=report.key, params=params, format=fmt)
                     messages.info(request, f"{len(result.rows):,} rows: the file is being made in the background. You will be told when it is ready.")
                     return redirect("report_run_detail", pk=run.pk)

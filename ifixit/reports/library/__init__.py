@@ -1,3 +1,3 @@
 """Every report of the catalogue, one module per domain; importing this registers them."""
 
-from ifixit.reports.library import finance, purchases, repairs, roi, sales, stock, transfers  # noqa: F401
+from ifixit.reports.library import auctions, finance, purchases, repairs, roi, sales, satisfaction, stock, transfers  # noqa: F401

@@ -21,7 +21,8 @@ def _days(delta: timedelta | None) -> Decimal | None:
     key="transfers",
     title="Transfers between locations",
     description="Every transfer requested or received in the period, to or from your locations, by route: "
-    "how many, where each stands now, the transport cost, and the average days from dispatch to arrival.",
+    "how many, where each stands now, and for those that arrived the transport cost and the average days "
+    "from dispatch to arrival.",
     category="Stock",
     accepts=(PERIOD, LOCATIONS),
     permission="inventory.view_transfer",
@@ -35,14 +36,17 @@ def transfers_report(scope: Scope) -> Result:
         | Q(received_at__date__gte=scope.start, received_at__date__lte=scope.end)
     )
     statuses = list(Transfer.Status)
+    arrived = Q(status=Transfer.Status.RECEIVED)
     grouped = (
         transfers.order_by()
         .values("from_location__name", "to_location__name")
         .annotate(
             transfers=Count("id"),
-            cost=Coalesce(Sum("transport_cost"), ZERO),
-            received_count=Count("id", filter=Q(status=Transfer.Status.RECEIVED)),
-            in_transit=Avg(F("received_at") - F("dispatched_at"), filter=Q(status=Transfer.Status.RECEIVED)),
+            # A move's cost is added to the car's when it arrives: what was planned for a
+            # rejected, cancelled or unfinished one was not spent.
+            cost=Coalesce(Sum("transport_cost", filter=arrived), ZERO),
+            received_count=Count("id", filter=arrived),
+            in_transit=Avg(F("received_at") - F("dispatched_at"), filter=arrived),
             **{f"status_{status.value}": Count("id", filter=Q(status=status)) for status in statuses},
         )
         .order_by("from_location__name", "to_location__name")
@@ -68,7 +72,7 @@ def transfers_report(scope: Scope) -> Result:
             Column("to", "To"),
             Column("transfers", "Transfers", INT, total=True),
             *[Column(f"status_{status.value}", status.label, INT, total=True) for status in statuses],
-            Column("cost", "Transport cost", MONEY, total=True),
+            Column("cost", "Transport cost (arrived)", MONEY, total=True),
             Column("days_in_transit", "Average days in transit", DAYS),
         ],
         rows=rows,

@@ -7,7 +7,7 @@ or all the user may see: the share report asks it once per chosen location (four
 queries each, whatever the number of sales).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ifixit.finance.selectors import FinanceFigures, finance_figures
 from ifixit.inventory.selectors import locations_visible_to
@@ -136,7 +136,7 @@ def _lender_rows(parts: list[FinanceFigures]) -> list[dict]:
             merged["funded_amount"] += row.funded_amount
             hours = row.median_decision_hours
             merged["median_decision_hours"] = (
-                Decimal(hours).quantize(Decimal("0.1")) if len(parts) == 1 and hours is not None else None
+                Decimal(hours).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if len(parts) == 1 and hours is not None else None
             )
     rows = sorted(by_lender.values(), key=lambda row: row["lender"].lower())
     for row in rows:

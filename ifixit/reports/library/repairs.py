@@ -6,7 +6,7 @@ of their own.
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from django.db.models import Count, F, OuterRef, Subquery, Sum
@@ -19,7 +19,7 @@ from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MAKE, MONEY, PERCENT,
 
 
 def _days(delta: timedelta) -> Decimal:
-    return Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"))
+    return Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(

@@ -2,7 +2,7 @@
 they cost, and how long the money was tied up in them."""
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Sum
 
@@ -14,7 +14,7 @@ CHART_BARS = 15
 
 
 def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"))
+    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(

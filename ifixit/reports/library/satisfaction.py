@@ -6,7 +6,7 @@ asked once per chosen location (a handful of grouped queries each, whatever the 
 of answers).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ifixit.crm.selectors import Score, satisfaction_figures
 from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, PERIOD, Chart, Column, Result, Scope, register
@@ -66,7 +66,7 @@ def satisfaction_report(scope: Scope) -> Result:
     totals = result.totals
     if totals and totals["answers"]:
         result.extra_totals["nps"] = _nps(totals["promoters"], totals["detractors"], totals["answers"])
-        result.extra_totals["average_satisfaction"] = (satisfaction_points / totals["answers"]).quantize(Decimal("0.01"))
+        result.extra_totals["average_satisfaction"] = (satisfaction_points / totals["answers"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         result.chart = Chart(title="NPS by location", label_key="location", value_key="nps")
         result.chart_rows = chart_rows
     return result

@@ -2,7 +2,7 @@
 long it has been in the books, in the location page's ageing bands."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -29,7 +29,7 @@ def _in_band(band: AgeingBand, today: date) -> Q:
 
 
 def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"))
+    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(

@@ -2,7 +2,7 @@
 moves cost and how long cars spent on the road."""
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -14,7 +14,7 @@ from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MONEY, PERIOD, Chart,
 
 
 def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"))
+    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(

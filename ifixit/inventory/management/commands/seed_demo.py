@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ifixit.crm.demo_data import crm_demo_data_create
 from ifixit.finance.demo_data import finance_demo_data_create
+from ifixit.reports.demo_data import reports_demo_data_create
 from ifixit.inventory.demo_data import MIN_CARS, demo_data_create, demo_data_present
 from ifixit.inventory.models import Phase
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             summary = demo_data_create(seed=seed, car_count=cars, password=password)
             crm_summary = crm_demo_data_create(seed=seed) if summary is not None else None
             finance_summary = finance_demo_data_create(seed=seed) if summary is not None else None
+            reports_summary = reports_demo_data_create() if summary is not None else None
         if summary is None:  # someone added cars between the check and the transaction
             self.stdout.write("Demo data already present (the database has cars); nothing changed.")
             return
@@ -65,6 +67,8 @@ class Command(BaseCommand):
             out.write(f"Customer care: {crm_summary.line()}")
         if finance_summary is not None:
             out.write(f"Finance: {finance_summary.line()}")
+        if reports_summary is not None:
+            out.write(f"Reports: {reports_summary.line()}")
         out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
         if "admin" in summary.users_created:
             out.write(f"Sign in at http://localhost:8000 as admin / {password}")

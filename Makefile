@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser bench bench-feeds clean help
+.PHONY: install run test test-production test-browser bench bench-feeds bench-reports clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -52,6 +52,9 @@ bench: install
 
 bench-feeds: install
 	$(PY) bench/feeds.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(PY) bench/reports.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test

@@ -180,13 +180,17 @@ def _share_counts():
     }
 
 
-def finance_figures(*, user: User, start: date, end: date, location_id: int | None = None) -> FinanceFigures:
+def finance_figures(
+    *, user: User, start: date, end: date, location_id: int | None = None, location_ids: list[int] | None = None
+) -> FinanceFigures:
     """Share of sales on finance by month and location, and each lender's approval
     rate, median decision time and funded amount, over [start, end] and the locations
     the user may see. Four grouped queries whatever the volume."""
     locations = locations_visible_to(user)
     if location_id:
         locations = locations.filter(pk=location_id)
+    if location_ids is not None:
+        locations = locations.filter(pk__in=location_ids)
     sales = Sale.objects.filter(location__in=locations, sold_on__gte=start, sold_on__lte=end).order_by()
 
     by_month = {row["month"]: row for row in sales.annotate(month=TruncMonth("sold_on")).values("month").annotate(**_share_counts())}
@@ -214,6 +218,8 @@ def finance_figures(*, user: User, start: date, end: date, location_id: int | No
     applications = applications_visible_to(user)
     if location_id:
         applications = applications.filter(location_id=location_id)
+    if location_ids is not None:
+        applications = applications.filter(location_id__in=location_ids)
     window = Q(decided_at__date__gte=start, decided_at__date__lte=end)
     counted = {
         row["lender"]: row

@@ -82,7 +82,8 @@ class Scope:
     """What a report is asked for: already checked against what the user may see."""
 
     user: User
-    locations: list[Location]  # the chosen ones, or all the user may see; never empty
+    locations: list[Location]  # the chosen ones, or all the user may see
+    today: date  # the day the report is for: a snapshot's date, where relative periods start
     start: date | None = None
     end: date | None = None
     phase: str = ""
@@ -235,12 +236,12 @@ def scope_for(report: Report, params: Params, *, user: User, today: date) -> Sco
     check_params(report, params, user=user)
     visible = locations_visible_to(user).order_by("name")
     locations = list(visible.filter(pk__in=params.locations) if params.locations else visible)
-    if not locations:
+    if not locations and LOCATIONS in report.accepts:
         raise ValidationError({"locations": "You have no location to report on."})
     start = end = None
     if PERIOD in report.accepts:
         start, end = params.dates(today)
-    return Scope(user=user, locations=locations, start=start, end=end, phase=params.phase, make=params.make.strip())
+    return Scope(user=user, locations=locations, today=today, start=start, end=end, phase=params.phase, make=params.make.strip())
 
 
 def run(key: str, params: Params, *, user: User, today: date) -> tuple[Report, Scope, Result]:

@@ -145,6 +145,7 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("view_money_reports", "Can run reports of prices, costs and profit")]
         indexes = [
             models.Index(fields=["schedule", "-created_at"], name="report_run_schedule"),
             models.Index(fields=["status", "claimed_at"], name="report_run_status"),

@@ -67,7 +67,9 @@ TOTAL_LABEL = "Total"
 NUMERIC = frozenset({INT, MONEY, PERCENT, DAYS, DECIMAL})
 
 
-def render(fmt: str, *, report: Report, result: Result, parameters: list[tuple[str, str]], generated_at: datetime) -> bytes:
+def render(
+    fmt: str, *, report: Report, result: Result, parameters: list[tuple[str, str]], generated_at: datetime
+) -> bytes:
     """The file's bytes; `parameters` are the lines Params.describe gives, shown in the
     XLSX and PDF headers."""
     try:
@@ -129,7 +131,8 @@ def _csv_value(kind: str, value) -> str:
     if kind == PERCENT and not isinstance(value, str):
         return f"{(_plain_decimal(value) * 100).quantize(Decimal('0.1')):f}"
     if kind in (INT, DAYS) and not isinstance(value, str):
-        return str(int(value))
+        # A count is whole; should a fraction come, it is written as it is, never cut off.
+        return str(int(value)) if value == int(value) else f"{_plain_decimal(value):f}"
     if kind == DECIMAL and not isinstance(value, str):
         return f"{_plain_decimal(value):f}"
     if isinstance(value, datetime):
@@ -174,7 +177,7 @@ def _number_format(kind: str) -> str | None:
         PERCENT: "0.0%",
         INT: "#,##0",
         DAYS: "#,##0",
-        DECIMAL: "#,##0.00",
+        DECIMAL: "#,##0.0#",
         DATE: "dd/mm/yyyy",
     }.get(kind)
 
@@ -341,9 +344,10 @@ def _pdf_text(kind: str, value) -> str:
     if kind == PERCENT:
         return f"{value:.1%}"
     if kind in (INT, DAYS):
-        return f"{value:,}"
+        return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
     if kind == DECIMAL:
-        return f"{value:,.2f}"
+        text = f"{value:,.2f}"  # as the XLSX format #,##0.0# shows it: 14.5, 4.23, 3.0
+        return text[:-1] if text.endswith("0") else text
     if isinstance(value, datetime):
         return f"{_local(value):%d/%m/%Y %H:%M}"
     if isinstance(value, date):
@@ -365,14 +369,18 @@ def _fit(text: str, width: float, font: str, size: float = PDF_FONT_SIZE) -> str
     return text[:low].rstrip() + "…"
 
 
-def _column_widths(columns: list[Column], body: list[list[str]], totals: list[str] | None, available: float) -> list[float]:
+def _column_widths(
+    columns: list[Column], body: list[list[str]], totals: list[str] | None, available: float
+) -> list[float]:
     """Numbers and dates get room for their widest value; text columns share what is left,
     in proportion to what they would like, and are cut to fit."""
     pad = 2 * PDF_CELL_PAD_X
     lines = body + ([totals] if totals else [])
     wanted, least = [], []
     for i, column in enumerate(columns):
-        values = max((stringWidth(line[i], PDF_BOLD if line is totals else PDF_FONT, PDF_FONT_SIZE) for line in lines), default=0)
+        values = max(
+            (stringWidth(line[i], PDF_BOLD if line is totals else PDF_FONT, PDF_FONT_SIZE) for line in lines), default=0
+        )
         label = stringWidth(column.label, PDF_BOLD, PDF_FONT_SIZE)
         longest_word = max(stringWidth(w, PDF_BOLD, PDF_FONT_SIZE) for w in column.label.split() or [""])
         wanted.append(max(values, label) + pad)
@@ -566,11 +574,17 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
     generated = _generated(generated_at)
     styles = {
         "title": ParagraphStyle("title", fontName=PDF_BOLD, fontSize=16, leading=20, textColor=INK, spaceAfter=3 * mm),
-        "heading": ParagraphStyle("heading", fontName=PDF_BOLD, fontSize=10, leading=13, textColor=INK, spaceAfter=1 * mm),
+        "heading": ParagraphStyle(
+            "heading", fontName=PDF_BOLD, fontSize=10, leading=13, textColor=INK, spaceAfter=1 * mm
+        ),
         "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=8.5, leading=10.5, textColor=INK),
         "label": ParagraphStyle("label", fontName=PDF_BOLD, fontSize=8.5, leading=10.5, textColor=INK),
-        "note": ParagraphStyle("note", fontName="Helvetica-Oblique", fontSize=8, leading=10, textColor=MUTED, spaceBefore=1 * mm),
-        "empty": ParagraphStyle("empty", fontName=PDF_FONT, fontSize=9, leading=12, textColor=MUTED, spaceBefore=2 * mm),
+        "note": ParagraphStyle(
+            "note", fontName="Helvetica-Oblique", fontSize=8, leading=10, textColor=MUTED, spaceBefore=1 * mm
+        ),
+        "empty": ParagraphStyle(
+            "empty", fontName=PDF_FONT, fontSize=9, leading=12, textColor=MUTED, spaceBefore=2 * mm
+        ),
     }
 
     def decorate(canvas, doc):
@@ -587,7 +601,8 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
         canvas.setFont(PDF_BOLD, 13)
         canvas.drawString(PDF_MARGIN + 11 * mm, band_bottom + 5 * mm, "I-fixit")
         canvas.setFont(PDF_FONT, 9)
-        canvas.drawRightString(page_width - PDF_MARGIN, band_bottom + 5.2 * mm, _fit(report.title, page_width / 2, PDF_FONT))
+        title = _fit(report.title, page_width / 2, PDF_FONT)
+        canvas.drawRightString(page_width - PDF_MARGIN, band_bottom + 5.2 * mm, title)
         canvas.setFont(PDF_FONT, 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawString(PDF_MARGIN, 8 * mm, f"{report.title} · generated {generated}")
@@ -604,8 +619,10 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="report", frames=[frame], onPage=decorate)])
 
-    about = [[Paragraph(escape(label), styles["label"]), Paragraph(escape(value), styles["cell"])] for label, value in parameters]
-    about.append([Paragraph("Generated", styles["label"]), Paragraph(escape(generated), styles["cell"])])
+    about = [
+        [Paragraph(escape(label), styles["label"]), Paragraph(escape(value), styles["cell"])]
+        for label, value in [*parameters, ("Generated", generated)]
+    ]
     story = [
         Paragraph(escape(report.title), styles["title"]),
         Table(about, colWidths=[32 * mm, frame_width - 32 * mm], hAlign="LEFT", style=TableStyle([
@@ -634,11 +651,15 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
         for i in text_columns:
             totals_text[i] = _fit(totals_text[i], widths[i] - 2 * PDF_CELL_PAD_X, PDF_BOLD)
         body.append(totals_text)
-    header = ["\n".join(simpleSplit(c.label, PDF_BOLD, PDF_FONT_SIZE, w - 2 * PDF_CELL_PAD_X)) for c, w in zip(columns, widths)]
+    header = [
+        "\n".join(simpleSplit(c.label, PDF_BOLD, PDF_FONT_SIZE, width - 2 * PDF_CELL_PAD_X))
+        for c, width in zip(columns, widths)
+    ]
     header_lines = max(h.count("\n") + 1 for h in header)
     story.append(_PagedTable(
-        header=header, rows=body, start=0, totals_at=len(body) - 1 if totals_text is not None else -1, widths=widths,
-        header_height=pdf_header_height(header_lines), numeric=[i for i, kind in enumerate(kinds) if kind in NUMERIC],
+        header=header, rows=body, start=0, totals_at=len(body) - 1 if totals_text is not None else -1,
+        widths=widths, header_height=pdf_header_height(header_lines),
+        numeric=[i for i, kind in enumerate(kinds) if kind in NUMERIC],
     ))
     if not result.rows:
         story.append(Paragraph("No rows for these parameters.", styles["empty"]))

@@ -18,7 +18,13 @@ from ifixit.reports.catalogue import INT, MONEY, PERCENT, PERIOD, Chart, Column,
 
 Decision = Opportunity.Decision
 # The order a buyer's day runs in, and how a column of each reads.
-DECISIONS = {Decision.WATCH: "Watching", Decision.BID: "Bid on", Decision.WON: "Won", Decision.LOST: "Lost", Decision.PASS: "Passed"}
+DECISIONS = {
+    Decision.WATCH: "Watching",
+    Decision.BID: "Bid on",
+    Decision.WON: "Won",
+    Decision.LOST: "Lost",
+    Decision.PASS: "Passed",
+}
 
 
 def _buyer(row: dict) -> str:

@@ -3,18 +3,18 @@ each lender treated the applications sent to it.
 
 Both reports are read from `finance.selectors.finance_figures`, the figures of the
 finance page, so a report and the page never disagree. That selector takes one location
-or all the user may see: the share report asks it once per chosen location (four grouped
-queries each, whatever the number of sales).
+or all the user may see: the share report asks it once per chosen location (a handful of
+grouped queries each, whatever the number of sales and applications).
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from ifixit.finance.selectors import FinanceFigures, finance_figures
-from ifixit.inventory.selectors import locations_visible_to
 from ifixit.money import to_cents
 from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
 
 PERMISSION = "finance.view_financeapplication"
+ZERO = Decimal("0")
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
@@ -88,15 +88,8 @@ def finance_mix_report(scope: Scope) -> Result:
     permission=PERMISSION,
 )
 def lender_performance_report(scope: Scope) -> Result:
-    chosen = set(scope.location_ids)
-    # A median cannot be put together from each location's: the selector answers for one
-    # location or all the user may see, and a choice of several is added up location by location.
-    everything = chosen == set(locations_visible_to(scope.user).values_list("pk", flat=True))
-    if everything or len(chosen) == 1:
-        location_id = None if everything else scope.location_ids[0]
-        parts = [finance_figures(user=scope.user, start=scope.start, end=scope.end, location_id=location_id)]
-    else:
-        parts = [finance_figures(user=scope.user, start=scope.start, end=scope.end, location_id=pk) for pk in scope.location_ids]
+    # One call over the chosen locations together: medians are of their applications, not of medians.
+    parts = [finance_figures(user=scope.user, start=scope.start, end=scope.end, location_ids=scope.location_ids)]
     rows = _lender_rows(parts)
     result = Result(
         columns=[
@@ -114,10 +107,6 @@ def lender_performance_report(scope: Scope) -> Result:
     totals = result.totals
     if totals and totals["approved"] + totals["declined"]:
         result.extra_totals["approval_rate"] = _ratio(totals["approved"], totals["approved"] + totals["declined"])
-    if len(parts) > 1:
-        result.notes.append(
-            "Median decision times are given for one location or for all your locations, not for a choice of several."
-        )
     if rows:
         result.chart = Chart(title="Approval rate by lender", label_key="lender", value_key="approval_rate")
     return result
@@ -129,7 +118,7 @@ def _lender_rows(parts: list[FinanceFigures]) -> list[dict]:
         for row in figures.lenders:
             merged = by_lender.setdefault(
                 row.lender.pk,
-                {"lender": row.lender.name, "submitted": 0, "approved": 0, "declined": 0, "funded": 0, "funded_amount": Decimal("0")},
+                {"lender": row.lender.name, "submitted": 0, "approved": 0, "declined": 0, "funded": 0, "funded_amount": ZERO},
             )
             for key in ("submitted", "approved", "declined", "funded"):
                 merged[key] += getattr(row, key)

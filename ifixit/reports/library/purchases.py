@@ -13,6 +13,7 @@ from ifixit.reports.catalogue import DATE, LOCATIONS, MAKE, MONEY, PERIOD, Chart
     description="Every car bought in the period: where it went, what it cost (price, auction fees, transport), "
     "the auction it was won at, and whether it was paid from own funds or stock finance.",
     category="Purchasing",
+    permission="reports.view_money_reports",
     accepts=(PERIOD, LOCATIONS, MAKE),
 )
 def purchases_report(scope: Scope) -> Result:

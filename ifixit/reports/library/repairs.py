@@ -9,17 +9,17 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from ifixit.inventory.models import Phase, PhaseChange, RepairItem
 from ifixit.inventory.selectors import ZERO, RepairState, repair_state
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MAKE, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MAKE, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
 
 
 def _days(delta: timedelta) -> Decimal:
-    return Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (Decimal(delta.total_seconds()) / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(
@@ -116,9 +116,8 @@ def repair_times_report(scope: Scope) -> Result:
         endings = endings.filter(car__make__iexact=scope.make)
     spells: dict[tuple[int, str], list[timedelta]] = {}
     untimed = 0
-    for location_id, make, started, ended in (
-        endings.annotate(started=Subquery(entered)).order_by().values_list("car__location_id", "car__make", "started", F("changed_at"))
-    ):
+    timed = endings.annotate(started=Subquery(entered)).order_by()
+    for location_id, make, started, ended in timed.values_list("car__location_id", "car__make", "started", "changed_at"):
         if started is None:  # a car imported without its history
             untimed += 1
             continue
@@ -149,9 +148,9 @@ def repair_times_report(scope: Scope) -> Result:
             Column("location", "Location"),
             Column("make", "Make"),
             Column("spells", "Spells in fixing", INT, total=True),
-            Column("median_days", "Median days", DAYS),
-            Column("average_days", "Average days", DAYS),
-            Column("longest_days", "Longest", DAYS),
+            Column("median_days", "Median days", DECIMAL),
+            Column("average_days", "Average days", DECIMAL),
+            Column("longest_days", "Longest", DECIMAL),
             Column("at_risk", "Ended at risk", INT, total=True),
             Column("overdue", "Ended overdue", INT, total=True),
         ],

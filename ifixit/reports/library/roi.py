@@ -13,8 +13,11 @@ from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MAKE, MONEY, PERCENT,
 CHART_BARS = 15
 
 
-def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+def _days(delta: timedelta | None) -> int | None:
+    """Whole days, as a DAYS column holds them."""
+    if delta is None:
+        return None
+    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 @register(
@@ -24,6 +27,7 @@ def _days(delta: timedelta | None) -> Decimal | None:
     "(purchase, fees, transport and repairs), gross profit, return on cost, and the average days "
     "from purchase to sale.",
     category="Sales",
+    permission="reports.view_money_reports",
     accepts=(PERIOD, LOCATIONS, MAKE),
 )
 def roi_report(scope: Scope) -> Result:

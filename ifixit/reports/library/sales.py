@@ -29,6 +29,7 @@ def _repair_total():
     title="Sales and gross profit",
     description="Every car sold in the period: price, what it cost (purchase, fees, transport, repairs), gross profit and margin, and how the customer paid.",
     category="Sales",
+    permission="reports.view_money_reports",
     accepts=(PERIOD, LOCATIONS, MAKE),
 )
 def sales_report(scope: Scope) -> Result:

@@ -66,7 +66,8 @@ def satisfaction_report(scope: Scope) -> Result:
     totals = result.totals
     if totals and totals["answers"]:
         result.extra_totals["nps"] = _nps(totals["promoters"], totals["detractors"], totals["answers"])
-        result.extra_totals["average_satisfaction"] = (satisfaction_points / totals["answers"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        average = satisfaction_points / totals["answers"]
+        result.extra_totals["average_satisfaction"] = average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         result.chart = Chart(title="NPS by location", label_key="location", value_key="nps")
         result.chart_rows = chart_rows
     return result

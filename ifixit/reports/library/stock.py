@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from ifixit.inventory.models import STOCK_PHASES, Car, Phase
 from ifixit.inventory.selectors import ZERO, with_cost_totals
@@ -28,8 +27,11 @@ def _in_band(band: AgeingBand, today: date) -> Q:
     return condition
 
 
-def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+def _days(delta: timedelta | None) -> int | None:
+    """Whole days, as a DAYS column holds them."""
+    if delta is None:
+        return None
+    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 @register(
@@ -41,8 +43,7 @@ def _days(delta: timedelta | None) -> Decimal | None:
     accepts=(LOCATIONS, PHASE, MAKE),
 )
 def stock_report(scope: Scope) -> Result:
-    # The catalogue gives a snapshot report no "today": it is today where the server is.
-    today = timezone.localdate()
+    today = scope.today
     phases = [p for p in STOCK_PHASES if not scope.phase or p == scope.phase]
     cars = Car.objects.filter(location__in=scope.location_ids, phase__in=phases)
     if scope.make:

@@ -10,11 +10,11 @@ from django.db.models.functions import Coalesce
 from ifixit.inventory.models import Transfer
 from ifixit.inventory.selectors import ZERO
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MONEY, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MONEY, PERIOD, Chart, Column, Result, Scope, register
 
 
 def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None if delta is None else (Decimal(delta.total_seconds()) / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @register(
@@ -73,7 +73,7 @@ def transfers_report(scope: Scope) -> Result:
             Column("transfers", "Transfers", INT, total=True),
             *[Column(f"status_{status.value}", status.label, INT, total=True) for status in statuses],
             Column("cost", "Transport cost (arrived)", MONEY, total=True),
-            Column("days_in_transit", "Average days in transit", DAYS),
+            Column("days_in_transit", "Average days in transit", DECIMAL),
         ],
         rows=rows,
     )

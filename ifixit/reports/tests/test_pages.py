@@ -156,3 +156,12 @@ def test_another_users_schedule_is_not_found(client, manager, outsider):
     assert client.get(reverse("report_schedule_detail", args=[made.pk])).status_code == 404
     assert client.post(reverse("report_schedule_action", args=[made.pk, "send-now"])).status_code == 404
     assert "Sales and gross profit" not in client.get(reverse("report_schedule_list")).content.decode()
+
+
+def test_workshop_staff_see_workshop_reports_but_not_prices_and_profit(client, workshop_user):
+    client.force_login(workshop_user)
+    catalogue_page = client.get(reverse("report_catalogue")).content.decode()
+    assert "Repair spend by category" in catalogue_page and "Sales and gross profit" not in catalogue_page
+    assert client.get(reverse("report_run", args=["sales"])).status_code == 403
+    assert client.get(reverse("report_run", args=["repairs"])).status_code == 200
+    assert client.get(reverse("report_run", args=["nonsense"])).status_code == 404

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from ifixit.inventory.models import Phase, Sale
 from ifixit.reports import renderers
 from ifixit.reports.catalogue import (
-    DATE, DAYS, INT, MONEY, PERCENT, Chart, Column, Params, Report, Result, run,
+    DATE, DAYS, DECIMAL, INT, MONEY, PERCENT, Chart, Column, Params, Report, Result, run,
 )
 from ifixit.testing.factories import CarFactory
 
@@ -192,6 +192,24 @@ def test_it_writes_counts_as_whole_numbers_with_thousands():
     assert [c.value for c in sheet[top + 3]] == ["Total", 1234]
 
 
+def test_it_keeps_the_places_of_decimals_and_never_cuts_a_fraction_of_a_day():
+    columns = [Column("make", "Make"), Column("median", "Median days", DECIMAL), Column("average", "Average days", DAYS)]
+    result = Result(columns=columns, rows=[
+        {"make": "Ford", "median": Decimal("14.5"), "average": Decimal("12.5")},
+        {"make": "Kia", "median": Decimal("4.23"), "average": 7},
+    ])
+    assert read_csv(render("csv", result))[1:] == [["Ford", "14.5", "12.5"], ["Kia", "4.23", "7"]]
+
+    _, sheet = load_sheet(render("xlsx", result))
+    top = next(row[0].row for row in sheet.iter_rows() if row[0].value == "Make")
+    median, average = sheet.cell(top + 1, 2), sheet.cell(top + 1, 3)
+    assert (median.value, median.number_format) == (14.5, "#,##0.0#")
+    assert average.value == 12.5
+
+    lines = read_pdf_pages(render("pdf", result))[0].splitlines()
+    assert {"14.5", "12.5", "4.23", "7"} <= set(lines)
+
+
 # --- PDF --------------------------------------------------------------------------------------
 
 
@@ -263,7 +281,10 @@ def test_it_draws_the_chart_of_the_result():
     result = sales_result(
         3,
         chart=Chart(title="Gross profit by location", label_key="location", value_key="profit"),
-        chart_rows=[{"location": "North Yard", "profit": Decimal("1500")}, {"location": "South Yard", "profit": Decimal("-200")}],
+        chart_rows=[
+            {"location": "North Yard", "profit": Decimal("1500")},
+            {"location": "South Yard", "profit": Decimal("-200")},
+        ],
     )
     text = read_pdf_pages(render("pdf", result))[0]
     assert "Gross profit by location" in text
@@ -281,7 +302,10 @@ def test_it_draws_a_line_chart_over_many_points():
 def test_it_says_so_when_there_are_no_rows():
     empty = Result(columns=SALES_COLUMNS, rows=[])
     assert "No rows for these parameters." in read_pdf_pages(render("pdf", empty))[0]
-    assert read_csv(render("csv", empty)) == [["Sold", "Car", "Price (GBP)", "Gross profit (GBP)", "Margin (%)", "Days to sell"], ["Total", "", "0.00", "0.00", "", ""]]
+    assert read_csv(render("csv", empty)) == [
+        ["Sold", "Car", "Price (GBP)", "Gross profit (GBP)", "Margin (%)", "Days to sell"],
+        ["Total", "", "0.00", "0.00", "", ""],
+    ]
     _, sheet = load_sheet(render("xlsx", empty))
     assert sheet.cell(header_row_of(sheet) + 1, 1).value == "Total"
 

@@ -6,9 +6,9 @@ CSV holds raw values a program can read back without guessing: UTF-8 with a byte
 mark (so Excel reads £ and € right), dates as ISO 8601 (2026-11-24), money as plain
 decimals with two places and no symbol ("1234.50", "-80.00"; the currency is in the
 header: "Price (GBP)"), percentages as percentage points with one decimal ("12.5", the
-header says "Margin (%)"), counts as integers, nothing as an empty field. Text that
-starts with = + - @ gets a leading apostrophe so a spreadsheet opening the file does
-not run it as a formula. The totals row, when the report has one, is last, labelled
+header says "Margin (%)"), counts and days as integers, other decimals with the places
+they have ("14.5"), nothing as an empty field. Text that starts with = + - @ gets a
+leading apostrophe so a spreadsheet opening the file does not run it as a formula. The totals row, when the report has one, is last, labelled
 "Total"; notes are left out so the file stays one table.
 
 XLSX cells are typed (numbers are numbers, dates are dates) with number formats in the

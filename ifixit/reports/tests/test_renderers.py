@@ -193,7 +193,9 @@ def test_it_writes_counts_as_whole_numbers_with_thousands():
 
 
 def test_it_keeps_the_places_of_decimals_and_never_cuts_a_fraction_of_a_day():
-    columns = [Column("make", "Make"), Column("median", "Median days", DECIMAL), Column("average", "Average days", DAYS)]
+    columns = [
+        Column("make", "Make"), Column("median", "Median days", DECIMAL), Column("average", "Average days", DAYS),
+    ]
     result = Result(columns=columns, rows=[
         {"make": "Ford", "median": Decimal("14.5"), "average": Decimal("12.5")},
         {"make": "Kia", "median": Decimal("4.23"), "average": 7},

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/auctions/", include("ifixit.auctions.api_urls")),
     path("api/v1/", include("ifixit.crm.api_urls")),
     path("api/v1/", include("ifixit.finance.api_urls")),
+    path("api/v1/", include("ifixit.reports.api_urls")),
     path("api/v1/ops/", include("ifixit.dashboard.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -11,8 +11,9 @@ endpoint, before the body is read.
 
 Values in rows, totals and chart points are JSON-safe and typed by their column's kind:
 money as a decimal string with two places ("1234.50"), percentages as a decimal string
-fraction with four places ("0.1250" is 12.5%), counts and days as integers, other decimals
-as strings, dates and times as ISO 8601, nothing as null.
+fraction with four places ("0.1250" is 12.5%), counts and days as integers (a fraction,
+should one come, as a decimal string, as in the CSV), other decimals as strings, dates and
+times as ISO 8601, nothing as null.
 """
 
 import math
@@ -83,8 +84,12 @@ ERRORS = {
     403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role may not run this report or do this."),
     404: OpenApiResponse(response=DETAIL_ERROR, description="No such report."),
 }
-RUN_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such run among those the user asked for or may see.")
-SCHEDULE_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such schedule among the user's (all, for an admin).")
+RUN_NOT_FOUND = OpenApiResponse(
+    response=DETAIL_ERROR, description="No such run among those the user asked for or may see."
+)
+SCHEDULE_NOT_FOUND = OpenApiResponse(
+    response=DETAIL_ERROR, description="No such schedule among the user's (all, for an admin)."
+)
 SCHEDULE_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 404: SCHEDULE_NOT_FOUND}
 
 
@@ -143,14 +148,16 @@ def json_value(kind: str | None, value):
         if kind == PERCENT:
             return f"{number.quantize(PERCENT_PLACES):f}"
         if kind in (INT, DAYS):
-            return int(value)
+            return int(value) if number == number.to_integral_value() else f"{number:f}"  # a fraction is never cut off
         if kind == DECIMAL or isinstance(value, Decimal):
             return f"{number:f}"
         return value
     return str(value)
 
 
-def result_body(report: catalogue.Report, scope: catalogue.Scope, result: catalogue.Result, params: catalogue.Params, today: date) -> dict:
+def result_body(
+    report: catalogue.Report, scope: catalogue.Scope, result: catalogue.Result, params: catalogue.Params, today: date
+) -> dict:
     kinds = {column.key: column.kind for column in result.columns}
     names = {location.pk: location.name for location in scope.locations}
     totals = result.totals
@@ -162,7 +169,9 @@ def result_body(report: catalogue.Report, scope: catalogue.Scope, result: catalo
             "kind": result.chart.kind,
             "label_key": result.chart.label_key,
             "value_key": result.chart.value_key,
-            "points": [{"label": label, "value": json_value(value_kind, value)} for label, value in result.chart_points],
+            "points": [
+                {"label": label, "value": json_value(value_kind, value)} for label, value in result.chart_points
+            ],
         }
     return {
         "key": report.key,
@@ -205,9 +214,13 @@ class RunOutputSerializer(serializers.Serializer):
     is_done = serializers.BooleanField(help_text="Ready, sent or failed: it will not change any more.")
     format = serializers.CharField(help_text="csv, xlsx or pdf.")
     params = serializers.JSONField(help_text="The report's parameters, as stored.")
-    schedule = serializers.IntegerField(source="schedule_id", allow_null=True, help_text="Null when made on demand, or the schedule is deleted.")
+    schedule = serializers.IntegerField(
+        source="schedule_id", allow_null=True, help_text="Null when made on demand, or the schedule is deleted."
+    )
     requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
-    when = serializers.SerializerMethodField(help_text="The slot it was for (a scheduled run), else when it was asked for.")
+    when = serializers.SerializerMethodField(
+        help_text="The slot it was for (a scheduled run), else when it was asked for."
+    )
     progress = serializers.IntegerField(help_text="Percent done.")
     attempts = serializers.IntegerField()
     row_count = serializers.IntegerField(allow_null=True)
@@ -275,12 +288,18 @@ class ParamsInputSerializer(serializers.Serializer):
     )
     start = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD (custom period).")
     end = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD (custom period).")
-    phase = serializers.ChoiceField(choices=Phase.choices, required=False, allow_blank=True, help_text="Only for reports that accept phase.")
-    make = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text="Only for reports that accept make.")
+    phase = serializers.ChoiceField(
+        choices=Phase.choices, required=False, allow_blank=True, help_text="Only for reports that accept phase."
+    )
+    make = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, help_text="Only for reports that accept make."
+    )
 
     def validate(self, attrs):
         if attrs.get("period", periods.CUSTOM) != periods.CUSTOM and (attrs.get("start") or attrs.get("end")):
-            raise serializers.ValidationError({"period": ["A relative period takes no start or end; choose custom for fixed dates."]})
+            raise serializers.ValidationError(
+                {"period": ["A relative period takes no start or end; choose custom for fixed dates."]}
+            )
         return attrs
 
 
@@ -303,7 +322,9 @@ class ReportQuerySerializer(ParamsInputSerializer):
 
 class ReportParamsSerializer(ParamsInputSerializer):
     locations = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, help_text="Location ids; all the user's by default."
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Location ids; all the user's by default.",
     )
 
     class Meta:
@@ -325,7 +346,9 @@ class ReportOutputSerializer(serializers.Serializer):
     description = serializers.CharField()
     category = serializers.CharField()
     accepts = serializers.SerializerMethodField(help_text="The parameters it takes: period, locations, phase, make.")
-    default_period = serializers.CharField(help_text="The period it runs for when none is given (if it accepts period).")
+    default_period = serializers.CharField(
+        help_text="The period it runs for when none is given (if it accepts period)."
+    )
     url = serializers.SerializerMethodField(help_text="Run it on screen (JSON).")
     file_url = serializers.SerializerMethodField(help_text="Download it (with ?format=csv, xlsx or pdf).")
 
@@ -434,14 +457,17 @@ class ReportResultApi(APIView):
         key = serializers.CharField()
         title = serializers.CharField()
         params = serializers.JSONField(help_text="The parameters it ran with, as a schedule stores them.")
-        start = serializers.DateField(allow_null=True, help_text="First day covered; null for a report without a period.")
+        start = serializers.DateField(
+            allow_null=True, help_text="First day covered; null for a report without a period."
+        )
         end = serializers.DateField(allow_null=True)
         locations = LocationOutputSerializer(many=True, help_text="The locations covered.")
         parameters = ParameterOutputSerializer(many=True, help_text="The parameters as a person reads them.")
         columns = ColumnOutputSerializer(many=True)
         rows = serializers.ListField(
             child=serializers.DictField(child=serializers.JSONField(allow_null=True)),
-            help_text="One object per row, keyed by column key; values typed by the column's kind (see the API's description).",
+            help_text="One object per row, keyed by column key; values typed by the column's kind "
+            "(see the API's description).",
         )
         row_count = serializers.IntegerField()
         totals = serializers.DictField(
@@ -539,7 +565,9 @@ class ReportGenerateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         fmt = data.pop("format")
-        run = services.report_generate(user=request.user, report_key=report.key, params=params_of(report, data), format=fmt)
+        run = services.report_generate(
+            user=request.user, report_key=report.key, params=params_of(report, data), format=fmt
+        )
         return run_response(request, run, status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -578,11 +606,15 @@ class ScheduleOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     report_key = serializers.CharField()
     report_title = serializers.SerializerMethodField()
-    params = serializers.JSONField(help_text="The report's parameters: a relative period or fixed dates, location ids, phase, make.")
+    params = serializers.JSONField(
+        help_text="The report's parameters: a relative period or fixed dates, location ids, phase, make."
+    )
     format = serializers.CharField(help_text="csv, xlsx or pdf.")
     frequency = serializers.CharField(help_text="daily, weekly or monthly.")
     weekday = serializers.IntegerField(allow_null=True, help_text="Weekly: 0 Monday to 6 Sunday.")
-    day_of_month = serializers.IntegerField(allow_null=True, help_text="Monthly: 1-31 (a 31st runs on the last day of shorter months).")
+    day_of_month = serializers.IntegerField(
+        allow_null=True, help_text="Monthly: 1-31 (a 31st runs on the last day of shorter months)."
+    )
     on_last_day = serializers.BooleanField(help_text="Monthly, on the last day of the month.")
     time_of_day = serializers.TimeField()
     time_zone = serializers.CharField()
@@ -592,7 +624,9 @@ class ScheduleOutputSerializer(serializers.Serializer):
     upcoming = serializers.SerializerMethodField(help_text="The next three runs; empty while paused.")
     owner = serializers.CharField(source="owner.username")
     recipient_users = RecipientOutputSerializer(many=True, source="recipient_users.all")
-    recipient_emails = serializers.ListField(child=serializers.CharField(), source="emails", help_text="Outside addresses.")
+    recipient_emails = serializers.ListField(
+        child=serializers.CharField(), source="emails", help_text="Outside addresses."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     url = serializers.SerializerMethodField()
@@ -610,7 +644,8 @@ class ScheduleOutputSerializer(serializers.Serializer):
         if not schedule.is_active:
             return []
         field = serializers.DateTimeField()
-        return [field.to_representation(at) for at in scheduling.upcoming(scheduling.Cadence.of(schedule), timezone.now(), 3)]
+        upcoming = scheduling.upcoming(scheduling.Cadence.of(schedule), timezone.now(), 3)
+        return [field.to_representation(at) for at in upcoming]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, schedule: Schedule) -> str:
@@ -639,13 +674,18 @@ class ScheduleInputSerializer(serializers.Serializer):
     """A schedule, shaped only: the service checks it whole (the report and its
     parameters, the cadence, the recipients)."""
 
-    name = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="The report's title if left empty.")
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=120, help_text="The report's title if left empty."
+    )
     report_key = serializers.CharField(max_length=40, help_text="A report of the catalogue the user may run.")
     params = ReportParamsField(
-        required=False, help_text="The report's parameters; the report's default period and all the user's locations if left out."
+        required=False,
+        help_text="The report's parameters; the report's default period and all the user's locations if left out.",
     )
     format = serializers.ChoiceField(choices=Format.choices, required=False, help_text="xlsx by default.")
-    frequency = serializers.ChoiceField(choices=Schedule.Frequency.choices, required=False, help_text="weekly by default.")
+    frequency = serializers.ChoiceField(
+        choices=Schedule.Frequency.choices, required=False, help_text="weekly by default."
+    )
     weekday = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=6, help_text="Weekly: 0 Monday to 6 Sunday."
     )
@@ -654,12 +694,18 @@ class ScheduleInputSerializer(serializers.Serializer):
     )
     on_last_day = serializers.BooleanField(required=False, help_text="Monthly, on the last day of the month.")
     time_of_day = serializers.TimeField(help_text="HH:MM, in time_zone.")
-    time_zone = serializers.CharField(required=False, max_length=64, help_text="A zone name such as Europe/London (the default).")
+    time_zone = serializers.CharField(
+        required=False, max_length=64, help_text="A zone name such as Europe/London (the default)."
+    )
     recipient_user_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Colleagues who may run the report on all its locations."
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Colleagues who may run the report on all its locations.",
     )
     recipient_emails = serializers.ListField(
-        child=serializers.CharField(max_length=254), required=False, help_text="Outside addresses: accountants, the bank."
+        child=serializers.CharField(max_length=254),
+        required=False,
+        help_text="Outside addresses: accountants, the bank.",
     )
 
     def validate(self, attrs):
@@ -668,7 +714,9 @@ class ScheduleInputSerializer(serializers.Serializer):
             params = ReportParamsSerializer(data=attrs["params"])
             unknown = set(attrs["params"]) - set(params.fields)
             if unknown:
-                raise serializers.ValidationError({f"params.{name}": ["No report takes this parameter."] for name in sorted(unknown)})
+                raise serializers.ValidationError(
+                    {f"params.{name}": ["No report takes this parameter."] for name in sorted(unknown)}
+                )
             params.is_valid(raise_exception=True)  # keyed by parameter, as the service's errors are
             attrs["params"] = params.validated_data
         return attrs
@@ -702,7 +750,9 @@ class ScheduleListApi(APIView):
         schedules = selectors.schedule_list(user=request.user).prefetch_related("recipient_users")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(schedules, request, view=self)
-        return paginator.get_paginated_response(ScheduleOutputSerializer(page, many=True, context={"request": request}).data)
+        return paginator.get_paginated_response(
+            ScheduleOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
         operation_id="report_schedules_create",
@@ -740,7 +790,9 @@ class ScheduleDetailApi(APIView):
     @extend_schema(
         operation_id="report_schedules_partial_update",
         tags=["report-schedules"],
-        summary="Change some of a schedule (params, when given, replace the stored ones); its next run is worked out again",
+        summary=(
+            "Change some of a schedule (params, when given, replace the stored ones); its next run is worked out again"
+        ),
         request=InputSerializer,
         responses={200: ScheduleOutputSerializer, 400: FIELD_ERRORS, **SCHEDULE_ERRORS},
     )
@@ -749,7 +801,9 @@ class ScheduleDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.schedule_save(
-            user=request.user, schedule_id=schedule.pk, **schedule_fields(serializer.validated_data, report_key=schedule.report_key)
+            user=request.user,
+            schedule_id=schedule.pk,
+            **schedule_fields(serializer.validated_data, report_key=schedule.report_key),
         )
         return schedule_response(request, schedule.pk)
 

@@ -13,7 +13,13 @@ urlpatterns = [
     path("report-schedules/", api.ScheduleListApi.as_view(), name="api_report_schedule_list"),
     path("report-schedules/<int:schedule_id>/", api.ScheduleDetailApi.as_view(), name="api_report_schedule_detail"),
     path("report-schedules/<int:schedule_id>/pause/", api.SchedulePauseApi.as_view(), name="api_report_schedule_pause"),
-    path("report-schedules/<int:schedule_id>/resume/", api.ScheduleResumeApi.as_view(), name="api_report_schedule_resume"),
-    path("report-schedules/<int:schedule_id>/send-now/", api.ScheduleSendNowApi.as_view(), name="api_report_schedule_send_now"),
+    path(
+        "report-schedules/<int:schedule_id>/resume/", api.ScheduleResumeApi.as_view(), name="api_report_schedule_resume"
+    ),
+    path(
+        "report-schedules/<int:schedule_id>/send-now/",
+        api.ScheduleSendNowApi.as_view(),
+        name="api_report_schedule_send_now",
+    ),
     path("report-schedules/<int:schedule_id>/runs/", api.ScheduleRunsApi.as_view(), name="api_report_schedule_runs"),
 ]

@@ -386,7 +386,9 @@ def run_execute(*, run_id: int, final_attempt: bool = False) -> Run | None:
 
 
 def _do(run: Run) -> None:
-    user = run.schedule.owner if run.schedule_id and run.trigger == Run.Trigger.SCHEDULE else run.requested_by
+    # A schedule's run is always its owner's report, whoever pressed "send now": its
+    # recipients were checked against the owner's locations, not the presser's.
+    user = run.schedule.owner if run.schedule_id else run.requested_by
     if user is None or not user.is_active:
         raise RunFailed("The person this report runs for no longer has an account.", retry=False)
     params = catalogue.Params.from_json(run.params)

@@ -260,3 +260,15 @@ def test_on_demand_refuses_bad_parameters_and_reports_of_other_roles(manager, wo
     with pytest.raises(ValidationError, match="Choose CSV, XLSX or PDF"):
         services.report_generate(user=manager, report_key="sales", params=Params(period="last_7_days"), format="doc")
     assert not Run.objects.exists()
+
+
+def test_an_admin_sending_someone_s_schedule_now_sends_the_owner_s_report(manager, admin_user, north, south, smtp_server):
+    manager.email = "nina@example.com"
+    manager.save()
+    sold(north, days_ago=2)
+    sold(south, days_ago=2, make="Southmake")
+    made = schedule(manager, format="csv")  # no locations chosen: all of Nina's, which is North
+    run = services.run_execute(run_id=services.schedule_send_now(user=admin_user, schedule_id=made.pk).pk)
+    assert run.row_count == 1
+    [mail] = smtp_server.messages
+    assert b"Southmake" not in attachment(mail)[1]

@@ -249,6 +249,7 @@ def run(key: str, params: Params, *, user: User, today: date) -> tuple[Report, S
     scope = scope_for(report, params, user=user, today=today)
     result = report.build(scope)
     if len(result.rows) > MAX_ROWS:
+        result.extra_totals = dict(result.totals or {})  # the totals of every row, not of the ones kept
         result.rows = result.rows[:MAX_ROWS]
         result.notes.append(f"Only the first {MAX_ROWS:,} rows are shown; narrow the parameters for the rest.")
     return report, scope, result

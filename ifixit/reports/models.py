@@ -139,7 +139,12 @@ class Run(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     file_size = models.PositiveIntegerField(null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)  # the addresses it went to
+    # The day the report is for (its "today"), fixed at the first attempt.
+    report_date = models.DateField(null=True, blank=True)
+    # Set just before the email is handed to the mail server, and emailed_at once it took it.
+    sending_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)  # when a failed attempt is due to be retried
     sent_as_link = models.BooleanField(default=False)
     error = models.TextField(blank=True)
 

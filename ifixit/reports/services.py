@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils import timezone
 from ifixit.accounts.models import User
 from ifixit.inventory.selectors import locations_visible_to
 from ifixit.notifications.services import notify
+from ifixit.notifications.tasks import backoff
 from ifixit.reports import catalogue, renderers, scheduling
 from ifixit.reports.models import Format, Run, Schedule
 from ifixit.reports.selectors import runs_visible_to, schedules_visible_to
@@ -73,17 +74,20 @@ def _scope_location_ids(owner: User, params: catalogue.Params) -> set[int]:
     return set(locations_visible_to(owner).values_list("pk", flat=True))
 
 
+def _check_typed_addresses(owner: User, report: catalogue.Report, params: catalogue.Params, emails: list[str], errors: dict) -> None:
+    """An address typed in that belongs to someone who works here gets that person's rights."""
+    needed = _scope_location_ids(owner, params) if catalogue.LOCATIONS in report.accepts else set()
+    people = User.objects.filter(email__in=emails).prefetch_related("locations")
+    refused = sorted({p.email.lower() for p in people if not _may_receive(p, report, needed)})
+    if refused:
+        errors["recipient_emails"] = f"{', '.join(refused)} belongs to someone who may not see every location of this report."
+
+
 def _check_recipients(owner: User, report: catalogue.Report, params: catalogue.Params, users: list[User], errors: dict) -> None:
     """A colleague receives a report only if they could run it themselves: its permission,
     and every location it covers."""
     needed = _scope_location_ids(owner, params) if catalogue.LOCATIONS in report.accepts else set()
-    refused = []
-    for user in users:
-        if not user.is_active or not user.has_perm(report.permission):
-            refused.append(user)
-            continue
-        if needed and not user.is_group_wide and needed - set(user.locations.values_list("pk", flat=True)):
-            refused.append(user)
+    refused = [user for user in users if not _may_receive(user, report, needed)]
     if refused:
         names = ", ".join(u.get_full_name() or u.username for u in refused)
         errors["recipient_users"] = f"{names} may not see every location of this report; choose fewer locations or other people."
@@ -105,6 +109,7 @@ def schedule_save(*, user: User, schedule_id: int | None = None, **fields) -> Sc
         if schedule is None:
             raise ValidationError({"schedule": "No such schedule."})
     recipient_ids = fields.pop("recipient_user_ids", None)
+    before = scheduling.Cadence.of(schedule) if schedule.pk else None
     for name, value in fields.items():
         setattr(schedule, name, value.strip() if isinstance(value, str) and name != "recipient_emails" else value)
 
@@ -136,6 +141,8 @@ def schedule_save(*, user: User, schedule_id: int | None = None, **fields) -> Sc
         errors["recipient_users"] = "A schedule needs at least one recipient: a colleague or an email address."
     if report is not None and params is not None and users and "recipient_users" not in errors:
         _check_recipients(owner, report, params, users, errors)
+    if report is not None and params is not None and schedule.emails and "recipient_emails" not in errors:
+        _check_typed_addresses(owner, report, params, schedule.emails, errors)
     if schedule.frequency == Schedule.Frequency.WEEKLY and schedule.weekday is None:
         errors["weekday"] = "Choose the day of the week."
     if schedule.frequency == Schedule.Frequency.MONTHLY and not schedule.on_last_day and not schedule.day_of_month:
@@ -156,7 +163,12 @@ def schedule_save(*, user: User, schedule_id: int | None = None, **fields) -> Sc
     if errors:
         raise ValidationError(errors)
     schedule.params = params.to_json()
-    schedule.next_run_at = scheduling.next_run(scheduling.Cadence.of(schedule), timezone.now()) if schedule.is_active else None
+    cadence = scheduling.Cadence.of(schedule)
+    if not schedule.is_active:
+        schedule.next_run_at = None
+    elif schedule.next_run_at is None or cadence != before:
+        schedule.next_run_at = scheduling.next_run(cadence, timezone.now())
+    # else: a change of name, recipients or parameters keeps the slot it was waiting for
     schedule.save()
     if recipient_ids is not None:
         schedule.recipient_users.set(users)
@@ -261,11 +273,12 @@ def report_generate(*, user: User, report_key: str, params: catalogue.Params, fo
 
 
 class RunFailed(Exception):
-    """A run's attempt failed; `retry` says whether another attempt may succeed."""
+    """A run's attempt failed; `retry` says whether another attempt may succeed, `pause`
+    whether the schedule would fail the same way every time."""
 
-    def __init__(self, message: str, *, retry: bool):
+    def __init__(self, message: str, *, retry: bool, pause: bool = False):
         super().__init__(message)
-        self.retry = retry
+        self.retry, self.pause = retry, pause
 
 
 def _stale_claim(now: datetime) -> Q:
@@ -273,21 +286,35 @@ def _stale_claim(now: datetime) -> Q:
     return Q(status=Run.Status.RUNNING) & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, claimed_at__lt=stale))
 
 
-def _claim(run_id: int, now: datetime) -> bool:
-    return bool(
+def _claim(run_id: int, now: datetime) -> datetime | None:
+    """Take the run, or None. The claim's time is its token: every later write of this
+    attempt is conditional on it, so a worker whose claim was taken over (it stalled
+    past the stale limit) can no longer change the run, nor send it."""
+    claimed = (
         Run.objects.filter(pk=run_id)
         .filter(Q(status__in=[Run.Status.QUEUED, Run.Status.RETRYING]) | _stale_claim(now))
-        .update(status=Run.Status.RUNNING, claimed_at=now, heartbeat_at=now, attempts=F("attempts") + 1, progress=5, error="")
+        .update(status=Run.Status.RUNNING, claimed_at=now, heartbeat_at=now, attempts=F("attempts") + 1, progress=5, error="", retry_at=None)
     )
+    return now if claimed else None
 
 
-def _beat(run: Run, progress: int) -> None:
-    """Keep the claim fresh and show how far the run has got."""
-    Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(heartbeat_at=timezone.now(), progress=progress)
+class ClaimLost(Exception):
+    """Another worker took this run over: this attempt stops without writing."""
+
+
+def _mine(run: Run, token: datetime):
+    return Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, claimed_at=token)
+
+
+def _beat(run: Run, token: datetime, progress: int, **fields) -> None:
+    """Keep the claim fresh, show how far the run has got, record what it made."""
+    if not _mine(run, token).update(heartbeat_at=timezone.now(), progress=progress, **fields):
+        raise ClaimLost
 
 
 def _recipients(run: Run) -> list[str]:
-    """Where a scheduled run goes: its colleagues who may still see it, and the outside addresses."""
+    """Where a scheduled run goes: its colleagues who may still see it, and the outside
+    addresses that are not the address of a colleague who may not."""
     schedule = run.schedule
     if schedule is None:
         return []
@@ -296,15 +323,23 @@ def _recipients(run: Run) -> list[str]:
     needed = _scope_location_ids(schedule.owner, params) if catalogue.LOCATIONS in report.accepts else set()
     addresses = []
     for user in schedule.recipient_users.filter(is_active=True).exclude(email="").prefetch_related("locations"):
-        if not user.has_perm(report.permission):
-            continue
-        if needed and not user.is_group_wide and needed - {loc.pk for loc in user.locations.all()}:
-            continue  # moved away from a location the report covers since the schedule was made
-        addresses.append(user.email.lower())
-    for address in schedule.emails:
+        if _may_receive(user, report, needed):
+            addresses.append(user.email.lower())
+    typed = schedule.emails
+    staff = {u.email.lower(): u for u in User.objects.filter(email__in=typed).prefetch_related("locations")} if typed else {}
+    for address in typed:
+        person = staff.get(address)
+        if person is not None and not _may_receive(person, report, needed):
+            continue  # a colleague's (or former colleague's) address typed in: their rights apply
         if address not in addresses:
             addresses.append(address)
     return addresses
+
+
+def _may_receive(user: User, report: catalogue.Report, needed: set[int]) -> bool:
+    if not user.is_active or not user.has_perm(report.permission):
+        return False
+    return not needed or user.is_group_wide or not (needed - {loc.pk for loc in user.locations.all()})
 
 
 def file_link(run: Run) -> str:
@@ -336,14 +371,13 @@ def _email(run: Run, *, report: catalogue.Report, parameters: list[tuple[str, st
     lines += ["", f"Sent by I-fixit on behalf of {schedule.owner.get_full_name() or schedule.owner.username} "
                   f"({schedule.name}, {schedule.cadence.lower()}).",
               f"Change or stop it: {settings.SITE_URL}{reverse('report_schedule_detail', args=[schedule.pk])}"]
+    period = next((value for label, value in parameters if label == "Period"), f"{run.report_date:%d %b %Y}")
     message = EmailMessage(
-        subject=f"{schedule.name}: {parameters[0][1] if parameters else report.title}",
+        subject=f"{schedule.name}: {period}",
         body="\n".join(lines),
         # Colleagues see each other; outside addresses are blind-copied, unseen by anyone.
         to=[a for a in addresses if a in internal],
         bcc=[a for a in addresses if a not in internal],
-        # The same Message-ID on every attempt: a resend after a crash at the wrong
-        # moment is recognised as the same message by mail servers and clients.
         headers={"Message-ID": f"<report-run-{run.pk}@{settings.SITE_URL.split('//')[-1].split('/')[0]}>"},
     )
     if not as_link:
@@ -353,27 +387,35 @@ def _email(run: Run, *, report: catalogue.Report, parameters: list[tuple[str, st
 
 
 def run_execute(*, run_id: int, final_attempt: bool = False) -> Run | None:
-    """Do a run once: claim it, build the report as the person who asked for it, render
-    the file, store it, and (scheduled or sent now) email it, recording that it went.
-    Returns None when there was nothing to do (done already, or another worker has it)."""
+    """Do a run once: claim it, build the report as its owner, render the file, store it,
+    and (scheduled or sent now) email it, recording that it went.
+
+    The email is guarded twice: a conditional update marks "sending" (only one attempt
+    of one worker can set it, and only while its claim holds), and "sent" is recorded
+    after. A later attempt that finds "sent" finishes without sending; one that finds
+    "sending" without "sent" cannot know whether the mail server took it, so it does not
+    send again but tells the owner, who can send it now. Returns None when there was
+    nothing to do (done already, or another worker has it)."""
     now = timezone.now()
-    if not _claim(run_id, now):
+    token = _claim(run_id, now)
+    if token is None:
         return None
     run = Run.objects.select_related("schedule__owner", "requested_by").get(pk=run_id)
     started = time.monotonic()
     try:
-        _do(run)
+        _do(run, token)
+    except ClaimLost:
+        return None
     except RunFailed as exc:
-        return _failed(run, str(exc), retry=exc.retry and not final_attempt and run.attempts < MAX_ATTEMPTS)
+        return _failed(run, token, str(exc), retry=exc.retry and not final_attempt and run.attempts < MAX_ATTEMPTS, pause=exc.pause)
     except Exception as exc:  # a bug or an outage: recorded on the run, never silent
         logger.exception("report run %s failed", run.pk)
-        return _failed(run, f"{exc.__class__.__name__}: {exc}", retry=not final_attempt and run.attempts < MAX_ATTEMPTS)
+        return _failed(run, token, f"{exc.__class__.__name__}: {exc}", retry=not final_attempt and run.attempts < MAX_ATTEMPTS)
     done = Run.Status.READY if run.trigger == Run.Trigger.ON_DEMAND else Run.Status.SENT
-    finished = timezone.now()
-    Run.objects.filter(pk=run.pk).update(
-        status=done, progress=100, finished_at=finished,
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
+    if not _mine(run, token).update(
+        status=done, progress=100, finished_at=timezone.now(), duration_ms=int((time.monotonic() - started) * 1000)
+    ):
+        return None
     run.refresh_from_db()
     if run.trigger == Run.Trigger.ON_DEMAND and run.requested_by:
         report = catalogue.get(run.report_key)
@@ -385,77 +427,119 @@ def run_execute(*, run_id: int, final_attempt: bool = False) -> Run | None:
     return run
 
 
-def _do(run: Run) -> None:
+def _do(run: Run, token: datetime) -> None:
     # A schedule's run is always its owner's report, whoever pressed "send now": its
     # recipients were checked against the owner's locations, not the presser's.
     user = run.schedule.owner if run.schedule_id else run.requested_by
     if user is None or not user.is_active:
-        raise RunFailed("The person this report runs for no longer has an account.", retry=False)
-    params = catalogue.Params.from_json(run.params)
+        raise RunFailed("The person this report runs for no longer has an account.", retry=False, pause=True)
     zone = run.schedule.time_zone if run.schedule_id else settings.TIME_ZONE
-    # A relative period ("last week") is relative to the slot's day, even when the run is late.
-    today = run.scheduled_for.astimezone(zoneinfo.ZoneInfo(zone)).date() if run.scheduled_for else _local_today(zone)
-    run.started_at = run.started_at or timezone.now()
-    Run.objects.filter(pk=run.pk).update(started_at=run.started_at)
-    try:
-        report, scope, result = catalogue.run(run.report_key, params, user=user, today=today)
-    except (ValidationError, PermissionDenied) as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        raise RunFailed(f"The report cannot run as set up: {message}", retry=False)
-    _beat(run, 40)
-    names = {loc.pk: loc.name for loc in scope.locations}
-    parameters = params.describe(report, today=today, location_names=names)
-    if run.file:
-        content = run.file.read()  # rendered by an attempt that died before sending
-    else:
-        content = renderers.render(run.format, report=report, result=result, parameters=parameters, generated_at=timezone.now())
-        _beat(run, 80)
-        start, end = (scope.start, scope.end) if scope.start else (today, today)
-        run.file_name = f"{report.key}-{start:%Y%m%d}-{end:%Y%m%d}.{renderers.FORMATS[run.format].extension}"
-        run.file.save(run.file_name, ContentFile(content), save=False)
-        run.row_count, run.file_size = len(result.rows), len(content)
-        Run.objects.filter(pk=run.pk).update(file=run.file.name, file_name=run.file_name, row_count=run.row_count, file_size=run.file_size)
-    if run.trigger == Run.Trigger.ON_DEMAND or run.emailed_at:
+    if run.report_date is None:
+        # The day the report is for, fixed at the first attempt: a retry after midnight, or
+        # a late slot, reports the same period. A slot's day is the slot's, in its zone.
+        run.report_date = (run.scheduled_for or timezone.now()).astimezone(zoneinfo.ZoneInfo(zone)).date()
+        _beat(run, token, 10, report_date=run.report_date, started_at=timezone.now())
+    if run.emailed_at:
+        return  # sent by an attempt that died before recording the end
+    if run.sending_at:
+        raise RunFailed(
+            "An earlier attempt stopped while handing the email to the mail server, so it may or may not have arrived. "
+            "It is not sent again automatically; use Send now if the recipients did not get it.",
+            retry=False,
+        )
+    params = catalogue.Params.from_json(run.params)
+    with timezone.override(zone):  # "yesterday" and every date filter mean the schedule's days
+        try:
+            report, scope, result = catalogue.run(run.report_key, params, user=user, today=run.report_date)
+        except (ValidationError, PermissionDenied) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise RunFailed(f"The report cannot run as set up: {message}", retry=False, pause=True)
+        _beat(run, token, 40)
+        names = {loc.pk: loc.name for loc in scope.locations}
+        parameters = params.describe(report, today=run.report_date, location_names=names)
+        if run.file:
+            content = run.file.read()  # rendered by an attempt that died before sending
+        else:
+            content = renderers.render(run.format, report=report, result=result, parameters=parameters, generated_at=timezone.now())
+            start, end = (scope.start, scope.end) if scope.start else (run.report_date, run.report_date)
+            run.file_name = f"{report.key}-{start:%Y%m%d}-{end:%Y%m%d}.{renderers.FORMATS[run.format].extension}"
+            run.file.save(run.file_name, ContentFile(content), save=False)
+            run.row_count, run.file_size = len(result.rows), len(content)
+            _beat(run, token, 80, file=run.file.name, file_name=run.file_name, row_count=run.row_count, file_size=run.file_size)
+    if run.trigger == Run.Trigger.ON_DEMAND:
         return
     addresses = _recipients(run)
     if not addresses:
         raise RunFailed("Nobody to send it to: every recipient has left or may no longer see these locations.", retry=False)
+    if not _mine(run, token).filter(sending_at__isnull=True, emailed_at__isnull=True).update(sending_at=timezone.now()):
+        raise ClaimLost
     try:
         as_link = _email(run, report=report, parameters=parameters, content=content, addresses=addresses)
     except Exception as exc:
+        # Refused before it was accepted: nothing went, so the next attempt may send.
+        Run.objects.filter(pk=run.pk, claimed_at=token).update(sending_at=None)
         raise RunFailed(f"The mail server did not take it: {exc.__class__.__name__}: {exc}", retry=True)
-    Run.objects.filter(pk=run.pk).update(emailed_at=timezone.now(), recipients=addresses, sent_as_link=as_link)
+    # It went: record that whatever the claim's state, retrying the write, never the send.
+    for attempt in range(5):
+        try:
+            Run.objects.filter(pk=run.pk).update(emailed_at=timezone.now(), recipients=addresses, sent_as_link=as_link)
+            break
+        except DatabaseError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
-def _failed(run: Run, message: str, *, retry: bool) -> Run:
+def _failed(run: Run, token: datetime, message: str, *, retry: bool, pause: bool = False) -> Run | None:
     status = Run.Status.RETRYING if retry else Run.Status.FAILED
-    Run.objects.filter(pk=run.pk).update(status=status, error=message[:2000], finished_at=None if retry else timezone.now())
+    countdown = backoff(run.attempts) if retry else None
+    updated = _mine(run, token).update(
+        status=status, error=message[:2000], finished_at=None if retry else timezone.now(),
+        retry_at=timezone.now() + timedelta(seconds=countdown) if retry else None,
+    )
+    if not updated:
+        return None
     run.refresh_from_db()
     if not retry:
         owner = run.schedule.owner if run.schedule_id else run.requested_by
-        if owner is not None:
-            name = run.schedule.name if run.schedule_id else catalogue.get(run.report_key).title
-            link = reverse("report_schedule_detail", args=[run.schedule_id]) if run.schedule_id else reverse("report_run_detail", args=[run.pk])
-            notify(recipient=owner, kind="report_failed", title=f"{name} failed", body=message[:500], link=link,
+        if pause and run.schedule_id:
+            # It would fail the same way every time: stop it until someone looks.
+            Schedule.objects.filter(pk=run.schedule_id).update(is_active=False, next_run_at=None)
+            message += " The schedule is paused."
+        name = run.schedule.name if run.schedule_id else catalogue.get(run.report_key).title
+        link = reverse("report_schedule_detail", args=[run.schedule_id]) if run.schedule_id else reverse("report_run_detail", args=[run.pk])
+        told = [owner] if owner is not None and owner.is_active else list(User.objects.filter(is_active=True, role="admin"))
+        for person in told:
+            notify(recipient=person, kind="report_failed", title=f"{name} failed", body=message[:500], link=link,
                    dedupe_key=f"report-failed:{run.pk}")
     if retry:
-        raise RetryRun(message)  # the task retries it with backoff
+        raise RetryRun(message, countdown=countdown)  # the task retries it after the countdown
     return run
 
 
 class RetryRun(Exception):
-    """This attempt failed and another may succeed: the task retries with backoff."""
+    """This attempt failed and another may succeed: the task retries after `countdown` seconds."""
+
+    def __init__(self, message: str, *, countdown: float):
+        super().__init__(message)
+        self.countdown = countdown
 
 
 def runs_requeue_stuck(*, now: datetime | None = None) -> list[int]:
-    """Queue again the runs whose worker died (claim gone stale) or that never reached a
-    worker (queued long ago). Each run is claimed as it is done, so a twin sweep is harmless."""
+    """Queue again the runs whose worker died (claim gone stale), that never reached a
+    worker (queued long ago), or whose retry never came back (its message was lost).
+    Each run is claimed as it is done, so a twin sweep or a late retry is harmless."""
     now = now or timezone.now()
-    stuck = Run.objects.filter(_stale_claim(now) | Q(status=Run.Status.QUEUED, created_at__lt=now - timedelta(minutes=5)))
+    grace = timedelta(minutes=5)
+    stuck = Run.objects.filter(
+        _stale_claim(now)
+        | Q(status=Run.Status.QUEUED, created_at__lt=now - grace)
+        | Q(status=Run.Status.RETRYING, retry_at__lt=now - grace)
+    )
     ids = list(stuck.values_list("pk", flat=True)[:200])
-    for run_id in ids:
-        from ifixit.reports.tasks import execute_run
+    from ifixit.reports.tasks import execute_run
 
+    for run_id in ids:
         execute_run.delay(run_id)
     return ids
 

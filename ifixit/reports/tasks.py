@@ -4,7 +4,6 @@ claim makes sure it is done once."""
 
 from celery import shared_task
 
-from ifixit.notifications.tasks import backoff
 from ifixit.reports import services
 
 MAX_RETRIES = services.MAX_ATTEMPTS - 1
@@ -15,7 +14,7 @@ def execute_run(self, run_id: int) -> None:
     try:
         services.run_execute(run_id=run_id, final_attempt=self.request.retries >= self.max_retries)
     except services.RetryRun as exc:
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+        raise self.retry(exc=exc, countdown=exc.countdown)
 
 
 @shared_task

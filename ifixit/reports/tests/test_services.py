@@ -272,3 +272,54 @@ def test_an_admin_sending_someone_s_schedule_now_sends_the_owner_s_report(manage
     assert run.row_count == 1
     [mail] = smtp_server.messages
     assert b"Southmake" not in attachment(mail)[1]
+
+
+# --- Found in review -------------------------------------------------------------------------------
+
+
+def test_a_run_whose_send_was_interrupted_is_not_sent_again_and_the_owner_is_told(manager, smtp_server):
+    manager.email = "nina@example.com"
+    manager.save()
+    run = services.schedule_send_now(user=manager, schedule_id=schedule(manager).pk)
+    Run.objects.filter(pk=run.pk).update(sending_at=timezone.now() - timedelta(hours=1))  # died inside SMTP
+    done = services.run_execute(run_id=run.pk)
+    assert done.status == Run.Status.FAILED and "may or may not have arrived" in done.error
+    assert not smtp_server.messages
+    assert Notification.objects.filter(recipient=manager, kind="report_failed").exists()
+
+
+def test_an_address_typed_in_of_a_colleague_who_may_not_see_the_report_is_refused(manager, south):
+    from ifixit.accounts import roles as role_names
+
+    UserFactory(role=role_names.MANAGER, locations=[south], email="sam@example.com")
+    with pytest.raises(ValidationError, match="sam@example.com belongs to someone who may not see"):
+        schedule(manager, recipient_emails="sam@example.com")
+
+
+def test_a_lost_retry_is_picked_up_by_the_sweep(manager):
+    run = services.schedule_send_now(user=manager, schedule_id=schedule(manager).pk)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RETRYING, retry_at=timezone.now() - timedelta(minutes=6))
+    assert services.runs_requeue_stuck() == [run.pk]
+    Run.objects.filter(pk=run.pk).update(retry_at=timezone.now() + timedelta(minutes=1))
+    assert services.runs_requeue_stuck() == []  # its retry is still due to come back by itself
+
+
+def test_a_schedule_whose_owner_left_is_paused_and_the_admins_told(manager, admin_user):
+    made = schedule(manager)
+    [run_id] = services.schedules_queue_due(now=made.next_run_at)
+    manager.is_active = False
+    manager.save()
+    run = services.run_execute(run_id=run_id)
+    made.refresh_from_db()
+    assert run.status == Run.Status.FAILED and not made.is_active and made.next_run_at is None
+    assert Notification.objects.filter(recipient=admin_user, kind="report_failed").exists()
+
+
+def test_editing_a_schedule_keeps_the_slot_it_waits_for_unless_its_timing_changes(manager):
+    made = schedule(manager)
+    Schedule.objects.filter(pk=made.pk).update(next_run_at=made.next_run_at - timedelta(minutes=1))  # due in a moment
+    waiting = Schedule.objects.get(pk=made.pk).next_run_at
+    services.schedule_save(user=manager, schedule_id=made.pk, recipient_emails="new@example.com")
+    assert Schedule.objects.get(pk=made.pk).next_run_at == waiting
+    services.schedule_save(user=manager, schedule_id=made.pk, time_of_day=time(9, 0))
+    assert Schedule.objects.get(pk=made.pk).next_run_at != waiting

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ifixit.crm",
     "ifixit.finance",
     "ifixit.reports",
+    "ifixit.analytics",
     "ifixit.dashboard",
 ]
 

@@ -1,0 +1,122 @@
+"""The historical warehouse: one SaleFact per car sold anywhere (an auction result from
+a feed, a retail or auction record from an imported file, or one of the group's own
+sales), in one shape, normalised, so trends, seasonality and comparisons read one table.
+
+A fact is identified by its source and its reference there ((source, source_ref) is
+unique), so importing a file twice or replaying a feed never counts a sale twice.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# Bands a segment is cut by: the car's age at sale, and its mileage.
+AGE_BANDS = [(0, 1, "0-1"), (2, 3, "2-3"), (4, 6, "4-6"), (7, 10, "7-10"), (11, 200, "11+")]
+MILEAGE_BANDS = [(0, 19_999, "0-20k"), (20_000, 49_999, "20-50k"), (50_000, 79_999, "50-80k"), (80_000, 119_999, "80-120k"), (120_000, 10**7, "120k+")]
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), "11+" if age > 0 else "0-1")
+
+
+def mileage_band(mileage: int | None) -> str:
+    if mileage is None:
+        return ""
+    return next((label for low, high, label in MILEAGE_BANDS if low <= mileage <= high), "")
+
+
+class SaleFact(models.Model):
+    class Kind(models.TextChoices):
+        AUCTION = "auction", "Auction result"
+        RETAIL = "retail", "Retail sale"
+        OWN = "own", "Our sale"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # Where the fact comes from: an auction source's name, an imported file's source column,
+    # or "I-fixit" for our own sales; with source_ref it identifies the fact.
+    source = models.CharField(max_length=100)
+    source_ref = models.CharField(max_length=120)
+    make = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    trim = models.CharField(max_length=80, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    mileage = models.PositiveIntegerField(null=True, blank=True)  # miles
+    price = models.DecimalField(max_digits=12, decimal_places=2)  # in settings.CURRENCY
+    # Null for a record without a date: kept for valuation, left out of time trends.
+    sale_date = models.DateField(null=True, blank=True)
+    condition = models.CharField(max_length=10, blank=True)
+    fuel = models.CharField(max_length=16, blank=True)
+    transmission = models.CharField(max_length=10, blank=True)
+    drive = models.CharField(max_length=4, blank=True)
+    body_type = models.CharField(max_length=12, blank=True)
+    colour = models.CharField(max_length=30, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    days_to_sell = models.PositiveIntegerField(null=True, blank=True)  # own sales: purchase to sale
+    age_band = models.CharField(max_length=6, blank=True)
+    mileage_band = models.CharField(max_length=8, blank=True)
+    batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="facts")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_ref"], name="fact_once_per_source_ref"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="fact_price_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["make", "model", "sale_date"], name="fact_make_model_date"),
+            models.Index(fields=["sale_date"], name="fact_date"),
+            models.Index(fields=["source", "sale_date"], name="fact_source_date"),
+            models.Index(fields=["body_type", "sale_date"], name="fact_body_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year or ''} {self.make} {self.model} £{self.price} ({self.source})".strip()
+
+
+class ImportBatch(models.Model):
+    """One import of a file: its mapping, its progress, and every row it could not read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused (bad rows, nothing imported)"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    # {"make": "Manufacturer", "price": "Hammer price", ..., "mileage_unit": "mi", "currency": "GBP", "source": "BCA"}
+    mapping = models.JSONField(default=dict)
+    all_or_nothing = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)  # for the progress bar
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)  # already in the warehouse
+    bad_rows = models.PositiveIntegerField(default=0)
+    # [{"row": 17, "column": "Sale date", "reason": "…"}], the first 1,000
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_sales", "Can import historical sale data")]
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class Checkpoint(models.Model):
+    """Where an incremental job stopped (the last id it took in), so the next run resumes there."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)

@@ -115,8 +115,49 @@ class ImportBatch(models.Model):
 
 
 class Checkpoint(models.Model):
-    """Where an incremental job stopped (the last id it took in), so the next run resumes there."""
+    """Where an incremental job stopped (the last id, or time, it took in), so the next run
+    resumes there."""
 
     name = models.CharField(max_length=60, unique=True)
     last_id = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+class Rollup(models.Model):
+    """The facts of one segment in one day, week or month: how many, their prices as a
+    mergeable histogram (stats.BUCKET_EDGES), and days to sell where known. Any segment a
+    user asks for is a sum of these rows, so trends never read the facts themselves."""
+
+    class Grain(models.TextChoices):
+        DAY = "day", "Day"
+        WEEK = "week", "Week"
+        MONTH = "month", "Month"
+
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    period_start = models.DateField()
+    make = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    body_type = models.CharField(max_length=12, blank=True)
+    age_band = models.CharField(max_length=6, blank=True)
+    mileage_band = models.CharField(max_length=8, blank=True)
+    source = models.CharField(max_length=100)
+    region = models.CharField(max_length=50, blank=True)
+    count = models.PositiveIntegerField()
+    price_sum = models.DecimalField(max_digits=16, decimal_places=2)
+    histogram = models.JSONField()
+    days_count = models.PositiveIntegerField(default=0)
+    days_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period_start", "make", "model", "body_type", "age_band", "mileage_band", "source", "region"],
+                name="rollup_once_per_segment_and_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["grain", "make", "model", "period_start"], name="rollup_make_model"),
+            models.Index(fields=["grain", "period_start"], name="rollup_period"),
+            models.Index(fields=["grain", "body_type", "period_start"], name="rollup_body"),
+        ]

@@ -1,0 +1,162 @@
+"""Reads of the warehouse: trends and seasonality of any segment, from the rollups (never
+the facts), cached until the rollups change."""
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date, timedelta
+
+import pandas as pd
+from django.core.cache import cache
+from django.db.models import Sum
+
+from ifixit.analytics import seasonality, stats, warehouse
+from ifixit.analytics.models import Rollup, SaleFact
+
+CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A slice of the market; an empty field means any."""
+
+    make: str = ""
+    model: str = ""
+    body_type: str = ""
+    age_band: str = ""
+    mileage_band: str = ""
+    source: str = ""
+    region: str = ""
+
+    def filters(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def describe(self) -> str:
+        parts = [self.make, self.model, self.body_type, self.age_band and f"{self.age_band} years old",
+                 self.mileage_band and f"{self.mileage_band} miles", self.source, self.region]
+        return " · ".join(p for p in parts if p) or "The whole market"
+
+
+def _cached(name: str, key: dict, compute):
+    cache_key = f"analytics:{name}:{warehouse.warehouse_version()}:" + "|".join(f"{k}={v}" for k, v in sorted(key.items()))
+    found = cache.get(cache_key)
+    if found is None:
+        found = compute()
+        cache.set(cache_key, found, CACHE_SECONDS)
+    return found
+
+
+def _rollup_rows(segment: Segment, grain: str, start: date | None, end: date | None):
+    rows = Rollup.objects.filter(grain=grain, **segment.filters())
+    if start:
+        rows = rows.filter(period_start__gte=start)
+    if end:
+        rows = rows.filter(period_start__lte=end)
+    return rows.order_by("period_start").values_list("period_start", "count", "histogram", "days_count", "days_sum")
+
+
+@dataclass(frozen=True)
+class Trend:
+    segment: Segment
+    grain: str
+    points: list[stats.TrendPoint]
+
+    @property
+    def volume(self) -> int:
+        return sum(p.volume for p in self.points)
+
+    @property
+    def excluded(self) -> int:
+        return sum(p.excluded_outliers for p in self.points)
+
+
+def trend(*, segment: Segment, grain: str = Rollup.Grain.MONTH, start: date | None = None, end: date | None = None) -> Trend:
+    """Price over time for a segment: volume, median and spread per period, outliers
+    excluded (and counted), against the same period a year earlier. One query."""
+
+    def compute():
+        # A year before the start too, so the first points have their year-earlier figures.
+        since = start.replace(year=start.year - 1) if start and not (start.month == 2 and start.day == 29) else (start and start - timedelta(days=366))
+        rows = [(period, count, hist) for period, count, hist, _, _ in _rollup_rows(segment, grain, since, end)]
+        points = [p for p in stats.trend_points(rows, grain=grain) if start is None or p.period >= start]
+        return Trend(segment=segment, grain=grain, points=points)
+
+    return _cached("trend", {**asdict(segment), "grain": grain, "start": start, "end": end}, compute)
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    segment: Segment
+    market: seasonality.SeasonalProfile | seasonality.NotEnoughHistory
+    market_days: seasonality.SeasonalProfile | seasonality.NotEnoughHistory | None
+    own: seasonality.SeasonalProfile | seasonality.NotEnoughHistory
+    best_month_to_buy: int | None
+    best_month_to_sell: int | None
+    sample_size: int
+
+
+def _monthly_series(rows) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Monthly median price (from merged histograms), observations, and mean days to sell."""
+    by_month: dict[date, list] = {}
+    for period, count, hist, days_count, days_sum in rows:
+        entry = by_month.setdefault(period, [0, [], 0, 0])
+        entry[0] += count
+        entry[1].append(hist)
+        entry[2] += days_count
+        entry[3] += days_sum
+    months = sorted(by_month)
+    index = pd.to_datetime(months)
+    medians = pd.Series([float(stats.median(stats.merge(by_month[m][1])) or 0) for m in months], index=index, dtype=float)
+    counts = pd.Series([by_month[m][0] for m in months], index=index)
+    days = pd.Series([by_month[m][3] / by_month[m][2] if by_month[m][2] else float("nan") for m in months], index=index, dtype=float)
+    return medians[medians > 0], counts, days
+
+
+def seasonality_of(*, segment: Segment) -> Seasonality:
+    """The market's seasonal index per month for a segment (price and, where known, days to
+    sell), and the group's own sales of the same segment beside it."""
+
+    def compute():
+        medians, counts, days = _monthly_series(list(_rollup_rows(segment, Rollup.Grain.MONTH, None, None)))
+        market = seasonality.seasonal_profile(medians, observations=counts) if len(medians) else _none("No sales of this segment yet.")
+        days = days.dropna()
+        market_days = seasonality.seasonal_profile(days[days > 0]) if len(days) >= 24 else None
+        own_segment = Segment(**{**asdict(segment), "source": warehouse.OWN_SOURCE})
+        own_medians, own_counts, _ = _monthly_series(list(_rollup_rows(own_segment, Rollup.Grain.MONTH, None, None)))
+        own = seasonality.seasonal_profile(own_medians, observations=own_counts) if len(own_medians) else _none("The group has not sold this segment yet.")
+        profile = market if isinstance(market, seasonality.SeasonalProfile) else None
+        days_profile = market_days if isinstance(market_days, seasonality.SeasonalProfile) else None
+        return Seasonality(
+            segment=segment, market=market, market_days=market_days, own=own,
+            best_month_to_buy=seasonality.best_month_to_buy(profile) if profile else None,
+            best_month_to_sell=seasonality.best_month_to_sell(profile, days_profile) if profile else None,
+            sample_size=int(counts.sum()) if len(counts) else 0,
+        )
+
+    return _cached("seasonality", asdict(segment), compute)
+
+
+def _none(reason: str) -> seasonality.NotEnoughHistory:
+    return seasonality.NotEnoughHistory(reason=reason, months_available=0, months_needed=24)
+
+
+def segment_choices() -> dict[str, list[str]]:
+    """What the segment filters can be set to (distinct values in the rollups), cached."""
+
+    def compute():
+        months = Rollup.objects.filter(grain=Rollup.Grain.MONTH)
+        return {
+            name: sorted(v for v in months.values_list(name, flat=True).distinct() if v)
+            for name in ("make", "body_type", "age_band", "mileage_band", "source", "region")
+        }
+
+    return _cached("choices", {}, compute)
+
+
+def models_of(make: str) -> list[str]:
+    return sorted(v for v in Rollup.objects.filter(grain=Rollup.Grain.MONTH, make=make).values_list("model", flat=True).distinct() if v)
+
+
+def warehouse_size() -> dict:
+    return {
+        "facts": SaleFact.objects.count(),
+        "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH).aggregate(n=Sum("count"))["n"] or 0,
+    }

@@ -1,0 +1,216 @@
+"""Filling the warehouse and keeping its rollups current.
+
+`facts_sync` takes in the group's own sales and the feeds' closed lots since its
+checkpoints; `rollups_refresh` recomputes the day, week and month rollups of every
+month that new facts touched, chunk by chunk, moving its checkpoint with each chunk in
+the same transaction, so a job stopped half way resumes where it stopped and never
+counts a fact twice.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ifixit.analytics import stats, vocabulary
+from ifixit.analytics.models import Checkpoint, Rollup, SaleFact, age_band, mileage_band
+from ifixit.auctions.models import Lot
+from ifixit.inventory.models import Sale
+
+OWN_SOURCE = "I-fixit"
+CHUNK = 20_000
+SEGMENT = ["make", "model", "body_type", "age_band", "mileage_band", "source", "region"]
+SOLD_OUTCOMES = (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW)
+
+
+def _checkpoint(name: str) -> Checkpoint:
+    checkpoint, _ = Checkpoint.objects.select_for_update().get_or_create(name=name)
+    return checkpoint
+
+
+@dataclass
+class SyncResult:
+    sales: int = 0
+    lots: int = 0
+
+
+def _age(year: int | None, on: date | None) -> int | None:
+    if not year or not on:
+        return None
+    return max(0, on.year - year)
+
+
+def fact_from_sale(sale: Sale) -> SaleFact:
+    car = sale.car
+    purchased = car.purchased_on
+    return SaleFact(
+        kind=SaleFact.Kind.OWN, source=OWN_SOURCE, source_ref=f"sale:{sale.pk}", make=vocabulary.make(car.make),
+        model=vocabulary.model(car.model), trim=car.trim, year=car.year, mileage=car.mileage, price=sale.price,
+        sale_date=sale.sold_on, fuel=car.fuel, transmission=car.transmission, body_type=car.body_type, colour=car.colour,
+        region=sale.location.name, days_to_sell=(sale.sold_on - purchased).days if purchased and purchased <= sale.sold_on else None,
+        age_band=age_band(_age(car.year, sale.sold_on)), mileage_band=mileage_band(car.mileage),
+    )
+
+
+def fact_from_lot(lot: Lot) -> SaleFact | None:
+    price = lot.buy_now if lot.outcome == Lot.Outcome.BOUGHT_NOW and lot.buy_now else lot.current_bid
+    if not price or lot.currency.upper() != "GBP":
+        return None  # no price, or a currency the warehouse does not convert
+    try:
+        mileage = vocabulary.miles(lot.mileage, lot.mileage_unit) if lot.mileage is not None else None
+    except ValueError:
+        mileage = None
+    sold_on = timezone.localdate(lot.closed_at) if lot.closed_at else None
+    return SaleFact(
+        kind=SaleFact.Kind.AUCTION, source=lot.source.name, source_ref=f"lot:{lot.external_id}", make=vocabulary.make(lot.make),
+        model=vocabulary.model(lot.model), trim=lot.trim, year=lot.year, mileage=mileage, price=Decimal(price), sale_date=sold_on,
+        condition=vocabulary.word(lot.condition, vocabulary.CONDITIONS), fuel=vocabulary.word(lot.fuel, vocabulary.FUELS),
+        transmission=vocabulary.word(lot.transmission, vocabulary.TRANSMISSIONS),
+        body_type=vocabulary.word(lot.body_type, vocabulary.BODIES), colour=lot.colour, region=lot.region,
+        age_band=age_band(_age(lot.year, sold_on)), mileage_band=mileage_band(mileage),
+    )
+
+
+def facts_sync(*, limit: int = 50_000) -> SyncResult:
+    """Take in own sales (by id) and closed, sold lots (by closing time) since the last run."""
+    result = SyncResult()
+    with transaction.atomic():
+        checkpoint = _checkpoint("facts:sales")
+        sales = list(Sale.objects.filter(pk__gt=checkpoint.last_id).select_related("car", "location").order_by("pk")[:limit])
+        if sales:
+            SaleFact.objects.bulk_create([fact_from_sale(s) for s in sales], ignore_conflicts=True, batch_size=2000)
+            checkpoint.last_id, checkpoint.updated_at = sales[-1].pk, timezone.now()
+            checkpoint.save()
+            result.sales = len(sales)
+    with transaction.atomic():
+        checkpoint = _checkpoint("facts:lots")
+        lots = Lot.objects.filter(stage=Lot.Stage.CLOSED, outcome__in=SOLD_OUTCOMES, closed_at__isnull=False)
+        if checkpoint.last_at:
+            # A lot closing in the same instant as the checkpoint's comes in by its id.
+            lots = lots.filter(Q(closed_at__gt=checkpoint.last_at) | Q(closed_at=checkpoint.last_at, pk__gt=checkpoint.last_id))
+        lots = list(lots.select_related("source").order_by("closed_at", "pk")[:limit])
+        if lots:
+            facts = [f for f in (fact_from_lot(lot) for lot in lots) if f is not None]
+            SaleFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2000)
+            checkpoint.last_at, checkpoint.last_id, checkpoint.updated_at = lots[-1].closed_at, lots[-1].pk, timezone.now()
+            checkpoint.save()
+            result.lots = len(facts)
+    return result
+
+
+# --- Rollups -------------------------------------------------------------------------------
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _months_of(days: Iterable[date]) -> list[date]:
+    return sorted({_month_start(d) for d in days if d})
+
+
+def _frame(months: list[date]) -> pd.DataFrame:
+    """Every dated fact of the given months, as a frame (one query)."""
+    ranges = Q()
+    for month in months:
+        following = (month + timedelta(days=32)).replace(day=1)
+        ranges |= Q(sale_date__gte=month, sale_date__lt=following)
+    rows = SaleFact.objects.filter(ranges).values_list("sale_date", "price", "days_to_sell", *SEGMENT)
+    frame = pd.DataFrame.from_records(list(rows), columns=["sale_date", "price", "days_to_sell", *SEGMENT])
+    if frame.empty:
+        return frame
+    frame["sale_date"] = pd.to_datetime(frame["sale_date"])
+    frame["price"] = frame["price"].astype(float)
+    return frame
+
+
+def _periods(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    days = frame["sale_date"].dt.normalize()
+    return {
+        Rollup.Grain.DAY: days,
+        Rollup.Grain.WEEK: days - pd.to_timedelta(days.dt.day_of_week, unit="D"),
+        Rollup.Grain.MONTH: days.dt.to_period("M").dt.to_timestamp(),
+    }
+
+
+def rollups_for(frame: pd.DataFrame) -> list[Rollup]:
+    """The rollup rows of a frame of facts, for every grain."""
+    made = []
+    if frame.empty:
+        return made
+    for grain, period in _periods(frame).items():
+        grouped = frame.assign(period_start=period).groupby(["period_start", *SEGMENT], sort=False, dropna=False)
+        for key, group in grouped:
+            prices = group["price"].tolist()
+            days = group["days_to_sell"].dropna()
+            values = dict(zip(["period_start", *SEGMENT], key))
+            made.append(
+                Rollup(
+                    grain=grain, period_start=values.pop("period_start").date(), **{k: v or "" for k, v in values.items()},
+                    count=len(prices), price_sum=Decimal(str(round(sum(prices), 2))), histogram=stats.histogram(prices),
+                    days_count=int(days.count()), days_sum=int(days.sum()) if len(days) else 0,
+                )
+            )
+    return made
+
+
+def _month_after(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _month_before(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def _replace_months(months: list[date]) -> int:
+    """Recompute every rollup touching these months: their days and months, and every week
+    overlapping them (from all of that week's facts, which may lie in a neighbouring month)."""
+    if not months:
+        return 0
+    in_months = Q()
+    weeks = set()
+    for month in months:
+        in_months |= Q(period_start__gte=month, period_start__lt=_month_after(month))
+        day = month
+        while day < _month_after(month):
+            weeks.add(day - timedelta(days=day.weekday()))
+            day += timedelta(days=1)
+    neighbours = {_month_before(m) for m in months} | {_month_after(m) for m in months}
+    made = [
+        row
+        for row in rollups_for(_frame(sorted(set(months) | neighbours)))
+        if (row.grain == Rollup.Grain.WEEK and row.period_start in weeks)
+        or (row.grain != Rollup.Grain.WEEK and _month_start(row.period_start) in months)
+    ]
+    Rollup.objects.filter(Q(grain__in=[Rollup.Grain.DAY, Rollup.Grain.MONTH]) & in_months).delete()
+    Rollup.objects.filter(grain=Rollup.Grain.WEEK, period_start__in=weeks).delete()
+    Rollup.objects.bulk_create(made, batch_size=2000)
+    return len(made)
+
+
+def rollups_refresh(*, chunk: int = CHUNK, max_chunks: int | None = None) -> int:
+    """Fold the facts added since the checkpoint into the rollups, a chunk at a time; each
+    chunk's rollups and the checkpoint move together in one transaction."""
+    done = 0
+    while max_chunks is None or done < max_chunks:
+        with transaction.atomic():
+            checkpoint = _checkpoint("rollups")
+            new = list(SaleFact.objects.filter(pk__gt=checkpoint.last_id).order_by("pk").values_list("pk", "sale_date")[:chunk])
+            if not new:
+                return done
+            _replace_months(_months_of(day for _, day in new))
+            checkpoint.last_id, checkpoint.updated_at = new[-1][0], timezone.now()
+            checkpoint.save()
+        done += 1
+    return done
+
+
+def warehouse_version() -> str:
+    """Changes whenever the rollups do: part of every cached answer's key."""
+    checkpoint = Checkpoint.objects.filter(name="rollups").first()
+    return f"{checkpoint.last_id}:{checkpoint.updated_at.timestamp():.0f}" if checkpoint else "0"

@@ -55,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.add_schedule",
         "reports.change_schedule",
         "reports.delete_schedule",
+        "analytics.import_sales",
     ],
     BUYER: [
         "inventory.view_car",

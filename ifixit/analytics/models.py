@@ -121,13 +121,36 @@ class Checkpoint(models.Model):
     name = models.CharField(max_length=60, unique=True)
     last_id = models.BigIntegerField(default=0)
     last_at = models.DateTimeField(null=True, blank=True)
+    # Work in hand: the rollups' refresh up to a fact id, and the months still to redo.
+    state = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
 
+# The slices kept ready besides the full segments: the market as a whole and the cuts
+# people ask for most. A question on exactly these fields reads a handful of rows per
+# period; any other combination sums the full segments' rows.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "market": (),
+    "make": ("make",),
+    "make+model": ("make", "model"),
+    "body_type": ("body_type",),
+    "source": ("source",),
+    "region": ("region",),
+    "age_band": ("age_band",),
+    "mileage_band": ("mileage_band",),
+    "make+source": ("make", "source"),
+    "make+model+source": ("make", "model", "source"),
+    "make+model+body_type": ("make", "model", "body_type"),
+}
+FULL = "segment"
+ANY = "*"  # the value of a field a level does not cut by
+
+
 class Rollup(models.Model):
-    """The facts of one segment in one day, week or month: how many, their prices as a
-    mergeable histogram (stats.BUCKET_EDGES), and days to sell where known. Any segment a
-    user asks for is a sum of these rows, so trends never read the facts themselves."""
+    """The facts of one slice of the market in one day, week or month: how many, their
+    prices as a mergeable histogram (stats.BUCKET_EDGES, stored as little-endian uint32),
+    and days to sell where known. Any segment a user asks for is a sum of these rows, so
+    trends never read the facts themselves."""
 
     class Grain(models.TextChoices):
         DAY = "day", "Day"
@@ -135,6 +158,7 @@ class Rollup(models.Model):
         MONTH = "month", "Month"
 
     grain = models.CharField(max_length=5, choices=Grain.choices)
+    level = models.CharField(max_length=24, default=FULL)  # a key of LEVELS, or FULL
     period_start = models.DateField()
     make = models.CharField(max_length=50)
     model = models.CharField(max_length=50)
@@ -145,19 +169,18 @@ class Rollup(models.Model):
     region = models.CharField(max_length=50, blank=True)
     count = models.PositiveIntegerField()
     price_sum = models.DecimalField(max_digits=16, decimal_places=2)
-    histogram = models.JSONField()
+    histogram = models.BinaryField()
     days_count = models.PositiveIntegerField(default=0)
     days_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "period_start", "make", "model", "body_type", "age_band", "mileage_band", "source", "region"],
+                fields=["grain", "level", "period_start", "make", "model", "body_type", "age_band", "mileage_band", "source", "region"],
                 name="rollup_once_per_segment_and_period",
             ),
         ]
         indexes = [
-            models.Index(fields=["grain", "make", "model", "period_start"], name="rollup_make_model"),
-            models.Index(fields=["grain", "period_start"], name="rollup_period"),
-            models.Index(fields=["grain", "body_type", "period_start"], name="rollup_body"),
+            models.Index(fields=["grain", "level", "make", "model", "period_start"], name="rollup_make_model"),
+            models.Index(fields=["grain", "level", "period_start"], name="rollup_period"),
         ]

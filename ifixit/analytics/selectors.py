@@ -1,6 +1,7 @@
 """Reads of the warehouse: trends and seasonality of any segment, from the rollups (never
 the facts), cached until the rollups change."""
 
+import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from ifixit.analytics import seasonality, stats, warehouse
-from ifixit.analytics.models import Rollup, SaleFact
+from ifixit.analytics.models import FULL, LEVELS, Rollup, SaleFact
 
 CACHE_SECONDS = 3600
 
@@ -36,7 +37,8 @@ class Segment:
 
 
 def _cached(name: str, key: dict, compute):
-    cache_key = f"analytics:{name}:{warehouse.warehouse_version()}:" + "|".join(f"{k}={v}" for k, v in sorted(key.items()))
+    described = "|".join(f"{k}={v}" for k, v in sorted(key.items()))
+    cache_key = f"analytics:{name}:{warehouse.warehouse_version()}:" + hashlib.sha256(described.encode()).hexdigest()[:32]
     found = cache.get(cache_key)
     if found is None:
         found = compute()
@@ -44,13 +46,32 @@ def _cached(name: str, key: dict, compute):
     return found
 
 
+def _level_for(segment: Segment) -> str:
+    """The ready-made slice that answers exactly these filters, else the full segments."""
+    asked = tuple(sorted(segment.filters()))
+    return next((name for name, dims in LEVELS.items() if tuple(sorted(dims)) == asked), FULL)
+
+
 def _rollup_rows(segment: Segment, grain: str, start: date | None, end: date | None):
-    rows = Rollup.objects.filter(grain=grain, **segment.filters())
+    """Per period: (period_start, count, merged histogram, days_count, days_sum), one query,
+    the histograms summed with numpy."""
+    rows = Rollup.objects.filter(grain=grain, level=_level_for(segment), **segment.filters())
     if start:
         rows = rows.filter(period_start__gte=start)
     if end:
         rows = rows.filter(period_start__lte=end)
-    return rows.order_by("period_start").values_list("period_start", "count", "histogram", "days_count", "days_sum")
+    merged: dict[date, list] = {}
+    for period, count, blob, days_count, days_sum in rows.values_list("period_start", "count", "histogram", "days_count", "days_sum"):
+        entry = merged.get(period)
+        hist = warehouse.unpack(blob)
+        if entry is None:
+            merged[period] = [count, hist.astype("int64"), days_count, days_sum]
+        else:
+            entry[0] += count
+            entry[1] += hist
+            entry[2] += days_count
+            entry[3] += days_sum
+    return [(period, e[0], e[1].tolist(), e[2], e[3]) for period, e in sorted(merged.items())]
 
 
 @dataclass(frozen=True)
@@ -94,19 +115,11 @@ class Seasonality:
 
 
 def _monthly_series(rows) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Monthly median price (from merged histograms), observations, and mean days to sell."""
-    by_month: dict[date, list] = {}
-    for period, count, hist, days_count, days_sum in rows:
-        entry = by_month.setdefault(period, [0, [], 0, 0])
-        entry[0] += count
-        entry[1].append(hist)
-        entry[2] += days_count
-        entry[3] += days_sum
-    months = sorted(by_month)
-    index = pd.to_datetime(months)
-    medians = pd.Series([float(stats.median(stats.merge(by_month[m][1])) or 0) for m in months], index=index, dtype=float)
-    counts = pd.Series([by_month[m][0] for m in months], index=index)
-    days = pd.Series([by_month[m][3] / by_month[m][2] if by_month[m][2] else float("nan") for m in months], index=index, dtype=float)
+    """Monthly median price (from the merged histograms), observations, and mean days to sell."""
+    index = pd.to_datetime([period for period, *_ in rows])
+    medians = pd.Series([float(stats.median(hist) or 0) for _, _, hist, _, _ in rows], index=index, dtype=float)
+    counts = pd.Series([count for _, count, *_ in rows], index=index)
+    days = pd.Series([d_sum / d_count if d_count else float("nan") for *_, d_count, d_sum in rows], index=index, dtype=float)
     return medians[medians > 0], counts, days
 
 
@@ -142,7 +155,7 @@ def segment_choices() -> dict[str, list[str]]:
     """What the segment filters can be set to (distinct values in the rollups), cached."""
 
     def compute():
-        months = Rollup.objects.filter(grain=Rollup.Grain.MONTH)
+        months = Rollup.objects.filter(grain=Rollup.Grain.MONTH, level=FULL)
         return {
             name: sorted(v for v in months.values_list(name, flat=True).distinct() if v)
             for name in ("make", "body_type", "age_band", "mileage_band", "source", "region")
@@ -152,11 +165,12 @@ def segment_choices() -> dict[str, list[str]]:
 
 
 def models_of(make: str) -> list[str]:
-    return sorted(v for v in Rollup.objects.filter(grain=Rollup.Grain.MONTH, make=make).values_list("model", flat=True).distinct() if v)
+    months = Rollup.objects.filter(grain=Rollup.Grain.MONTH, level="make+model", make=make)
+    return sorted(v for v in months.values_list("model", flat=True).distinct() if v)
 
 
 def warehouse_size() -> dict:
     return {
         "facts": SaleFact.objects.count(),
-        "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH).aggregate(n=Sum("count"))["n"] or 0,
+        "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH, level="market").aggregate(n=Sum("count"))["n"] or 0,
     }

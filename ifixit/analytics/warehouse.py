@@ -2,9 +2,9 @@
 
 `facts_sync` takes in the group's own sales and the feeds' closed lots since its
 checkpoints; `rollups_refresh` recomputes the day, week and month rollups of every
-month that new facts touched, chunk by chunk, moving its checkpoint with each chunk in
-the same transaction, so a job stopped half way resumes where it stopped and never
-counts a fact twice.
+month that new facts touched, month by month, recording in the same transaction the
+months still to do, so a job stopped half way resumes where it stopped and never counts
+a fact twice.
 """
 
 from collections.abc import Iterable
@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ifixit.analytics import stats, vocabulary
-from ifixit.analytics.models import Checkpoint, Rollup, SaleFact, age_band, mileage_band
+from ifixit.analytics.models import ANY, FULL, LEVELS, Checkpoint, Rollup, SaleFact, age_band, mileage_band
 from ifixit.auctions.models import Lot
 from ifixit.inventory.models import Sale
 
 OWN_SOURCE = "I-fixit"
-CHUNK = 20_000
 SEGMENT = ["make", "model", "body_type", "age_band", "mileage_band", "source", "region"]
 SOLD_OUTCOMES = (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW)
 
@@ -138,24 +139,49 @@ def _periods(frame: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
+def pack(histogram) -> bytes:
+    return np.asarray(histogram, dtype="<u4").tobytes()
+
+
+def unpack(blob) -> np.ndarray:
+    return np.frombuffer(bytes(blob), dtype="<u4")
+
+
 def rollups_for(frame: pd.DataFrame) -> list[Rollup]:
-    """The rollup rows of a frame of facts, for every grain."""
+    """The rollup rows of a frame of facts, for every grain and every level."""
     made = []
     if frame.empty:
         return made
+    frame = frame.copy()
+    frame["bucket"] = np.searchsorted(np.asarray(stats.BUCKET_EDGES, dtype=float), frame["price"].to_numpy(), side="right")
+    for column in SEGMENT:
+        frame[column] = frame[column].fillna("")
     for grain, period in _periods(frame).items():
-        grouped = frame.assign(period_start=period).groupby(["period_start", *SEGMENT], sort=False, dropna=False)
-        for key, group in grouped:
-            prices = group["price"].tolist()
-            days = group["days_to_sell"].dropna()
-            values = dict(zip(["period_start", *SEGMENT], key))
-            made.append(
-                Rollup(
-                    grain=grain, period_start=values.pop("period_start").date(), **{k: v or "" for k, v in values.items()},
-                    count=len(prices), price_sum=Decimal(str(round(sum(prices), 2))), histogram=stats.histogram(prices),
-                    days_count=int(days.count()), days_sum=int(days.sum()) if len(days) else 0,
+        framed = frame.assign(period_start=period)
+        for level, dims in [*LEVELS.items(), (FULL, tuple(SEGMENT))]:
+            keys = ["period_start", *dims]
+            grouped = framed.groupby(keys, sort=False)
+            counts = grouped.size()
+            sums = grouped["price"].sum()
+            days = grouped["days_to_sell"].agg(["count", "sum"])
+            buckets = framed.groupby([*keys, "bucket"], sort=False).size()
+            histograms: dict = {}
+            for key, n in buckets.items():
+                hist = histograms.setdefault(key[:-1], np.zeros(stats.BUCKET_COUNT, dtype="<u4"))
+                hist[key[-1]] = n
+            for key, n in counts.items():
+                key = key if isinstance(key, tuple) else (key,)
+                values = dict(zip(keys, key))
+                made.append(
+                    Rollup(
+                        grain=grain, level=level, period_start=values.pop("period_start").date(),
+                        **{field: values.get(field, ANY) for field in SEGMENT},
+                        count=int(n), price_sum=Decimal(str(round(float(sums[key if len(key) > 1 else key[0]]), 2))),
+                        histogram=histograms[key].tobytes(),
+                        days_count=int(days.loc[key if len(key) > 1 else key[0], "count"]),
+                        days_sum=int(days.loc[key if len(key) > 1 else key[0], "sum"] or 0),
+                    )
                 )
-            )
     return made
 
 
@@ -193,18 +219,44 @@ def _replace_months(months: list[date]) -> int:
     return len(made)
 
 
-def rollups_refresh(*, chunk: int = CHUNK, max_chunks: int | None = None) -> int:
-    """Fold the facts added since the checkpoint into the rollups, a chunk at a time; each
-    chunk's rollups and the checkpoint move together in one transaction."""
+def rollups_refresh(*, max_months: int | None = None) -> int:
+    """Fold the facts added since the checkpoint into the rollups.
+
+    The months those facts touch are listed once (one query) and recomputed one by one,
+    each in its own transaction with the checkpoint's list of months still to do, so a
+    job stopped half way resumes with the next month and a month is never half written.
+    Returns the number of months recomputed."""
     done = 0
-    while max_chunks is None or done < max_chunks:
+    while max_months is None or done < max_months:
         with transaction.atomic():
             checkpoint = _checkpoint("rollups")
-            new = list(SaleFact.objects.filter(pk__gt=checkpoint.last_id).order_by("pk").values_list("pk", "sale_date")[:chunk])
-            if not new:
-                return done
-            _replace_months(_months_of(day for _, day in new))
-            checkpoint.last_id, checkpoint.updated_at = new[-1][0], timezone.now()
+            pending = checkpoint.state.get("months")
+            if not pending:
+                target = SaleFact.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                if target <= checkpoint.last_id:
+                    return done
+                months = (
+                    SaleFact.objects.filter(pk__gt=checkpoint.last_id, pk__lte=target, sale_date__isnull=False)
+                    .annotate(month=TruncMonth("sale_date"))
+                    .order_by("month")
+                    .values_list("month", flat=True)
+                    .distinct()
+                )
+                pending = [m.isoformat() for m in months]
+                checkpoint.state = {"target": target, "months": pending}
+                if not pending:  # only undated facts: nothing to roll up
+                    checkpoint.last_id, checkpoint.state = target, {}
+                    checkpoint.updated_at = timezone.now()
+                    checkpoint.save()
+                    continue
+            month = date.fromisoformat(pending[0])
+            _replace_months([month])
+            rest = pending[1:]
+            if rest:
+                checkpoint.state = {"target": checkpoint.state["target"], "months": rest}
+            else:
+                checkpoint.last_id, checkpoint.state = checkpoint.state["target"], {}
+            checkpoint.updated_at = timezone.now()
             checkpoint.save()
         done += 1
     return done

@@ -40,15 +40,22 @@ def test_own_sales_and_sold_lots_become_facts_once(north, db):
 
 
 def test_rollups_fold_new_facts_in_and_resume_where_they_stopped(db):
-    SaleFact.objects.bulk_create([fact(f"a{i}", price=10000 + i * 100, on=date(2026, 1, 5 + i)) for i in range(6)])
-    assert warehouse.rollups_refresh(chunk=4, max_chunks=1) == 1  # stopped after one chunk
-    assert Checkpoint.objects.get(name="rollups").last_id == SaleFact.objects.order_by("pk")[3].pk
-    assert warehouse.rollups_refresh(chunk=4) == 1  # resumes with the rest
-    month = Rollup.objects.get(grain="month", period_start=date(2026, 1, 1))
-    assert month.count == 6 and month.price_sum == D("61500") and sum(month.histogram) == 6
-    assert Rollup.objects.filter(grain="day").count() == 6
-    weeks = {r.period_start: r.count for r in Rollup.objects.filter(grain="week")}
-    assert weeks == {date(2026, 1, 5): 6}  # Monday 5 January to Sunday 11 January
+    SaleFact.objects.bulk_create(
+        [fact(f"a{i}", price=10000 + i * 100, on=date(2026, 1, 5 + i)) for i in range(6)] + [fact("m", price=9000, on=date(2026, 3, 3))]
+    )
+    assert warehouse.rollups_refresh(max_months=1) == 1  # stopped after January
+    checkpoint = Checkpoint.objects.get(name="rollups")
+    assert checkpoint.last_id == 0 and checkpoint.state["months"] == ["2026-03-01"]
+    assert Rollup.objects.filter(level="segment", grain="month").count() == 1
+    assert Rollup.objects.get(level="market", grain="month").count == 6  # the ready-made slices too
+    assert warehouse.rollups_refresh() == 1  # resumes with March
+    assert Checkpoint.objects.get(name="rollups").last_id == SaleFact.objects.order_by("-pk")[0].pk
+    assert Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 3, 1)).count == 1
+    month = Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 1, 1))
+    assert month.count == 6 and month.price_sum == D("61500") and sum(warehouse.unpack(month.histogram)) == 6
+    assert Rollup.objects.filter(level="segment", grain="day").count() == 7
+    weeks = {r.period_start: r.count for r in Rollup.objects.filter(level="segment", grain="week")}
+    assert weeks == {date(2026, 1, 5): 6, date(2026, 3, 2): 1}  # Monday 5 January to Sunday 11 January
     assert warehouse.rollups_refresh() == 0
 
 
@@ -57,15 +64,15 @@ def test_a_week_across_two_months_counts_both_months_facts(db):
     warehouse.rollups_refresh()
     SaleFact.objects.bulk_create([fact("z", price=9500, on=date(2026, 2, 1))])  # a Sunday: same week as the 30th
     warehouse.rollups_refresh()
-    week = Rollup.objects.get(grain="week", period_start=date(2026, 1, 26))
+    week = Rollup.objects.get(level="segment", grain="week", period_start=date(2026, 1, 26))
     assert week.count == 2  # Friday the 30th and Sunday the 1st; Monday the 2nd starts the next week
-    assert Rollup.objects.get(grain="week", period_start=date(2026, 2, 2)).count == 1
+    assert Rollup.objects.get(level="segment", grain="week", period_start=date(2026, 2, 2)).count == 1
 
 
 def test_a_fact_without_a_date_is_kept_but_left_out_of_trends(db):
     SaleFact.objects.bulk_create([fact("dated", price=7000, on=date(2026, 4, 2)), fact("undated", price=7100, on=None)])
     warehouse.rollups_refresh()
-    assert SaleFact.objects.count() == 2 and Rollup.objects.get(grain="month").count == 1
+    assert SaleFact.objects.count() == 2 and Rollup.objects.get(level="segment", grain="month").count == 1
 
 
 def test_a_segment_trend_has_volume_median_spread_outliers_and_the_year_before(db):

@@ -29,5 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{done:,} facts in {time.monotonic() - started:.1f} s.")
         if not no_rollups:
             started = time.monotonic()
-            chunks = warehouse.rollups_refresh()
-            self.stdout.write(f"Rollups refreshed ({chunks} chunks) in {time.monotonic() - started:.1f} s.")
+            months = warehouse.rollups_refresh()
+            self.stdout.write(f"Rollups refreshed ({months} months) in {time.monotonic() - started:.1f} s.")

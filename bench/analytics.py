@@ -1,0 +1,97 @@
+"""Market analytics at the design's scale: `make bench-analytics`.
+
+Loads 1,000,000 synthetic historical facts (by default) into a throw-away SQLite
+database under var/bench-analytics (or the one DATABASE_URL names), builds the rollups,
+then adds a day's new data and times the incremental refresh; finally times the trend
+and seasonality answers for a spread of segments, uncached (first call) and cached, and
+prints p50/p95. Timing lives here, never in tests.
+"""
+
+import argparse
+import itertools
+import os
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    var_dir = ROOT / "var" / "bench-analytics"
+    if "DATABASE_URL" not in os.environ:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    os.environ.setdefault("IFIXIT_VAR_DIR", str(var_dir))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ifixit.settings")
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from ifixit.analytics import selectors, synthetic, warehouse
+    from ifixit.analytics.models import SaleFact
+    from ifixit.embedded_redis import ensure_running
+    from django.conf import settings
+
+    if settings.REDIS_IS_EMBEDDED:
+        ensure_running(Path(settings.EMBEDDED_REDIS_SOCKET))
+    call_command("migrate", verbosity=0)
+    today = date.today()
+
+    started = time.perf_counter()
+    made = iter(synthetic.facts(count=args.facts, seed=1, end=today - timedelta(days=1)))
+    while batch := list(itertools.islice(made, 20_000)):
+        SaleFact.objects.bulk_create(batch, batch_size=5_000)
+    print(f"{args.facts:,} facts loaded in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    months = warehouse.rollups_refresh()
+    print(f"rollups built from scratch: {months} months in {time.perf_counter() - started:.1f} s")
+
+    per_day = max(1, args.facts // 1095)
+    day = list(synthetic.facts(count=per_day, seed=2, end=today, years=0 or 1))
+    for fact in day:
+        fact.sale_date = today
+    SaleFact.objects.bulk_create(day, batch_size=5_000)
+    started = time.perf_counter()
+    months = warehouse.rollups_refresh()
+    print(f"refresh after a day's new data ({per_day:,} facts, {months} month): {time.perf_counter() - started:.2f} s")
+
+    segments = [selectors.Segment()] + [
+        selectors.Segment(make=make, model=model) for make, model, *_ in synthetic.CATALOGUE[:12]
+    ] + [selectors.Segment(body_type=body) for body in ("suv", "hatchback", "convertible")] + [
+        selectors.Segment(make="Ford", source="BCA"), selectors.Segment(region="London"),
+    ]
+    for name, call in (
+        ("trend", lambda s: selectors.trend(segment=s, start=today - timedelta(days=730))),
+        ("seasonality", lambda s: selectors.seasonality_of(segment=s)),
+    ):
+        cache.clear()
+        cold, warm = [], []
+        for segment in segments:
+            t = time.perf_counter()
+            call(segment)
+            cold.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            call(segment)
+            warm.append((time.perf_counter() - t) * 1000)
+        print(f"{name:12} uncached p50 {statistics.median(cold):6.1f} ms  p95 {p95(cold):6.1f} ms | "
+              f"cached p50 {statistics.median(warm):5.2f} ms  p95 {p95(warm):5.2f} ms  ({len(segments)} segments)")
+
+
+if __name__ == "__main__":
+    main()

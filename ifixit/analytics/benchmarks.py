@@ -1,0 +1,405 @@
+"""Make and model benchmarks from the group's own sales: for each make and model (and,
+if asked, body type) sold in a period, how many, how long they took to sell, what their
+repairs cost and took, what they made, and how that compares with the group as a whole.
+
+Every figure is a median with its interquartile range (p25–p75) and its sample size: the
+number of sales that had the value (a car bought without a purchase date has no days to
+sell; one imported without its phase history has no repair days). Quartiles are linear
+interpolations between the sorted values (pandas' and Excel's PERCENTILE.INC).
+
+Per sale:
+- days to sell: purchased_on → sold_on, in days;
+- repair cost: the sum of its repair items (parts and labour);
+- repair days: the sum of its spells in fixing, each from the latest move into fixing to
+  the move to ready that ended it, as the repair-times report measures them; 0 for a car
+  that never went into fixing, none for a car without phase history or with a spell whose
+  start was not recorded;
+- gross profit: sale price − purchase price − auction fees − transport − repairs (the same
+  as price − the cost snapshot taken at the sale, since a sold car takes no more repairs);
+- ROI: gross profit / total cost (purchase, fees, transport, repairs); none at zero cost.
+Pooled ROI is Σ gross profit / Σ total cost over the group's sales: the return on the
+money the group put in, where the median ROI is the return of a typical car.
+
+The group's average is the same figures over every sale in the table (the period and the
+locations chosen), pooled: medians of all its sales, never a median of the rows' medians.
+
+Grading (a row needs MIN_SAMPLE_FOR_GRADE sales with a gross profit and as many with days
+to sell; below that it says "too few sales" and has no grade): the row's median gross
+profit and its median days to sell are each compared with the group's. A row is better
+than the group on a measure when its median beats the group's by more than a quarter of
+the group's interquartile range on that measure (more profit, fewer days), worse when it
+trails by more than that, and at the group's level otherwise. Better counts +1, at 0,
+worse −1; the sum of the two gives the grade:
+    +2 A · +1 B · 0 C · −1 D · −2 E
+A: more profit and a quicker sale than the group; C: as the group (or a gain on one
+measure paid for on the other); E: less profit and a slower sale.
+
+All figures come from three queries whatever the number of sales: the user's locations,
+the sales with their cars and repair totals, and the sold cars' spells in fixing.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from ifixit.accounts.models import User
+from ifixit.analytics import vocabulary
+from ifixit.inventory.models import Car, Phase, PhaseChange, RepairItem, Sale
+from ifixit.inventory.selectors import ZERO, locations_visible_to
+from ifixit.money import to_cents
+
+# Below this many sales a median says more about single cars than about the model.
+MIN_SAMPLE_FOR_GRADE = 5
+# A difference from the group smaller than this share of the group's interquartile
+# range is noise: the row is "at" the group's level on that measure.
+GRADE_TOLERANCE = 0.25
+GRADES = {2: "A", 1: "B", 0: "C", -1: "D", -2: "E"}
+BETTER, AT, WORSE = "better", "at", "worse"
+TOO_FEW = "too few sales"
+
+MAKE_MODEL = ("make", "model")
+MAKE_MODEL_BODY = ("make", "model", "body_type")
+GROUPINGS = (MAKE_MODEL, MAKE_MODEL_BODY)
+
+MEASURES = ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")
+MONEY_MEASURES = ("repair_cost", "gross_profit")
+
+# Sort keys; "-key" sorts the other way. Rows without the figure always come last.
+SORTS = {
+    "count": "Sales",
+    "make": "Make and model",
+    "days_to_sell": "Median days to sell",
+    "repair_cost": "Median repair cost",
+    "repair_days": "Median repair days",
+    "gross_profit": "Median gross profit",
+    "roi": "Median ROI",
+    "pooled_roi": "Pooled ROI",
+    "grade": "Grade",
+}
+# The first way round each key is read: most sales, profit and ROI first; fewest days,
+# lowest repair cost, A to E and make A–Z first.
+DESCENDING_FIRST = {"count", "gross_profit", "roi", "pooled_roi"}
+DEFAULT_SORT = "-count"
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    choices = []
+    for key, label in SORTS.items():
+        first, second = (f"-{key}", key) if key in DESCENDING_FIRST else (key, f"-{key}")
+        high_low = ("highest first", "lowest first") if key != "make" else ("Z–A", "A–Z")
+        if key == "grade":
+            high_low = ("E first", "A first")
+        names = {f"-{key}": f"{label}, {high_low[0]}", key: f"{label}, {high_low[1]}"}
+        choices += [(first, names[first]), (second, names[second])]
+    return choices
+
+
+SORT_CHOICES = sort_choices()
+SORT_VALUES = {value for value, _ in SORT_CHOICES}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measure over a set of sales: median, quartiles, and how many sales had a value."""
+
+    median: Decimal | None
+    p25: Decimal | None
+    p75: Decimal | None
+    n: int
+
+    @property
+    def iqr(self) -> Decimal | None:
+        return None if self.p25 is None else self.p75 - self.p25
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    count: int  # sales
+    days_to_sell: Figure
+    repair_cost: Figure
+    repair_days: Figure
+    gross_profit: Figure
+    roi: Figure  # of each car, per unit (0.25 is 25%)
+    pooled_roi: Decimal | None  # Σ profit / Σ cost over the `count` sales
+    total_profit: Decimal
+    total_cost: Decimal
+
+
+@dataclass(frozen=True)
+class BenchmarkRow(Benchmark):
+    make: str
+    model: str
+    body_type: str  # "" when the table is not split by body type
+    profit_vs_group: str | None  # better, at, worse; None without enough sales
+    days_vs_group: str | None
+    grade: str | None  # A–E; None without enough sales
+
+    @property
+    def label(self) -> str:
+        text = f"{self.make} {self.model}"
+        return f"{text} {self.body_label.lower()}" if self.body_type else text
+
+    @property
+    def body_label(self) -> str:
+        try:
+            return Car.Body(self.body_type).label
+        except ValueError:
+            return self.body_type
+
+    @property
+    def graded(self) -> bool:
+        return self.grade is not None
+
+    @property
+    def grade_display(self) -> str:
+        return self.grade or TOO_FEW
+
+
+@dataclass(frozen=True)
+class BenchmarkTable:
+    rows: list[BenchmarkRow]
+    group: Benchmark  # the group's average: every sale of the table pooled
+    start: date
+    end: date
+    location_ids: tuple[int, ...]  # the locations counted
+    group_by: tuple[str, ...]
+    sort: str
+    min_sample: int = MIN_SAMPLE_FOR_GRADE
+
+    @property
+    def by_body_type(self) -> bool:
+        return "body_type" in self.group_by
+
+
+def benchmark_rows(
+    *,
+    user: User,
+    start: date,
+    end: date,
+    location_ids=None,
+    group_by: tuple[str, ...] = MAKE_MODEL,
+    sort: str = DEFAULT_SORT,
+) -> BenchmarkTable:
+    """The benchmarks of the sales made between `start` and `end` (both included) at
+    `location_ids`, or at every location the user may see. A location the user may not
+    see, an unknown grouping or sort, or an end before the start is a ValidationError."""
+    group_by = tuple(group_by)
+    errors = {}
+    if end < start:
+        errors["end"] = "The end must not be before the start."
+    if group_by not in GROUPINGS:
+        errors["group_by"] = "Group by make and model, or by make, model and body type."
+    if sort not in SORT_VALUES:
+        errors["sort"] = f"Sort by one of: {', '.join(sorted(SORT_VALUES))}."
+    if errors:
+        raise ValidationError(errors)
+
+    visible = set(locations_visible_to(user).values_list("pk", flat=True))
+    if location_ids:
+        chosen = {int(pk) for pk in location_ids}
+        if not chosen <= visible:
+            # Never say whether the location exists: for this user it does not.
+            raise ValidationError({"locations": "Choose among the locations you may see."}, code="invalid_choice")
+    else:
+        chosen = visible
+    ids = tuple(sorted(chosen))
+
+    sales = _sales_frame(ids, start, end)
+    group = _benchmark(sales)
+    rows = []
+    if not sales.empty:
+        for keys, frame in sales.groupby(list(group_by), sort=False):
+            keys = dict(zip(group_by, keys))
+            figures = _benchmark(frame)
+            profit_vs, days_vs, grade = _grade(figures, group)
+            rows.append(
+                BenchmarkRow(
+                    **figures.__dict__,
+                    make=keys["make"],
+                    model=keys["model"],
+                    body_type=keys.get("body_type", ""),
+                    profit_vs_group=profit_vs,
+                    days_vs_group=days_vs,
+                    grade=grade,
+                )
+            )
+    return BenchmarkTable(
+        rows=sort_rows(rows, sort), group=group, start=start, end=end, location_ids=ids, group_by=group_by, sort=sort
+    )
+
+
+# --- Loading ------------------------------------------------------------------------------
+
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+
+
+def _sales_frame(location_ids: tuple[int, ...], start: date, end: date) -> pd.DataFrame:
+    """One row per sale with its measures (two queries)."""
+    repair_sum = (
+        RepairItem.objects.filter(car=OuterRef("car_id"))
+        .order_by()
+        .values("car")
+        .annotate(s=Sum(F("parts_cost") + F("labour_cost")))
+        .values("s")
+    )
+    sales = (
+        Sale.objects.filter(location_id__in=location_ids, sold_on__gte=start, sold_on__lte=end)
+        .annotate(
+            repair_total=Coalesce(Subquery(repair_sum, output_field=MONEY_FIELD), ZERO),
+            has_history=Exists(PhaseChange.objects.filter(car=OuterRef("car_id"))),
+        )
+        .order_by()
+        .values_list(
+            "car_id", "car__make", "car__model", "car__body_type", "car__purchased_on", "sold_on", "price",
+            "car__purchase_price", "car__auction_fees", "car__transport_cost", "repair_total", "has_history",
+        )
+    )
+    records = list(sales)
+    repair_days = _repair_days(location_ids, start, end)
+    makes, models = {}, {}
+    rows = []
+    for car_id, make, model, body, purchased_on, sold_on, price, purchase, fees, transport, repairs, history in records:
+        # One spelling per make and model, as the warehouse has them: "VW golf" is a Volkswagen Golf.
+        make = makes.setdefault(make, vocabulary.make(make))
+        model = models.setdefault(model, vocabulary.model(model))
+        price, repairs = _cents(price), _cents(repairs)
+        cost = _cents(purchase) + _cents(fees) + _cents(transport) + repairs
+        profit = price - cost
+        spells = repair_days.get(car_id, 0.0)
+        rows.append(
+            {
+                "make": make,
+                "model": model,
+                "body_type": body,
+                "days_to_sell": float((sold_on - purchased_on).days) if purchased_on else math.nan,
+                "repair_cost": float(repairs),
+                "repair_days": spells if history and spells is not None else math.nan,
+                "gross_profit": float(profit),
+                "roi": profit / cost if cost else math.nan,
+                "profit": profit,
+                "cost": cost,
+            }
+        )
+    columns = [*MEASURES, "make", "model", "body_type", "profit", "cost"]
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _repair_days(location_ids: tuple[int, ...], start: date, end: date) -> dict[int, float | None]:
+    """Days in fixing per sold car: the sum of its spells; None when a spell's start is
+    not recorded (a car imported part-way through its history). One query."""
+    # The spell's start is the latest move into fixing before the move out of it: a car
+    # sent back to fixing after inspection has two spells, each timed on its own.
+    entered = (
+        PhaseChange.objects.filter(car=OuterRef("car"), to_phase=Phase.FIXING, changed_at__lte=OuterRef("changed_at"))
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    endings = (
+        PhaseChange.objects.filter(
+            from_phase=Phase.FIXING,
+            to_phase=Phase.READY,
+            car__sale__location_id__in=location_ids,
+            car__sale__sold_on__gte=start,
+            car__sale__sold_on__lte=end,
+        )
+        .annotate(started=Subquery(entered))
+        .order_by()
+        .values_list("car_id", "started", "changed_at")
+    )
+    totals: dict[int, timedelta | None] = {}
+    for car_id, started, ended in endings:
+        if started is None or car_id in totals and totals[car_id] is None:
+            totals[car_id] = None
+            continue
+        totals[car_id] = totals.get(car_id, timedelta()) + (ended - started)
+    return {car_id: None if spent is None else spent.total_seconds() / 86400 for car_id, spent in totals.items()}
+
+
+def _cents(amount) -> int:
+    # SQLite sums come back with float noise.
+    return int(to_cents(Decimal(str(amount))) * 100)
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+PLACES = {"days_to_sell": Decimal("0.1"), "repair_days": Decimal("0.1"), "roi": Decimal("0.0001")}
+
+
+def _benchmark(frame: pd.DataFrame) -> Benchmark:
+    total_profit, total_cost = int(frame["profit"].sum()), int(frame["cost"].sum())
+    return Benchmark(
+        count=len(frame),
+        **{measure: _figure(frame[measure], measure) for measure in MEASURES},
+        pooled_roi=_decimal(total_profit / total_cost, "roi") if total_cost else None,
+        total_profit=Decimal(total_profit) / 100,
+        total_cost=Decimal(total_cost) / 100,
+    )
+
+
+def _figure(values: pd.Series, measure: str) -> Figure:
+    values = values.dropna()
+    if values.empty:
+        return Figure(None, None, None, 0)
+    p25, median, p75 = values.quantile([0.25, 0.5, 0.75], interpolation="linear").tolist()
+    return Figure(
+        median=_decimal(median, measure), p25=_decimal(p25, measure), p75=_decimal(p75, measure), n=int(values.size)
+    )
+
+
+def _decimal(value: float, measure: str) -> Decimal:
+    value = float(value)  # numpy's float64 would repr as np.float64(...)
+    if measure in MONEY_MEASURES:  # held in cents
+        return (Decimal(repr(value)) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Decimal(repr(value)).quantize(PLACES[measure], rounding=ROUND_HALF_UP)
+
+
+def _verdict(row: Figure, group: Figure, *, higher_is_better: bool) -> str:
+    tolerance = group.iqr * Decimal(str(GRADE_TOLERANCE))
+    lead = row.median - group.median if higher_is_better else group.median - row.median
+    if lead > tolerance:
+        return BETTER
+    if lead < -tolerance:
+        return WORSE
+    return AT
+
+
+def _grade(row: Benchmark, group: Benchmark) -> tuple[str | None, str | None, str | None]:
+    """(profit verdict, days verdict, grade), or Nones below the minimum sample."""
+    if row.gross_profit.n < MIN_SAMPLE_FOR_GRADE or row.days_to_sell.n < MIN_SAMPLE_FOR_GRADE:
+        return None, None, None
+    profit = _verdict(row.gross_profit, group.gross_profit, higher_is_better=True)
+    days = _verdict(row.days_to_sell, group.days_to_sell, higher_is_better=False)
+    points = {BETTER: 1, AT: 0, WORSE: -1}
+    return profit, days, GRADES[points[profit] + points[days]]
+
+
+# --- Sorting ------------------------------------------------------------------------------
+
+
+def _sort_value(row: BenchmarkRow, key: str):
+    if key == "count":
+        return row.count
+    if key == "pooled_roi":
+        return row.pooled_roi
+    if key == "grade":
+        return row.grade
+    return getattr(row, key).median
+
+
+def sort_rows(rows: list[BenchmarkRow], sort: str) -> list[BenchmarkRow]:
+    """Rows in the order asked; ties by make, model and body type; rows without the figure last."""
+    descending, key = sort.startswith("-"), sort.lstrip("-")
+    by_name = sorted(rows, key=lambda row: (row.make.lower(), row.model.lower(), row.body_type))
+    if key == "make":
+        return sorted(by_name, key=lambda row: (row.make.lower(), row.model.lower()), reverse=descending)
+    present = [row for row in by_name if _sort_value(row, key) is not None]
+    missing = [row for row in by_name if _sort_value(row, key) is None]
+    # A stable sort keeps the name order among equal values, whichever way round.
+    present.sort(key=lambda row: _sort_value(row, key), reverse=descending)
+    return present + missing

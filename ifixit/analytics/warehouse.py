@@ -147,39 +147,49 @@ def unpack(blob) -> np.ndarray:
     return np.frombuffer(bytes(blob), dtype="<u4")
 
 
+def _levels(grain: str):
+    """Weeks and months at every level and for full segments; days only at the ready-made
+    levels (a full segment's day is nearly one car: it would copy the facts, not sum them)."""
+    levels = list(LEVELS.items())
+    if grain != Rollup.Grain.DAY:
+        levels.append((FULL, tuple(SEGMENT)))
+    return levels
+
+
 def rollups_for(frame: pd.DataFrame) -> list[Rollup]:
-    """The rollup rows of a frame of facts, for every grain and every level."""
+    """The rollup rows of a frame of facts, for every grain and level; vectorised: the
+    groups' counts, sums and histograms are bincounts over group ids."""
     made = []
     if frame.empty:
         return made
     frame = frame.copy()
-    frame["bucket"] = np.searchsorted(np.asarray(stats.BUCKET_EDGES, dtype=float), frame["price"].to_numpy(), side="right")
+    buckets = np.searchsorted(np.asarray(stats.BUCKET_EDGES, dtype=float), frame["price"].to_numpy(dtype=float), side="right")
+    prices = frame["price"].to_numpy(dtype=float)
+    days_known = frame["days_to_sell"].notna().to_numpy()
+    days = frame["days_to_sell"].fillna(0).to_numpy(dtype=float)
     for column in SEGMENT:
         frame[column] = frame[column].fillna("")
     for grain, period in _periods(frame).items():
         framed = frame.assign(period_start=period)
-        for level, dims in [*LEVELS.items(), (FULL, tuple(SEGMENT))]:
+        for level, dims in _levels(grain):
             keys = ["period_start", *dims]
-            grouped = framed.groupby(keys, sort=False)
-            counts = grouped.size()
-            sums = grouped["price"].sum()
-            days = grouped["days_to_sell"].agg(["count", "sum"])
-            buckets = framed.groupby([*keys, "bucket"], sort=False).size()
-            histograms: dict = {}
-            for key, n in buckets.items():
-                hist = histograms.setdefault(key[:-1], np.zeros(stats.BUCKET_COUNT, dtype="<u4"))
-                hist[key[-1]] = n
-            for key, n in counts.items():
-                key = key if isinstance(key, tuple) else (key,)
-                values = dict(zip(keys, key))
+            ids = framed.groupby(keys, sort=False).ngroup().to_numpy()
+            groups = int(ids.max()) + 1
+            counts = np.bincount(ids, minlength=groups)
+            sums = np.bincount(ids, weights=prices, minlength=groups)
+            day_counts = np.bincount(ids, weights=days_known, minlength=groups)
+            day_sums = np.bincount(ids, weights=days * days_known, minlength=groups)
+            histograms = np.bincount(ids * stats.BUCKET_COUNT + buckets, minlength=groups * stats.BUCKET_COUNT)
+            histograms = histograms.reshape(groups, stats.BUCKET_COUNT).astype("<u4")
+            first = framed.assign(_id=ids).drop_duplicates("_id").sort_values("_id")
+            for gid, row in zip(first["_id"].to_numpy(), first[keys].itertuples(index=False, name=None)):
+                values = dict(zip(keys, row))
                 made.append(
                     Rollup(
                         grain=grain, level=level, period_start=values.pop("period_start").date(),
                         **{field: values.get(field, ANY) for field in SEGMENT},
-                        count=int(n), price_sum=Decimal(str(round(float(sums[key if len(key) > 1 else key[0]]), 2))),
-                        histogram=histograms[key].tobytes(),
-                        days_count=int(days.loc[key if len(key) > 1 else key[0], "count"]),
-                        days_sum=int(days.loc[key if len(key) > 1 else key[0], "sum"] or 0),
+                        count=int(counts[gid]), price_sum=Decimal(f"{sums[gid]:.2f}"), histogram=histograms[gid].tobytes(),
+                        days_count=int(day_counts[gid]), days_sum=int(round(day_sums[gid])),
                     )
                 )
     return made

@@ -1,8 +1,11 @@
 from django.urls import include, path
 
-from ifixit.analytics import views
+from ifixit.analytics import market_views, views
 
 urlpatterns = [
+    path("", market_views.market, name="analytics_market"),
+    path("compare/car/<int:pk>/", market_views.compare_car, name="analytics_compare_car"),
+    path("compare/lot/<int:pk>/", market_views.compare_lot, name="analytics_compare_lot"),
     path("", include("ifixit.analytics.benchmark_urls")),
     path("imports/", views.import_list, name="analytics_import_list"),
     path("imports/new/", views.import_new, name="analytics_import_new"),

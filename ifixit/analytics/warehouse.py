@@ -27,6 +27,7 @@ from ifixit.inventory.models import Sale
 OWN_SOURCE = "I-fixit"
 SEGMENT = ["make", "model", "body_type", "age_band", "mileage_band", "source", "region"]
 SOLD_OUTCOMES = (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW)
+MONTHS_PER_PASS = 12
 
 
 def _checkpoint(name: str) -> Checkpoint:
@@ -229,15 +230,16 @@ def _replace_months(months: list[date]) -> int:
     return len(made)
 
 
-def rollups_refresh(*, max_months: int | None = None) -> int:
+def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MONTHS_PER_PASS) -> int:
     """Fold the facts added since the checkpoint into the rollups.
 
     The months those facts touch are listed once (one query) and recomputed one by one,
     each in its own transaction with the checkpoint's list of months still to do, so a
     job stopped half way resumes with the next month and a month is never half written.
     Returns the number of months recomputed."""
-    done = 0
-    while max_months is None or done < max_months:
+    done = passes = 0
+    while max_passes is None or passes < max_passes:
+        passes += 1
         with transaction.atomic():
             checkpoint = _checkpoint("rollups")
             pending = checkpoint.state.get("months")
@@ -259,16 +261,16 @@ def rollups_refresh(*, max_months: int | None = None) -> int:
                     checkpoint.updated_at = timezone.now()
                     checkpoint.save()
                     continue
-            month = date.fromisoformat(pending[0])
-            _replace_months([month])
-            rest = pending[1:]
+            # Up to a year of months in one pass: the fixed cost of grouping is paid once.
+            batch, rest = pending[:months_per_pass], pending[months_per_pass:]
+            _replace_months([date.fromisoformat(m) for m in batch])
             if rest:
                 checkpoint.state = {"target": checkpoint.state["target"], "months": rest}
             else:
                 checkpoint.last_id, checkpoint.state = checkpoint.state["target"], {}
             checkpoint.updated_at = timezone.now()
             checkpoint.save()
-        done += 1
+        done += len(batch)
     return done
 
 

@@ -43,12 +43,12 @@ def test_rollups_fold_new_facts_in_and_resume_where_they_stopped(db):
     SaleFact.objects.bulk_create(
         [fact(f"a{i}", price=10000 + i * 100, on=date(2026, 1, 5 + i)) for i in range(6)] + [fact("m", price=9000, on=date(2026, 3, 3))]
     )
-    assert warehouse.rollups_refresh(max_months=1) == 1  # stopped after January
+    assert warehouse.rollups_refresh(max_passes=1, months_per_pass=1) == 1  # stopped after January
     checkpoint = Checkpoint.objects.get(name="rollups")
     assert checkpoint.last_id == 0 and checkpoint.state["months"] == ["2026-03-01"]
     assert Rollup.objects.filter(level="segment", grain="month").count() == 1
     assert Rollup.objects.get(level="market", grain="month").count == 6  # the ready-made slices too
-    assert warehouse.rollups_refresh() == 1  # resumes with March
+    assert warehouse.rollups_refresh(months_per_pass=1) == 1  # resumes with March
     assert Checkpoint.objects.get(name="rollups").last_id == SaleFact.objects.order_by("-pk")[0].pk
     assert Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 3, 1)).count == 1
     month = Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 1, 1))

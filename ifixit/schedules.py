@@ -54,6 +54,12 @@ SCHEDULES: list[Every] = [
         description="Queues again the emails and SMS that never reached a worker or whose worker died mid-send.",
     ),
     Every(
+        name="market warehouse",
+        task="ifixit.analytics.tasks.refresh_warehouse",
+        seconds=15 * 60,
+        description="Own sales and sold lots into the warehouse; rollups of the months new facts touched, resuming where stopped.",
+    ),
+    Every(
         name="scheduled reports",
         task="ifixit.reports.tasks.queue_due_reports",
         seconds=60,

@@ -14,3 +14,13 @@ def run_import(self, batch_id: int) -> str | None:
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     batch = services.import_run(batch_id, resume=redelivered)
     return batch.status if batch else None
+
+
+@shared_task
+def refresh_warehouse() -> dict:
+    """Queued by beat: new own sales and sold lots become facts, and the rollups of the
+    months they (and any import) touched are recomputed, resuming where the last run stopped."""
+    from ifixit.analytics import warehouse
+
+    synced = warehouse.facts_sync()
+    return {"sales": synced.sales, "lots": synced.lots, "months": warehouse.rollups_refresh()}

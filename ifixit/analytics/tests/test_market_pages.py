@@ -66,3 +66,39 @@ def test_workshop_staff_and_strangers_are_kept_out(client, workshop_user):
     assert client.get(reverse("analytics_market")).status_code == 302
     client.force_login(workshop_user)
     assert client.get(reverse("analytics_market")).status_code == 403
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(manager):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user=manager)
+    return client
+
+
+def test_the_trend_and_seasonality_api(api, market):
+    trend = api.get(reverse("api_analytics_trend"), {"make": "Ford", "start": "2024-01-01"}).json()
+    assert trend["volume"] == sum(p["volume"] for p in trend["points"]) and trend["points"][0]["median"]
+    seasons = api.get(reverse("api_analytics_seasonality")).json()
+    assert seasons["market_price"]["enough_history"] and len(seasons["market_price"]["months"]) == 12
+    assert 1 <= seasons["best_month_to_buy"] <= 12
+    bad = api.get(reverse("api_analytics_trend"), {"start": "2026-06-01", "end": "2026-01-01"})
+    assert bad.status_code == 400 and "end" in bad.json()
+
+
+def test_the_comparison_api_and_who_may_call_it(api, client, workshop_user, north, outsider, db):
+    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("8000"))
+    assert api.get(reverse("api_analytics_compare_car", args=[car.pk])).json()["sources"] == []
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(reverse("api_analytics_trend")).status_code == 401
+    other = APIClient()
+    other.force_authenticate(user=outsider)
+    assert other.get(reverse("api_analytics_compare_car", args=[car.pk])).status_code == 404
+    workshop = APIClient()
+    workshop.force_authenticate(user=workshop_user)
+    assert workshop.get(reverse("api_analytics_trend")).status_code == 403

@@ -129,12 +129,12 @@ def seasonality_of(*, segment: Segment) -> Seasonality:
 
     def compute():
         medians, counts, days = _monthly_series(list(_rollup_rows(segment, Rollup.Grain.MONTH, None, None)))
-        market = seasonality.seasonal_profile(medians, observations=counts) if len(medians) else _none("No sales of this segment yet.")
+        market = _profile_or_why(medians, counts, "No sales of this segment yet.")
         days = days.dropna()
         market_days = seasonality.seasonal_profile(days[days > 0]) if len(days) >= 24 else None
         own_segment = Segment(**{**asdict(segment), "source": warehouse.OWN_SOURCE})
         own_medians, own_counts, _ = _monthly_series(list(_rollup_rows(own_segment, Rollup.Grain.MONTH, None, None)))
-        own = seasonality.seasonal_profile(own_medians, observations=own_counts) if len(own_medians) else _none("The group has not sold this segment yet.")
+        own = _profile_or_why(own_medians, own_counts, "The group has not sold this segment yet.")
         profile = market if isinstance(market, seasonality.SeasonalProfile) else None
         days_profile = market_days if isinstance(market_days, seasonality.SeasonalProfile) else None
         return Seasonality(
@@ -145,6 +145,24 @@ def seasonality_of(*, segment: Segment) -> Seasonality:
         )
 
     return _cached("seasonality", asdict(segment), compute)
+
+
+# Below this many sales in a typical month, a month's median is mostly which cars happened
+# to sell (their ages, mileages), not the season: no pattern is claimed.
+MIN_MONTHLY_SALES = 20
+
+
+def _profile_or_why(medians: pd.Series, counts: pd.Series, empty: str):
+    if not len(medians):
+        return _none(empty)
+    typical = int(counts.median())
+    if typical < MIN_MONTHLY_SALES:
+        return seasonality.NotEnoughHistory(
+            reason=f"Too few sales a month for a seasonal pattern (typically {typical}; needs {MIN_MONTHLY_SALES}). "
+                   "Widen the segment (fewer filters) or import more history.",
+            months_available=len(medians), months_needed=24,
+        )
+    return seasonality.seasonal_profile(medians, observations=counts)
 
 
 def _none(reason: str) -> seasonality.NotEnoughHistory:

@@ -102,3 +102,9 @@ def test_the_comparison_api_and_who_may_call_it(api, client, workshop_user, nort
     workshop = APIClient()
     workshop.force_authenticate(user=workshop_user)
     assert workshop.get(reverse("api_analytics_trend")).status_code == 403
+
+
+def test_a_thin_segment_claims_no_seasonal_pattern(client, manager, market):
+    client.force_login(manager)
+    body = client.get(reverse("analytics_market") + "?make=Ford&model=Focus").content.decode()
+    assert "Too few sales a month for a seasonal pattern" in body and "Best month to buy" not in body

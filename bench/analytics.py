@@ -29,6 +29,7 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--own-sales", type=int, default=20_000, help="the group's sold cars, for the benchmarks")
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-analytics"
@@ -91,6 +92,49 @@ def main() -> None:
             warm.append((time.perf_counter() - t) * 1000)
         print(f"{name:12} uncached p50 {statistics.median(cold):6.1f} ms  p95 {p95(cold):6.1f} ms | "
               f"cached p50 {statistics.median(warm):5.2f} ms  p95 {p95(warm):5.2f} ms  ({len(segments)} segments)")
+
+    own_sales_benchmarks(args.own_sales, today)
+
+
+def own_sales_benchmarks(count: int, today) -> None:
+    """Make/model benchmarks read the group's own sales (not the rollups): 20,000 sold cars
+    over the last year, timed for every sort and with and without a location filter."""
+    import random
+    from decimal import Decimal
+
+    from ifixit.accounts import roles
+    from ifixit.accounts.models import User
+    from ifixit.accounts.services import user_set_role
+    from ifixit.analytics import synthetic
+    from ifixit.analytics.benchmarks import SORT_VALUES, benchmark_rows
+    from ifixit.inventory.models import Car, Location, Phase, RepairItem, Sale
+
+    rng = random.Random(11)
+    locations = [Location.objects.get_or_create(code=c, defaults={"name": n})[0] for c, n in (("BL", "Bench Leeds"), ("BM", "Bench Manchester"))]
+    admin = User.objects.create_user("bench-analytics-admin", password="bench-password-not-secret", is_superuser=True)
+    user_set_role(user=admin, role=roles.ADMIN)
+    cars = []
+    for i in range(count):
+        make, model, body, new, _ = synthetic.CATALOGUE[i % len(synthetic.CATALOGUE)]
+        bought = today - timedelta(days=rng.randrange(20, 365))
+        cars.append(Car(vin=f"BENCH{i:012d}", make=make, model=model, body_type=body, year=rng.randint(2014, 2023), mileage=rng.randint(5_000, 120_000),
+                        location=locations[i % 2], phase=Phase.SOLD, purchased_on=bought,
+                        purchase_price=Decimal(rng.randrange(3_000, 20_000)), auction_fees=Decimal(300), transport_cost=Decimal(120)))
+    Car.objects.bulk_create(cars, batch_size=2000)
+    Sale.objects.bulk_create([Sale(car=c, location=c.location, sold_on=min(today, c.purchased_on + timedelta(days=rng.randrange(5, 90))),
+                                   price=c.purchase_price * Decimal("1.2")) for c in cars], batch_size=2000)
+    RepairItem.objects.bulk_create([RepairItem(car=c, description="Service", parts_cost=Decimal(150), labour_cost=Decimal(90)) for c in cars[::2]], batch_size=2000)
+    from django.core.cache import cache
+
+    cache.clear()
+    for label in ("uncached", "cached"):
+        timings = []
+        for sort in sorted(SORT_VALUES):
+            for location_ids in (None, [locations[0].pk]):
+                t = time.perf_counter()
+                benchmark_rows(user=admin, start=today - timedelta(days=365), end=today, location_ids=location_ids, sort=sort)
+                timings.append((time.perf_counter() - t) * 1000)
+        print(f"benchmarks   {label:8} over {count:,} own sales: p50 {statistics.median(timings):6.1f} ms  p95 {p95(timings):6.1f} ms  ({len(timings)} calls)")
 
 
 if __name__ == "__main__":

@@ -38,14 +38,16 @@ All figures come from three queries whatever the number of sales: the user's loc
 the sales with their cars and repair totals, and the sold cars' spells in fixing.
 """
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from ifixit.accounts.models import User
@@ -210,6 +212,29 @@ def benchmark_rows(
         chosen = visible
     ids = tuple(sorted(chosen))
 
+    # The sales, repairs and phase history behind the figures change rarely compared with
+    # how often the page is read: cache per question until any of them changes.
+    version = _sales_version()
+    key = "analytics:benchmarks:" + hashlib.sha256(f"{version}|{ids}|{start}|{end}|{group_by}|{sort}".encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    table = _benchmark_table(ids=ids, start=start, end=end, group_by=group_by, sort=sort)
+    cache.set(key, table, 3600)
+    return table
+
+
+def _sales_version() -> str:
+    """Changes whenever a sale, a repair item or a phase change is added or removed, or a
+    sale recorded or delivered, or a car's costs corrected (one cheap query each)."""
+    sales = Sale.objects.aggregate(n=Count("id"), last=Max("id"), created=Max("created_at"), delivered=Max("delivered_at"))
+    repairs = RepairItem.objects.aggregate(n=Count("id"), last=Max("id"))
+    phases = PhaseChange.objects.aggregate(last=Max("id"))
+    cars = Car.objects.aggregate(changed=Max("updated_at"))  # a purchase price or fee corrected
+    return f"{sales}|{repairs}|{phases}|{cars}"
+
+
+def _benchmark_table(*, ids, start, end, group_by, sort) -> BenchmarkTable:
     sales = _sales_frame(ids, start, end)
     group = _benchmark(sales)
     rows = []

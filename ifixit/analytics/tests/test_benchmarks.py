@@ -242,7 +242,15 @@ def test_it_runs_the_same_few_queries_for_2_or_12_sales(manager, north):
     few = queries()
     for i in range(10):
         sell(north, "Kia" if i % 2 else "Seat", f"Model {i}", purchase="1000", price="2000", days=10, repairs=["50", "60"], spells=[1, 2])
-    assert queries() == few == 3
+    assert queries() == few == 7  # the locations, 4 version reads, the sales, the repair spells
+    assert queries() == 5  # asked again: the locations and the version reads, then the cache
+
+
+def test_a_new_sale_changes_the_cached_benchmarks(manager, north):
+    sell(north, "Ford", "Focus", purchase="1000", price="2000", days=10, repairs=[], spells=[])
+    assert benchmark_rows(user=manager, start=START, end=END).rows[0].count == 1
+    sell(north, "Ford", "Focus", purchase="1000", price="2500", days=10, repairs=[], spells=[])
+    assert benchmark_rows(user=manager, start=START, end=END).rows[0].count == 2
 
 
 # --- The page -----------------------------------------------------------------------------------------

@@ -302,7 +302,7 @@ def _sales_frame(location_ids: tuple[int, ...], start: date, end: date) -> pd.Da
                 "make": make,
                 "model": model,
                 "body_type": body,
-                "days_to_sell": float((sold_on - purchased_on).days) if purchased_on else math.nan,
+                "days_to_sell": float((sold_on - purchased_on).days) if purchased_on and purchased_on <= sold_on else math.nan,  # a sale dated before its purchase is a typo: unknown
                 "repair_cost": float(repairs),
                 "repair_days": spells if history and spells is not None else math.nan,
                 "gross_profit": float(profit),

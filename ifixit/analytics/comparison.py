@@ -8,8 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
+from django.conf import settings
+from django.db.models import Q
+
 from ifixit.analytics import vocabulary
-from ifixit.analytics.models import SaleFact
+from ifixit.analytics.models import OWN_SOURCE, SaleFact
+from ifixit.inventory.selectors import locations_visible_to
 
 WINDOW_DAYS = 730  # comparables sold in the last two years
 YEARS_EITHER_SIDE = 2
@@ -77,7 +81,7 @@ def _position(name: str, prices: list[Decimal], price: Decimal | None) -> Source
     )
 
 
-def compare(subject: Subject, *, today: date, exclude_refs: tuple[str, ...] = ()) -> Comparison:
+def compare(subject: Subject, *, today: date, user=None, exclude_refs: tuple[str, ...] = ()) -> Comparison:
     """Comparables: same make and model, a model year within two, mileage within 35%,
     sold in the last two years; one query, at most MAX_FACTS of the most recent."""
     make, model = vocabulary.make(subject.make), vocabulary.model(subject.model)
@@ -93,6 +97,11 @@ def compare(subject: Subject, *, today: date, exclude_refs: tuple[str, ...] = ()
         criteria.append(f"{low:,}-{high:,} miles")
     if exclude_refs:
         facts = facts.exclude(source_ref__in=exclude_refs)
+    if user is not None and not user.is_group_wide:
+        # The group's own sales are comparables only from the user's locations (their
+        # region is the location's name); the market's are everyone's.
+        mine = list(locations_visible_to(user).values_list("name", flat=True))
+        facts = facts.exclude(Q(source=OWN_SOURCE) & ~Q(region__in=mine))
     found = list(facts.order_by("-sale_date", "-pk")[:MAX_FACTS])
     by_source: dict[str, list[Decimal]] = {}
     for fact in found:
@@ -121,6 +130,10 @@ def subject_for_lot(lot) -> Subject:
         mileage = vocabulary.miles(lot.mileage, lot.mileage_unit) if lot.mileage is not None else None
     except ValueError:
         mileage = None
-    price = Decimal(lot.current_bid) if lot.current_bid else None
-    return Subject(make=lot.make, model=lot.model, year=lot.year, mileage=mileage, price=price,
-                   label=f"{lot.year or ''} {lot.make} {lot.model} current bid".strip())
+    # A bid in another currency is not set against prices in ours: comparables only.
+    same_currency = (lot.currency or "").upper() == settings.CURRENCY
+    price = Decimal(lot.current_bid) if lot.current_bid and same_currency else None
+    label = f"{lot.year or ''} {lot.make} {lot.model} current bid".strip()
+    if not same_currency:
+        label += f" (in {lot.currency}, not compared)"
+    return Subject(make=lot.make, model=lot.model, year=lot.year, mileage=mileage, price=price, label=label)

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ifixit.analytics import vocabulary
-from ifixit.analytics.models import age_band, mileage_band
+from ifixit.analytics.models import OWN_SOURCE, age_band, mileage_band
 
 # Fields read from a column of the file.
 COLUMN_FIELDS = (
@@ -187,6 +187,8 @@ def mapping_parse(raw, header: list[str], *, currency: str) -> Mapping:
             errors["source"] = "Name the source (BCA, Manheim, AutoTrader, ...) or choose the column that holds it."
         elif len(source) > LENGTHS["source"]:
             errors["source"] = f"A source name has at most {LENGTHS['source']} characters."
+        elif source.strip().lower() == OWN_SOURCE.lower():
+            errors["source"] = f"“{OWN_SOURCE}” is the group's own sales, which come in by themselves; name the file's source."
 
     if "mileage_unit" in fixed:
         unit = UNITS.get(fixed["mileage_unit"].lower())
@@ -707,6 +709,8 @@ class RowReader:
         text = " ".join(_text(value).split())
         if not text:
             raise Bad("Source is empty: say where the sale happened.")
+        if text.lower() == OWN_SOURCE.lower():
+            raise Bad(f"“{OWN_SOURCE}” is the group's own sales, which come in by themselves.")
         return _limit("source", text)
 
     def _unit(self, value) -> str:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ifixit.analytics import comparison, selectors
-from ifixit.analytics.models import Rollup
+from ifixit.analytics.models import FULL, Rollup
 from ifixit.analytics.seasonality import SeasonalProfile
 from ifixit.auctions.models import Lot
 from ifixit.inventory.api import ERRORS, FIELD_ERRORS, MONEY
@@ -53,7 +53,15 @@ class TrendQuery(SegmentSerializer):
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["The range ends before it starts."]})
+        if attrs.get("grain") == Rollup.Grain.DAY and selectors.level_for(self.segment_of(attrs)) == FULL:
+            raise serializers.ValidationError({"grain": [
+                "Daily figures are kept for the whole market and single cuts (make, make and model, body, source, region, "
+                "age or mileage band); for this combination ask by week or month."
+            ]})
         return attrs
+
+    def segment_of(self, attrs) -> selectors.Segment:
+        return selectors.Segment(**{k: (attrs.get(k) or "").strip() for k in selectors.Segment.__dataclass_fields__})
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -136,12 +144,15 @@ def _comparison(result: comparison.Comparison) -> dict:
 
 
 class CarComparisonApi(APIView):
+    permission_classes = [IsAuthenticated, CanSeeMarket]
+
     @extend_schema(operation_id="analytics_compare_car", tags=["analytics"], summary="A car in stock against comparable sales",
                    responses={200: {"type": "object"}, **ERRORS})
     def get(self, request, car_id: int):
         car = car_get(user=request.user, pk=car_id)
         sale = getattr(car, "sale", None)
-        result = comparison.compare(comparison.subject_for_car(car), today=timezone.localdate(), exclude_refs=(f"sale:{sale.pk}",) if sale else ())
+        result = comparison.compare(comparison.subject_for_car(car), today=timezone.localdate(), user=request.user,
+                                    exclude_refs=(f"sale:{sale.pk}",) if sale else ())
         return Response(_comparison(result))
 
 
@@ -152,5 +163,6 @@ class LotComparisonApi(APIView):
                    responses={200: {"type": "object"}, **ERRORS})
     def get(self, request, lot_id: int):
         lot = get_object_or_404(Lot.objects.select_related("source"), pk=lot_id)
-        result = comparison.compare(comparison.subject_for_lot(lot), today=timezone.localdate(), exclude_refs=(f"lot:{lot.external_id}",))
+        result = comparison.compare(comparison.subject_for_lot(lot), today=timezone.localdate(), user=request.user,
+                                    exclude_refs=(f"lot:{lot.external_id}",))
         return Response(_comparison(result))

@@ -3,7 +3,7 @@ lot at auction sits against comparable sales. Read from the rollups and the cach
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
@@ -107,6 +107,8 @@ def market(request):
     years = (form.cleaned_data.get("years") if form.is_valid() else None) or 2
     today = timezone.localdate()
     start = date(today.year - years, today.month, 1)
+    if grain == Rollup.Grain.WEEK:
+        start -= timedelta(days=start.weekday())  # the first week whole, from its Monday
     trend = selectors.trend(segment=segment, grain=grain, start=start)
     seasons = selectors.seasonality_of(segment=segment)
     latest = next((p for p in reversed(trend.points) if p.median is not None), None)
@@ -122,11 +124,11 @@ def market(request):
 
 
 @login_required
-@permission_required("inventory.view_car", raise_exception=True)
+@permission_required("auctions.view_lot", raise_exception=True)
 @require_GET
 def compare_car(request, pk: int):
     car = car_get(user=request.user, pk=pk)
-    result = comparison.compare(comparison.subject_for_car(car), today=timezone.localdate(),
+    result = comparison.compare(comparison.subject_for_car(car), today=timezone.localdate(), user=request.user,
                                 exclude_refs=(f"sale:{car.sale.pk}",) if getattr(car, "sale", None) else ())
     return TemplateResponse(request, "analytics/compare.html", {"result": result, "back": car, "kind": "car"})
 
@@ -138,5 +140,6 @@ def compare_lot(request, pk: int):
     lot = Lot.objects.select_related("source").filter(pk=pk).first()
     if lot is None:
         raise Http404("No such lot")
-    result = comparison.compare(comparison.subject_for_lot(lot), today=timezone.localdate(), exclude_refs=(f"lot:{lot.external_id}",))
+    result = comparison.compare(comparison.subject_for_lot(lot), today=timezone.localdate(), user=request.user,
+                                exclude_refs=(f"lot:{lot.external_id}",))
     return TemplateResponse(request, "analytics/compare.html", {"result": result, "back": lot, "kind": "lot"})

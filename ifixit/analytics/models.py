@@ -11,6 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The source name of the group's own sales in the warehouse: reserved, never imported.
+OWN_SOURCE = "I-fixit"
+
 # Bands a segment is cut by: the car's age at sale, and its mileage.
 AGE_BANDS = [(0, 1, "0-1"), (2, 3, "2-3"), (4, 6, "4-6"), (7, 10, "7-10"), (11, 200, "11+")]
 MILEAGE_BANDS = [(0, 19_999, "0-20k"), (20_000, 49_999, "20-50k"), (50_000, 79_999, "50-80k"), (80_000, 119_999, "80-120k"), (120_000, 10**7, "120k+")]

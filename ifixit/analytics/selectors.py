@@ -46,7 +46,7 @@ def _cached(name: str, key: dict, compute):
     return found
 
 
-def _level_for(segment: Segment) -> str:
+def level_for(segment: Segment) -> str:
     """The ready-made slice that answers exactly these filters, else the full segments."""
     asked = tuple(sorted(segment.filters()))
     return next((name for name, dims in LEVELS.items() if tuple(sorted(dims)) == asked), FULL)
@@ -55,7 +55,7 @@ def _level_for(segment: Segment) -> str:
 def _rollup_rows(segment: Segment, grain: str, start: date | None, end: date | None):
     """Per period: (period_start, count, merged histogram, days_count, days_sum), one query,
     the histograms summed with numpy."""
-    rows = Rollup.objects.filter(grain=grain, level=_level_for(segment), **segment.filters())
+    rows = Rollup.objects.filter(grain=grain, level=level_for(segment), **segment.filters())
     if start:
         rows = rows.filter(period_start__gte=start)
     if end:

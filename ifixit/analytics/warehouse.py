@@ -20,11 +20,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ifixit.analytics import stats, vocabulary
-from ifixit.analytics.models import ANY, FULL, LEVELS, Checkpoint, Rollup, SaleFact, age_band, mileage_band
+from ifixit.analytics.models import ANY, FULL, LEVELS, OWN_SOURCE, Checkpoint, Rollup, SaleFact, age_band, mileage_band
 from ifixit.auctions.models import Lot
 from ifixit.inventory.models import Sale
 
-OWN_SOURCE = "I-fixit"
 SEGMENT = ["make", "model", "body_type", "age_band", "mileage_band", "source", "region"]
 SOLD_OUTCOMES = (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW)
 MONTHS_PER_PASS = 12
@@ -241,6 +240,37 @@ def _replace_months(months: list[date]) -> int:
     return len(made)
 
 
+def sale_withdrawn(*, sale_id: int) -> None:
+    """A sale was undone (inventory.sale_unwind): its fact goes, and its month is queued
+    for the next refresh so the rollups stop counting it. Call inside the caller's transaction."""
+    fact = SaleFact.objects.filter(source=OWN_SOURCE, source_ref=f"sale:{sale_id}").first()
+    if fact is None:
+        return
+    fact.delete()
+    if fact.sale_date:
+        dirty, _ = Checkpoint.objects.select_for_update().get_or_create(name="rollups:dirty")
+        months = set(dirty.state.get("months", [])) | {_month_start(fact.sale_date).isoformat()}
+        dirty.state = {"months": sorted(months)}
+        dirty.updated_at = timezone.now()
+        dirty.save()
+
+
+def _redo_dirty_months() -> int:
+    """Months whose facts were withdrawn: recomputed before anything new."""
+    with transaction.atomic():
+        dirty = Checkpoint.objects.select_for_update().filter(name="rollups:dirty").first()
+        if dirty is None or not dirty.state.get("months"):
+            return 0
+        months = [date.fromisoformat(m) for m in dirty.state["months"]]
+        _replace_months(months)
+        dirty.state, dirty.updated_at = {}, timezone.now()
+        dirty.save()
+        checkpoint = _checkpoint("rollups")
+        checkpoint.updated_at = timezone.now()  # a new warehouse version: caches renew
+        checkpoint.save()
+    return len(months)
+
+
 def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MONTHS_PER_PASS) -> int:
     """Fold the facts added since the checkpoint into the rollups.
 
@@ -248,7 +278,8 @@ def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MON
     each in its own transaction with the checkpoint's list of months still to do, so a
     job stopped half way resumes with the next month and a month is never half written.
     Returns the number of months recomputed."""
-    done = passes = 0
+    done = _redo_dirty_months()
+    passes = 0
     while max_passes is None or passes < max_passes:
         passes += 1
         with transaction.atomic():

@@ -400,6 +400,7 @@ def sale_unwind(*, user: User, car_id: int, to_phase: str, note: str) -> Car:
     car goes back to reserved or listed and stops counting as sold. The sale row goes,
     with the follow-ups and survey it made; the car's history and the customer's log
     keep the record. Call inside the caller's transaction, with the car locked."""
+    from ifixit.analytics import warehouse
     from ifixit.crm.services import sale_unwound
 
     if to_phase not in UNWIND_TO:
@@ -409,6 +410,7 @@ def sale_unwind(*, user: User, car_id: int, to_phase: str, note: str) -> Car:
         raise ValidationError({"car_outcome": "The car was delivered; its sale cannot be undone here."})
     car = sale.car
     sale_unwound(sale=sale, user=user, note=note)
+    warehouse.sale_withdrawn(sale_id=sale.pk)
     sale.delete()
     _move(car, to_phase, user, f"Sale undone: {note}")
     return car

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,3 +109,65 @@ def test_a_thin_segment_claims_no_seasonal_pattern(client, manager, market):
     client.force_login(manager)
     body = client.get(reverse("analytics_market") + "?make=Ford&model=Focus").content.decode()
     assert "Too few sales a month for a seasonal pattern" in body and "Best month to buy" not in body
+
+
+# --- Found in review ----------------------------------------------------------------------------
+
+
+def test_an_undone_sale_leaves_the_warehouse_and_its_month(manager, north, db):
+    from ifixit.inventory import services as inventory
+    from ifixit.inventory.models import Payment
+    from ifixit.testing.factories import CustomerFactory
+
+    buyer = CustomerFactory(locations=[north])
+    car = CarFactory(location=north, phase=Phase.RESERVED, purchased_on=timezone.localdate() - timedelta(days=30))
+    inventory.sale_record(user=manager, car_id=car.pk, sold_on=timezone.localdate(), price=Decimal("9000"),
+                          customer_id=buyer.pk, payment=Payment.FINANCE)
+    warehouse.facts_sync()
+    warehouse.rollups_refresh()
+    from ifixit.analytics.models import Rollup
+
+    month = Rollup.objects.get(level="market", grain="month", period_start=timezone.localdate().replace(day=1))
+    assert month.count == 1
+    with transaction.atomic():
+        inventory.sale_unwind(user=manager, car_id=car.pk, to_phase=Phase.LISTED, note="Finance declined")
+    assert not SaleFact.objects.filter(kind="own").exists()
+    warehouse.rollups_refresh()
+    assert not Rollup.objects.filter(level="market", grain="month").exists()
+
+
+def test_the_group_s_own_source_name_cannot_be_imported(db):
+    from ifixit.analytics import importer
+
+    with pytest.raises(importer.MappingError, match="own sales"):
+        importer.mapping_parse({"make": "Make", "model": "Model", "price": "Price", "kind": "auction", "source": "i-fixit"},
+                               ["Make", "Model", "Price"], currency="GBP")
+
+
+def test_daily_figures_only_for_the_ready_made_cuts(api, market):
+    assert api.get(reverse("api_analytics_trend"), {"grain": "day", "make": "Ford"}).status_code == 200
+    refused = api.get(reverse("api_analytics_trend"), {"grain": "day", "make": "Ford", "body_type": "suv"})
+    assert refused.status_code == 400 and "by week or month" in refused.json()["grain"][0]
+
+
+def test_own_sales_of_other_locations_are_not_comparables_and_the_workshop_may_not_compare(client, manager, workshop_user, north, db):
+    today = timezone.localdate()
+    SaleFact.objects.bulk_create([
+        SaleFact(kind="own", source="I-fixit", source_ref="sale:900", make="Ford", model="Focus", year=2019, mileage=40000,
+                 price=Decimal(9999), sale_date=today - timedelta(days=5), region="South Yard"),
+        SaleFact(kind="own", source="I-fixit", source_ref="sale:901", make="Ford", model="Focus", year=2019, mileage=40000,
+                 price=Decimal(8888), sale_date=today - timedelta(days=5), region="North Yard"),
+    ])
+    car = CarFactory(location=north, phase=Phase.LISTED, make="Ford", model="Focus", year=2019, mileage=40000, asking_price=Decimal("9000"))
+    client.force_login(manager)
+    body = client.get(reverse("analytics_compare_car", args=[car.pk])).content.decode()
+    assert "£8,888" in body and "£9,999" not in body and "South Yard" not in body
+    client.force_login(workshop_user)
+    assert client.get(reverse("analytics_compare_car", args=[car.pk])).status_code == 403
+
+
+def test_a_bid_in_another_currency_is_not_set_against_ours(client, manager, db):
+    source = AuctionSource.objects.create(name="Autorola", url="https://autorola.example")
+    lot = Lot.objects.create(source=source, external_id="E1", make="Kia", model="Ceed", current_bid=20000, currency="EUR")
+    client.force_login(manager)
+    assert "(in EUR, not compared)" in client.get(reverse("analytics_compare_lot", args=[lot.pk])).content.decode()

@@ -48,8 +48,15 @@ def main() -> None:
     from ifixit.embedded_redis import ensure_running
     from django.conf import settings
 
-    if settings.REDIS_IS_EMBEDDED:
-        ensure_running(Path(settings.EMBEDDED_REDIS_SOCKET))
+    redis = ensure_running(Path(settings.EMBEDDED_REDIS_SOCKET)) if settings.REDIS_IS_EMBEDDED else None
+    try:
+        run(args, call_command, cache, selectors, synthetic, warehouse, SaleFact)
+    finally:
+        if redis is not None:
+            redis.terminate()
+
+
+def run(args, call_command, cache, selectors, synthetic, warehouse, SaleFact) -> None:
     call_command("migrate", verbosity=0)
     today = date.today()
 

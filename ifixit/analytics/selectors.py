@@ -188,7 +188,12 @@ def models_of(make: str) -> list[str]:
 
 
 def warehouse_size() -> dict:
-    return {
-        "facts": SaleFact.objects.count(),
-        "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH, level="market").aggregate(n=Sum("count"))["n"] or 0,
-    }
+    """How many facts the warehouse holds (all, and dated): counted once per rollup version."""
+
+    def compute():
+        return {
+            "facts": SaleFact.objects.count(),
+            "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH, level="market").aggregate(n=Sum("count"))["n"] or 0,
+        }
+
+    return _cached("size", {}, compute)

@@ -27,7 +27,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ifixit.crm.api import LOCATION_NOT_FOUND, visible_location_id
+from ifixit.crm.api import LOCATION_NOT_FOUND, CarBriefOutputSerializer, visible_location_id
 from ifixit.finance import calculator, selectors, services
 from ifixit.finance.models import MAX_APR, MAX_TERM_MONTHS, MIN_TERM_MONTHS, FinanceApplication, Lender, Status
 from ifixit.finance.selectors import ApplicationFilters
@@ -95,18 +95,6 @@ class ApplicationCustomerOutputSerializer(serializers.Serializer):
         ref_name = "FinanceApplicationCustomer"
 
 
-class ApplicationCarOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    vin = serializers.CharField()
-    registration = serializers.CharField()
-    make = serializers.CharField()
-    model = serializers.CharField()
-    year = serializers.IntegerField()
-
-    class Meta:
-        ref_name = "FinanceApplicationCar"
-
-
 class LenderOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -144,7 +132,7 @@ class ApplicationOutputSerializer(serializers.Serializer):
         help_text="It has been with the lender longer than the lender usually takes to answer."
     )
     customer = ApplicationCustomerOutputSerializer()
-    car = ApplicationCarOutputSerializer()
+    car = CarBriefOutputSerializer()
     lender = LenderBriefOutputSerializer()
     location = LocationOutputSerializer()
     salesperson = serializers.CharField(source="salesperson.username", allow_null=True, default=None)

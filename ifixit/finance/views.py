@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ifixit.finance import charts, selectors, services
+from ifixit.finance import calculator, charts, selectors, services
 from ifixit.finance.forms import ApplicationForm, BoardFilterForm, FiguresForm, LenderForm, MoveForm, QuoteForm
 from ifixit.finance.models import ENDINGS, FinanceApplication, Lender, Status
 from ifixit.inventory.models import Phase
@@ -141,7 +141,7 @@ def _detail_context(request, application, **extra) -> dict:
     ctx = {
         "application": application,
         "events": list(application.events.all()),
-        "quote": services.check_figures(
+        "quote": calculator.quote(
             cash_price=application.cash_price, deposit=application.deposit, part_exchange=application.part_exchange,
             amount_financed=application.amount_financed, term_months=application.term_months, apr=application.apr,
         ),

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ifixit.inventory.selectors import locations_visible_to
 from ifixit.inventory.views import apply_service_errors
-from ifixit.reports import catalogue, charts, renderers, selectors, services
-from ifixit.reports.forms import ParamsForm, ScheduleForm, colleagues_of
+from ifixit.reports import catalogue, charts, renderers, scheduling, selectors, services
+from ifixit.reports.forms import COMMON_ZONES, ParamsForm, ScheduleForm, colleagues_of
 from ifixit.reports.models import Run, Schedule
 
 def _report(request, key: str) -> catalogue.Report:
@@ -196,7 +196,7 @@ def schedule_create(request):
             messages.success(request, f"Scheduled. First run {timezone.localtime(schedule.next_run_at):%a %d %b %H:%M}.")
             return redirect("report_schedule_detail", pk=schedule.pk)
     status = 400 if (form.errors or params_form.errors) else 200
-    return TemplateResponse(request, "reports/schedule_form.html", {"report": report, "form": form, "params_form": params_form, "zones": _zones()}, status=status)
+    return TemplateResponse(request, "reports/schedule_form.html", {"report": report, "form": form, "params_form": params_form, "zones": COMMON_ZONES}, status=status)
 
 
 @login_required
@@ -213,14 +213,8 @@ def schedule_edit(request, pk: int):
     status = 400 if (form.errors or params_form.errors) else 200
     return TemplateResponse(
         request, "reports/schedule_form.html",
-        {"report": report, "form": form, "params_form": params_form, "schedule": schedule, "zones": _zones()}, status=status,
+        {"report": report, "form": form, "params_form": params_form, "schedule": schedule, "zones": COMMON_ZONES}, status=status,
     )
-
-
-def _zones() -> list[str]:
-    from ifixit.reports.forms import COMMON_ZONES
-
-    return COMMON_ZONES
 
 
 def _schedule(request, pk: int) -> Schedule:
@@ -239,8 +233,6 @@ def schedule_detail(request, pk: int):
     params = catalogue.Params.from_json(schedule.params)
     today = timezone.localdate()
     names = dict(locations_visible_to(request.user).values_list("pk", "name"))
-    from ifixit.reports import scheduling
-
     upcoming = scheduling.upcoming(scheduling.Cadence.of(schedule), timezone.now(), 3) if schedule.is_active else []
     runs = selectors.schedule_runs(schedule=schedule)
     template = "reports/schedule_detail.html#history" if request.htmx else "reports/schedule_detail.html"

@@ -187,3 +187,58 @@ class Rollup(models.Model):
             models.Index(fields=["grain", "level", "make", "model", "period_start"], name="rollup_make_model"),
             models.Index(fields=["grain", "level", "period_start"], name="rollup_period"),
         ]
+
+
+class ValueModel(models.Model):
+    """One trained version of the value model: what it learned from, how it did on data it
+    never saw, and whether it replaced the one before. The fitted estimators are kept in the
+    row itself (a joblib dump), so every web node and worker loads the same model without a
+    shared disk."""
+
+    class Status(models.TextChoices):
+        PROMOTED = "promoted", "In use"
+        RETIRED = "retired", "Replaced"
+        REJECTED = "rejected", "Not promoted (worse than the model in use)"
+        EVALUATED = "evaluated", "Evaluated only"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    trained_at = models.DateTimeField(default=timezone.now)
+    training_rows = models.PositiveIntegerField()
+    held_out_rows = models.PositiveIntegerField()
+    features = models.JSONField(default=list)
+    # On the held-out rows: {"mae", "mape", "r2", "coverage", "interval"}; the baseline's beside it.
+    metrics = models.JSONField(default=dict)
+    baseline_metrics = models.JSONField(default=dict)
+    # The model in use it was judged against, and what was decided and why.
+    compared_with = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.CharField(max_length=300, blank=True)
+    duration_seconds = models.FloatField(default=0)
+    triggered_by = models.CharField(max_length=100, blank=True)  # "schedule", "command", a username
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    artifact = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="promoted"), name="one_value_model_in_use"),
+        ]
+
+    def __str__(self) -> str:
+        return f"value model v{self.version} ({self.get_status_display()})"
+
+
+class Valuation(models.Model):
+    """What the model in use predicted for a car when the group bought it, kept so the
+    self-audit can set it against what the car really sold for."""
+
+    car = models.OneToOneField("inventory.Car", on_delete=models.CASCADE, related_name="valuation")
+    model = models.ForeignKey(ValueModel, null=True, on_delete=models.SET_NULL, related_name="valuations")
+    model_version = models.PositiveIntegerField()
+    predicted = models.DecimalField(max_digits=12, decimal_places=2)
+    low = models.DecimalField(max_digits=12, decimal_places=2)
+    high = models.DecimalField(max_digits=12, decimal_places=2)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["made_at"], name="valuation_made_at")]

@@ -1,5 +1,8 @@
 """Auction sources, their lots and every price a lot reached, and each source's health."""
 
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +22,14 @@ class AuctionSource(models.Model):
     webhook_secret = models.CharField(max_length=200, blank=True, help_text="HMAC key of signed webhook bodies.")
     enabled = models.BooleanField(default=True)
     paused = models.BooleanField(default=False, help_text="Paused from the integration dashboard: the feed stops consuming.")
+    # What the source charges the buyer on top of the hammer price: a share of it plus a fixed fee.
+    buyer_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+    )
+    buyer_fee_fixed = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("150.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

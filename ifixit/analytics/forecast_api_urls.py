@@ -1,0 +1,3 @@
+"""forecast api urls (filled in by its feature)"""
+
+urlpatterns: list = []

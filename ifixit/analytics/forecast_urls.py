@@ -1,0 +1,3 @@
+"""forecast urls (filled in by its feature)"""
+
+urlpatterns: list = []

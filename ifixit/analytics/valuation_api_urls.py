@@ -1,0 +1,3 @@
+"""valuation api urls (filled in by its feature)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""valuation urls (filled in by its feature)"""
+
+urlpatterns: list = []

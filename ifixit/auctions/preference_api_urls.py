@@ -1,0 +1,3 @@
+"""preference api urls (filled in by its feature)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""preference urls (filled in by its feature)"""
+
+urlpatterns: list = []

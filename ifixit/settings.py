@@ -245,6 +245,13 @@ REPORTS_INLINE_MAX_ROWS = env_int("REPORTS_INLINE_MAX_ROWS", 5000)
 CURRENCY = env_str("CURRENCY", "GBP").upper()
 if not (len(CURRENCY) == 3 and CURRENCY.isalpha()):
     raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO 4217 code, not {CURRENCY!r}.")
+# The value model learns from at most this many of the most recent sales in the warehouse.
+VALUATION_MAX_TRAINING_ROWS = env_int("VALUATION_MAX_TRAINING_ROWS", 300_000)
+# Bid advice: the margin the group wants on a car's resale price, and what it assumes
+# when its own history has nothing on a car (days to sell, a move from the auction).
+ADVICE_TARGET_MARGIN_PERCENT = env_int("ADVICE_TARGET_MARGIN_PERCENT", 12)
+ADVICE_DEFAULT_DAYS_TO_SELL = env_int("ADVICE_DEFAULT_DAYS_TO_SELL", 45)
+ADVICE_DEFAULT_TRANSPORT_COST = env_int("ADVICE_DEFAULT_TRANSPORT_COST", 150)
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"

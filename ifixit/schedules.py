@@ -60,6 +60,12 @@ SCHEDULES: list[Every] = [
         description="Own sales and sold lots into the warehouse; rollups of the months new facts touched, resuming where stopped.",
     ),
     Every(
+        name="value model training",
+        task="ifixit.analytics.tasks.train_value_model",
+        seconds=24 * 60 * 60,
+        description="Trains the value model on the warehouse; the new version is promoted only if it is not worse on held-out sales.",
+    ),
+    Every(
         name="scheduled reports",
         task="ifixit.reports.tasks.queue_due_reports",
         seconds=60,

@@ -109,7 +109,17 @@ def car_create(*, user: User, location: Location, phase: str = Phase.PURCHASED, 
     _check_vin_unique(car.vin)
     car.save()
     PhaseChange.objects.create(car=car, from_phase="", to_phase=phase, changed_at=now, changed_by=user, note=note or "Registered")
+    if phase != Phase.SOURCED:
+        _queue_valuation(car.pk)
     return car
+
+
+def _queue_valuation(car_id: int) -> None:
+    """What the value model expects a car to sell for, kept from the day it was bought, is
+    what the model's self-audit sets against the real sale."""
+    from ifixit.analytics.tasks import record_valuation
+
+    transaction.on_commit(lambda: record_valuation.delay(car_id))
 
 
 @transaction.atomic
@@ -166,9 +176,12 @@ def _move(car: Car, to_phase: str, user: User, note: str) -> None:
     PhaseChange.objects.create(car=car, from_phase=from_phase, to_phase=to_phase, changed_at=now, changed_by=user, note=note)
     car.phase = to_phase
     car.phase_changed_at = now
+    bought = from_phase == Phase.SOURCED and to_phase != Phase.SOURCED
     if to_phase == Phase.PURCHASED and car.purchased_on is None:
         car.purchased_on = timezone.localdate(now)
     car.save(update_fields=["phase", "phase_changed_at", "purchased_on", "updated_at"])
+    if bought:
+        _queue_valuation(car.pk)
     publish_phase_changed(car_id=car.pk, from_phase=from_phase, to_phase=to_phase, by=user.get_username())
 
 

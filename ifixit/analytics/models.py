@@ -62,6 +62,11 @@ class SaleFact(models.Model):
     mileage_band = models.CharField(max_length=8, blank=True)
     batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="facts")
     created_at = models.DateTimeField(default=timezone.now)
+    # False until the rollups count the fact. A flag on the row, not an id checkpoint: on
+    # PostgreSQL ids are handed out before commit, so a fact committed late can carry an id
+    # below one already rolled up. Whoever writes a fact (import, feed sync, a raw INSERT)
+    # leaves it False by default, in the same transaction as the fact itself.
+    rolled_up = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -73,6 +78,8 @@ class SaleFact(models.Model):
             models.Index(fields=["sale_date"], name="fact_date"),
             models.Index(fields=["source", "sale_date"], name="fact_source_date"),
             models.Index(fields=["body_type", "sale_date"], name="fact_body_date"),
+            # The facts still to roll up: a handful among millions, found without a scan.
+            models.Index(fields=["sale_date"], condition=Q(rolled_up=False), name="fact_to_roll_up"),
         ]
 
     def __str__(self) -> str:
@@ -118,13 +125,14 @@ class ImportBatch(models.Model):
 
 
 class Checkpoint(models.Model):
-    """Where an incremental job stopped (the last id, or time, it took in), so the next run
-    resumes there."""
+    """Where an incremental job stopped, so the next run resumes there: "facts:lots" keeps
+    the newest update time of the lots it took in; "rollups" counts its refreshes in
+    last_id (the warehouse version cached answers are keyed on); "rollups:dirty" lists the
+    months whose facts were withdrawn."""
 
     name = models.CharField(max_length=60, unique=True)
     last_id = models.BigIntegerField(default=0)
     last_at = models.DateTimeField(null=True, blank=True)
-    # Work in hand: the rollups' refresh up to a fact id, and the months still to redo.
     state = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 

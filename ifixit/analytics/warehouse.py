@@ -1,22 +1,27 @@
 """Filling the warehouse and keeping its rollups current.
 
-`facts_sync` takes in the group's own sales and the feeds' closed lots since its
-checkpoints; `rollups_refresh` recomputes the day, week and month rollups of every
-month that new facts touched, month by month, recording in the same transaction the
-months still to do, so a job stopped half way resumes where it stopped and never counts
-a fact twice.
+`facts_sync` takes in the group's own sales that have no fact yet, and the feeds' sold
+lots updated since its checkpoint (re-reading a window before it); `rollups_refresh`
+recomputes the day, week and month rollups of every month holding a fact not yet rolled
+up, a year of months per transaction, marking those facts rolled up in the same
+transaction, so a job stopped half way resumes where it stopped and never counts a
+fact twice.
+
+No step trusts ids or times to arrive in commit order: on PostgreSQL a transaction takes
+its ids (and its timestamps) before it commits, so a row committed later can carry a
+smaller id than one already taken in. Hence the anti-join for sales, the overlap window
+for lots, and the flag on each fact for rollups.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat, TruncMonth
 from django.utils import timezone
 
 from ifixit.analytics import stats, vocabulary
@@ -27,6 +32,14 @@ from ifixit.inventory.models import Sale
 SEGMENT = ["make", "model", "body_type", "age_band", "mileage_band", "source", "region"]
 SOLD_OUTCOMES = (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW)
 MONTHS_PER_PASS = 12
+# How far before its checkpoint the lot sync reads again. A feed stamps a lot's
+# updated_at before its transaction commits, on its own machine's clock: a lot committed
+# after the checkpoint moved can carry an earlier time, by the length of a feed's
+# transaction (well under a second) plus the clock skew between machines. Re-reading is
+# harmless: a fact is unique per (source, source_ref).
+LOT_OVERLAP = timedelta(minutes=10)
+# References per "IN (...)" look-up: well under every database's parameter limit.
+LOOKUP_BATCH = 500
 
 
 def _checkpoint(name: str) -> Checkpoint:
@@ -78,30 +91,72 @@ def fact_from_lot(lot: Lot) -> SaleFact | None:
 
 
 def facts_sync(*, limit: int = 50_000) -> SyncResult:
-    """Take in own sales (by id) and closed, sold lots (by closing time) since the last run."""
-    result = SyncResult()
+    """Take in own sales without a fact, and sold lots updated since the last run. Returns
+    how many facts were added."""
+    return SyncResult(sales=_sync_sales(limit), lots=_sync_lots(limit))
+
+
+def _sync_sales(limit: int) -> int:
+    """Every sale without its fact, whatever its id: an anti-join on the facts' unique
+    (source, source_ref) index, a probe per sale, cheap at the group's scale."""
+    has_fact = SaleFact.objects.filter(
+        source=OWN_SOURCE, source_ref=Concat(Value("sale:"), Cast(OuterRef("pk"), output_field=CharField()))
+    )
     with transaction.atomic():
-        checkpoint = _checkpoint("facts:sales")
-        sales = list(Sale.objects.filter(pk__gt=checkpoint.last_id).select_related("car", "location").order_by("pk")[:limit])
-        if sales:
-            SaleFact.objects.bulk_create([fact_from_sale(s) for s in sales], ignore_conflicts=True, batch_size=2000)
-            checkpoint.last_id, checkpoint.updated_at = sales[-1].pk, timezone.now()
-            checkpoint.save()
-            result.sales = len(sales)
+        # Locked so that a sale being undone (inventory.sale_unwind, which locks it too)
+        # either finds its fact to withdraw or is gone before this reads it.
+        sales = list(
+            Sale.objects.filter(~Exists(has_fact))
+            .select_related("car", "location")
+            .select_for_update(of=("self",))
+            .order_by("pk")[:limit]
+        )
+        SaleFact.objects.bulk_create([fact_from_sale(s) for s in sales], ignore_conflicts=True, batch_size=2000)
+    return len(sales)
+
+
+def _sync_lots(limit: int) -> int:
+    """Sold lots by the time they were last updated (a lot resynced from a source's
+    snapshot closes with the source's, possibly old, closing time), from LOT_OVERLAP
+    before the checkpoint, a page of `limit` at a time until none is left."""
+    added = 0
     with transaction.atomic():
         checkpoint = _checkpoint("facts:lots")
-        lots = Lot.objects.filter(stage=Lot.Stage.CLOSED, outcome__in=SOLD_OUTCOMES, closed_at__isnull=False)
+        sold = Lot.objects.filter(stage=Lot.Stage.CLOSED, outcome__in=SOLD_OUTCOMES, closed_at__isnull=False)
         if checkpoint.last_at:
-            # A lot closing in the same instant as the checkpoint's comes in by its id.
-            lots = lots.filter(Q(closed_at__gt=checkpoint.last_at) | Q(closed_at=checkpoint.last_at, pk__gt=checkpoint.last_id))
-        lots = list(lots.select_related("source").order_by("closed_at", "pk")[:limit])
-        if lots:
-            facts = [f for f in (fact_from_lot(lot) for lot in lots) if f is not None]
-            SaleFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2000)
-            checkpoint.last_at, checkpoint.last_id, checkpoint.updated_at = lots[-1].closed_at, lots[-1].pk, timezone.now()
+            sold = sold.filter(updated_at__gte=checkpoint.last_at - LOT_OVERLAP)
+        newest, after = checkpoint.last_at, None
+        while True:
+            page = sold
+            if after:
+                page = page.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+            lots = list(page.select_related("source").order_by("updated_at", "pk")[:limit])
+            if not lots:
+                break
+            added += _store_new([f for f in (fact_from_lot(lot) for lot in lots) if f is not None])
+            after = (lots[-1].updated_at, lots[-1].pk)
+            newest = max(newest, after[0]) if newest else after[0]
+            if len(lots) < limit:
+                break
+        if newest != checkpoint.last_at:
+            checkpoint.last_at, checkpoint.updated_at = newest, timezone.now()
             checkpoint.save()
-            result.lots = len(facts)
-    return result
+    return added
+
+
+def _store_new(facts: list[SaleFact]) -> int:
+    """Store the facts the warehouse does not have yet; return how many that was (the
+    overlap window reads some lots twice: they are not counted again)."""
+    known = set()
+    for start in range(0, len(facts), LOOKUP_BATCH):
+        part = facts[start:start + LOOKUP_BATCH]
+        known.update(
+            SaleFact.objects.filter(source__in={f.source for f in part}, source_ref__in=[f.source_ref for f in part])
+            .values_list("source", "source_ref")
+        )
+    new = [f for f in facts if (f.source, f.source_ref) not in known]
+    SaleFact.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+    return len(new)
 
 
 # --- Rollups -------------------------------------------------------------------------------
@@ -111,17 +166,9 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _months_of(days: Iterable[date]) -> list[date]:
-    return sorted({_month_start(d) for d in days if d})
-
-
 def _frame(months: list[date]) -> pd.DataFrame:
     """Every dated fact of the given months, as a frame (one query)."""
-    ranges = Q()
-    for month in months:
-        following = (month + timedelta(days=32)).replace(day=1)
-        ranges |= Q(sale_date__gte=month, sale_date__lt=following)
-    rows = SaleFact.objects.filter(ranges).values_list("sale_date", "price", "days_to_sell", *SEGMENT)
+    rows = SaleFact.objects.filter(_month_range(months)).values_list("sale_date", "price", "days_to_sell", *SEGMENT)
     frame = pd.DataFrame.from_records(list(rows), columns=["sale_date", "price", "days_to_sell", *SEGMENT])
     if frame.empty:
         return frame
@@ -258,6 +305,7 @@ def sale_withdrawn(*, sale_id: int) -> None:
 def _redo_dirty_months() -> int:
     """Months whose facts were withdrawn: recomputed before anything new."""
     with transaction.atomic():
+        checkpoint = _checkpoint("rollups")  # one refresh at a time
         dirty = Checkpoint.objects.select_for_update().filter(name="rollups:dirty").first()
         if dirty is None or not dirty.state.get("months"):
             return 0
@@ -265,58 +313,61 @@ def _redo_dirty_months() -> int:
         _replace_months(months)
         dirty.state, dirty.updated_at = {}, timezone.now()
         dirty.save()
-        checkpoint = _checkpoint("rollups")
-        checkpoint.updated_at = timezone.now()  # a new warehouse version: caches renew
-        checkpoint.save()
+        _new_version(checkpoint)
     return len(months)
 
 
-def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MONTHS_PER_PASS) -> int:
-    """Fold the facts added since the checkpoint into the rollups.
+def _new_version(checkpoint: Checkpoint) -> None:
+    """The rollups changed: a new warehouse version, so cached answers renew."""
+    checkpoint.last_id += 1
+    checkpoint.updated_at = timezone.now()
+    checkpoint.save()
 
-    The months those facts touch are listed once (one query) and recomputed one by one,
-    each in its own transaction with the checkpoint's list of months still to do, so a
-    job stopped half way resumes with the next month and a month is never half written.
-    Returns the number of months recomputed."""
+
+def _month_range(months: list[date]) -> Q:
+    ranges = Q()
+    for month in months:
+        ranges |= Q(sale_date__gte=month, sale_date__lt=_month_after(month))
+    return ranges
+
+
+def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MONTHS_PER_PASS) -> int:
+    """Fold the facts not yet rolled up into the rollups; return the number of months
+    recomputed.
+
+    Each pass takes the earliest months (up to months_per_pass: the fixed cost of grouping
+    is paid once for them) holding such facts, marks those facts rolled up and recomputes
+    the months from all their facts, in one transaction: a job stopped half way resumes
+    with the next months, and a month is never half written. The facts are marked before
+    the months are read, so every fact marked is counted; one committed meanwhile is
+    counted too but stays unmarked, and its month is simply recomputed next time."""
     done = _redo_dirty_months()
     passes = 0
     while max_passes is None or passes < max_passes:
         passes += 1
         with transaction.atomic():
-            checkpoint = _checkpoint("rollups")
-            pending = checkpoint.state.get("months")
-            if not pending:
-                target = SaleFact.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-                if target <= checkpoint.last_id:
-                    return done
-                months = (
-                    SaleFact.objects.filter(pk__gt=checkpoint.last_id, pk__lte=target, sale_date__isnull=False)
-                    .annotate(month=TruncMonth("sale_date"))
-                    .order_by("month")
-                    .values_list("month", flat=True)
-                    .distinct()
-                )
-                pending = [m.isoformat() for m in months]
-                checkpoint.state = {"target": target, "months": pending}
-                if not pending:  # only undated facts: nothing to roll up
-                    checkpoint.last_id, checkpoint.state = target, {}
-                    checkpoint.updated_at = timezone.now()
-                    checkpoint.save()
-                    continue
-            # Up to a year of months in one pass: the fixed cost of grouping is paid once.
-            batch, rest = pending[:months_per_pass], pending[months_per_pass:]
-            _replace_months([date.fromisoformat(m) for m in batch])
-            if rest:
-                checkpoint.state = {"target": checkpoint.state["target"], "months": rest}
-            else:
-                checkpoint.last_id, checkpoint.state = checkpoint.state["target"], {}
-            checkpoint.updated_at = timezone.now()
-            checkpoint.save()
-        done += len(batch)
+            checkpoint = _checkpoint("rollups")  # one refresh at a time
+            pending = SaleFact.objects.filter(rolled_up=False)
+            months = list(
+                pending.filter(sale_date__isnull=False)
+                .annotate(month=TruncMonth("sale_date"))
+                .order_by("month")
+                .values_list("month", flat=True)
+                .distinct()[:months_per_pass]
+            )
+            if not months:
+                # Undated facts have nothing to roll up. Only they are marked: a dated fact
+                # committed since the look-up waits for the next refresh.
+                pending.filter(sale_date__isnull=True).update(rolled_up=True)
+                return done
+            pending.filter(_month_range(months)).update(rolled_up=True)
+            _replace_months(months)
+            _new_version(checkpoint)
+        done += len(months)
     return done
 
 
 def warehouse_version() -> str:
     """Changes whenever the rollups do: part of every cached answer's key."""
     checkpoint = Checkpoint.objects.filter(name="rollups").first()
-    return f"{checkpoint.last_id}:{checkpoint.updated_at.timestamp():.0f}" if checkpoint else "0"
+    return str(checkpoint.last_id) if checkpoint else "0"

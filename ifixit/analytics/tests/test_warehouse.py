@@ -1,10 +1,12 @@
 """The warehouse: own sales and sold lots become facts once, rollups fold new facts in
 chunk by chunk and resume after a stop, and a segment's trend is read from them."""
 
+import threading
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ifixit.analytics import selectors, stats, warehouse
@@ -44,12 +46,11 @@ def test_rollups_fold_new_facts_in_and_resume_where_they_stopped(db):
         [fact(f"a{i}", price=10000 + i * 100, on=date(2026, 1, 5 + i)) for i in range(6)] + [fact("m", price=9000, on=date(2026, 3, 3))]
     )
     assert warehouse.rollups_refresh(max_passes=1, months_per_pass=1) == 1  # stopped after January
-    checkpoint = Checkpoint.objects.get(name="rollups")
-    assert checkpoint.last_id == 0 and checkpoint.state["months"] == ["2026-03-01"]
+    assert list(SaleFact.objects.filter(rolled_up=False).values_list("source_ref", flat=True)) == ["m"]
     assert Rollup.objects.filter(level="segment", grain="month").count() == 1
     assert Rollup.objects.get(level="market", grain="month").count == 6  # the ready-made slices too
     assert warehouse.rollups_refresh(months_per_pass=1) == 1  # resumes with March
-    assert Checkpoint.objects.get(name="rollups").last_id == SaleFact.objects.order_by("-pk")[0].pk
+    assert not SaleFact.objects.filter(rolled_up=False).exists()
     assert Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 3, 1)).count == 1
     month = Rollup.objects.get(level="segment", grain="month", period_start=date(2026, 1, 1))
     assert month.count == 6 and month.price_sum == D("61500") and sum(warehouse.unpack(month.histogram)) == 6
@@ -57,6 +58,98 @@ def test_rollups_fold_new_facts_in_and_resume_where_they_stopped(db):
     weeks = {r.period_start: r.count for r in Rollup.objects.filter(level="segment", grain="week")}
     assert weeks == {date(2026, 1, 5): 6, date(2026, 3, 2): 1}  # Monday 5 January to Sunday 11 January
     assert warehouse.rollups_refresh() == 0
+
+
+def _market_month(month: date) -> int:
+    return Rollup.objects.get(level="market", grain="month", period_start=month).count
+
+
+def test_a_fact_committed_after_a_higher_id_was_rolled_up_is_still_counted(db):
+    # On PostgreSQL an import's transaction takes its ids and may commit after a later one
+    # was rolled up. Here: the id is taken (the row made and removed, as if uncommitted),
+    # a higher id rolls up, then the row arrives under its earlier id.
+    early, later = SaleFact.objects.bulk_create([fact("early", price=8000, on=date(2026, 2, 3)), fact("later", price=9000, on=date(2026, 2, 4))])
+    SaleFact.objects.filter(pk=early.pk).delete()
+    warehouse.rollups_refresh()
+    assert _market_month(date(2026, 2, 1)) == 1
+    SaleFact.objects.bulk_create([fact("early", price=8000, on=date(2026, 2, 3), pk=early.pk)])
+    assert early.pk < later.pk
+    assert warehouse.rollups_refresh() == 1
+    assert _market_month(date(2026, 2, 1)) == 2
+
+
+def test_a_sale_committed_after_a_higher_id_was_synced_still_becomes_a_fact(north, db):
+    cars = [CarFactory(location=north, phase=Phase.SOLD, purchased_on=date(2026, 1, 2)) for _ in range(2)]
+    early = Sale.objects.create(car=cars[0], sold_on=date(2026, 2, 1), price=D("9000"), location=north)
+    Sale.objects.create(car=cars[1], sold_on=date(2026, 2, 2), price=D("9500"), location=north)
+    early_pk = early.pk
+    early.delete()  # its id taken, its row not yet committed
+    assert warehouse.facts_sync().sales == 1
+    Sale.objects.create(pk=early_pk, car=cars[0], sold_on=date(2026, 2, 1), price=D("9000"), location=north)
+    assert warehouse.facts_sync().sales == 1
+    assert set(SaleFact.objects.filter(kind="own").values_list("price", flat=True)) == {D("9000"), D("9500")}
+    assert warehouse.facts_sync().sales == 0
+
+
+def test_a_lot_committed_late_or_resynced_with_an_old_closing_time_still_becomes_a_fact(db):
+    source = AuctionSource.objects.create(name="BCA", url="https://bca.example")
+    now = timezone.now()
+
+    def sold_lot(ref: str, *, closed_at, updated_at) -> Lot:
+        return Lot.objects.create(source=source, external_id=ref, make="Ford", model="Focus", current_bid=6000, stage="closed",
+                                  outcome="sold", closed_at=closed_at, updated_at=updated_at)
+
+    sold_lot("first", closed_at=now - timedelta(minutes=1), updated_at=now)
+    assert warehouse.facts_sync().lots == 1
+    # Stamped by its feed a second before the first, committed after the sync read.
+    sold_lot("stamped-earlier", closed_at=now - timedelta(minutes=2), updated_at=now - timedelta(seconds=1))
+    # A lot closed two days ago, missed while the feed was down, and taken in at its resync.
+    sold_lot("resynced", closed_at=now - timedelta(days=2), updated_at=now + timedelta(seconds=5))
+    assert warehouse.facts_sync().lots == 2
+    assert set(SaleFact.objects.values_list("source_ref", flat=True)) == {"lot:first", "lot:stamped-earlier", "lot:resynced"}
+    assert warehouse.facts_sync().lots == 0  # the overlap is read again, and nothing counted twice
+    assert Checkpoint.objects.get(name="facts:lots").last_at == now + timedelta(seconds=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_sales_and_facts_committed_out_of_order_are_all_taken_in(north):
+    """The real race: a transaction holding lower ids commits after a later one was synced
+    and rolled up. SQLite runs one writer at a time, so it cannot happen there."""
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL lets a transaction commit ids below one already committed")
+    cars = [CarFactory(location=north, phase=Phase.SOLD, purchased_on=date(2026, 1, 2)) for _ in range(2)]
+    opened, release = threading.Event(), threading.Event()
+    held = {}
+
+    def slow_transaction():
+        try:
+            with transaction.atomic():
+                held["sale"] = Sale.objects.create(car=cars[0], sold_on=date(2026, 2, 1), price=D("9000"), location=north).pk
+                held["fact"] = SaleFact.objects.create(kind="auction", source="BCA", source_ref="slow", make="Ford",
+                                                       model="Focus", price=D("7000"), sale_date=date(2026, 2, 5)).pk
+                opened.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_transaction)
+    thread.start()
+    try:
+        assert opened.wait(timeout=30)
+        quick_sale = Sale.objects.create(car=cars[1], sold_on=date(2026, 2, 2), price=D("9500"), location=north)
+        quick_fact = SaleFact.objects.create(kind="auction", source="BCA", source_ref="quick", make="Ford", model="Focus",
+                                             price=D("7100"), sale_date=date(2026, 2, 6))
+        assert quick_sale.pk > held["sale"] and quick_fact.pk > held["fact"]
+        warehouse.facts_sync()
+        warehouse.rollups_refresh()
+        assert _market_month(date(2026, 2, 1)) == 2  # the quick sale and the quick fact
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    warehouse.facts_sync()
+    warehouse.rollups_refresh()
+    assert SaleFact.objects.filter(kind="own").count() == 2
+    assert _market_month(date(2026, 2, 1)) == 4
 
 
 def test_a_week_across_two_months_counts_both_months_facts(db):

@@ -48,6 +48,12 @@ SCHEDULES: list[Every] = [
         description="Stores pushed auction events that waited for a missing one, fetching it from the platform.",
     ),
     Every(
+        name="watched-lot reminders",
+        task="ifixit.auctions.tasks.send_watch_reminders",
+        seconds=60,
+        description="Reminds buyers, once each, that a lot they watch goes live or ends within their chosen minutes.",
+    ),
+    Every(
         name="notification sweep",
         task="ifixit.notifications.tasks.requeue_stuck_deliveries",
         seconds=5 * 60,

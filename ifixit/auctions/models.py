@@ -179,3 +179,95 @@ class Opportunity(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(decision="won") | Q(car__isnull=True), name="opportunity_car_only_when_won"),
         ]
+
+
+# --- Bidding preferences, watches and the alerts they raise (issue 11) -------------------------
+
+
+class BiddingPreference(models.Model):
+    """A buyer's standing search: lots that match it raise alerts in the notification centre.
+
+    Every list criterion left empty means "any". `makes` holds makes wanted in any model;
+    `car_models` holds [make, model] pairs, so "any Kia, or a Ford Focus" is makes=["Kia"],
+    car_models=[["Ford", "Focus"]]. Names are stored in analytics.vocabulary's spelling.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="bidding_preferences")
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+    makes = models.JSONField(default=list, blank=True)
+    car_models = models.JSONField(default=list, blank=True)
+    year_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    mileage_max = models.PositiveIntegerField(null=True, blank=True, help_text="Miles (lots in km are converted).")
+    # The most the buyer would pay: a lot over it does not match, and crossing it either
+    # way raises an alert (alerts.py says exactly when).
+    price_max = models.PositiveIntegerField(null=True, blank=True)
+    min_margin = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    min_roi = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True, help_text="Percent.")
+    sources = models.ManyToManyField(AuctionSource, blank=True, related_name="+")
+    regions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="bidding_preference_name_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(year_min__isnull=True) | Q(year_max__isnull=True) | Q(year_min__lte=models.F("year_max")),
+                name="bidding_preference_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_roi__isnull=True) | Q(min_roi__gte=-100), name="bidding_preference_roi_above_total_loss"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "active"], name="bidding_preference_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+
+class LotWatch(models.Model):
+    """One user following one lot: reminded shortly before it goes live and before it ends."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="lot_watches")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="watches")
+    # Minutes before the start / the end; 0 = no reminder.
+    remind_before_start = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
+    remind_before_end = models.PositiveSmallIntegerField(default=5, validators=[MaxValueValidator(120)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lot"], name="lot_watch_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(remind_before_start__lte=120) & Q(remind_before_end__lte=120), name="lot_watch_reminder_within_two_hours"
+            ),
+        ]
+
+
+class LotAlert(models.Model):
+    """What a user was alerted about, once per lot and reason: the unique constraint (not a
+    read-then-write) is what keeps two workers, a retried task or a replayed batch from
+    alerting twice."""
+
+    class Reason(models.TextChoices):
+        MATCH = "match", "Matching lot"
+        PRICE_ABOVE = "price_above", "Passed your maximum"
+        PRICE_BELOW = "price_below", "Back within your maximum"
+        STARTING = "starting", "Goes live soon"
+        ENDING = "ending", "Ends soon"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="lot_alerts")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="alerts")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    preference = models.ForeignKey(BiddingPreference, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    price = models.PositiveIntegerField(help_text="The lot's current bid when the alert was raised.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "lot", "reason"], name="lot_alert_once_per_reason")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="lot_alert_recent")]

@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ifixit.auctions import alerts
 from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, PriceTick
 
 LOT_FIELDS = [
@@ -43,6 +44,7 @@ def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
     now = timezone.now()
     ids = {e["lot_id"] for e in events if e.get("lot_id")}
     lots = {lot.external_id: lot for lot in Lot.objects.filter(source_id=source_id, external_id__in=ids)}
+    before = {ext: (lot.current_bid, lot.make == "?") for ext, lot in lots.items()}  # for alert matching
     new_lots: dict[str, Lot] = {}
     for event in events:
         if event["type"] == "lot" and event["lot_id"] not in lots and event["lot_id"] not in new_lots:
@@ -101,6 +103,7 @@ def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
         PriceTick.objects.bulk_create(ticks, batch_size=1000, ignore_conflicts=True)
     last_seq = max(e["seq"] for e in events)
     FeedHealth.objects.filter(source_id=source_id, last_seq__lt=last_seq).update(last_seq=last_seq)
+    alerts.feed_batch_stored(touched.values(), before)  # matched by a task after commit, off the feed's path
     return updates
 
 

@@ -84,6 +84,22 @@ KINDS: dict[str, Kind] = {
             email=True,
         ),
         Kind(
+            "lot_match",
+            "Matching lots",
+            "A lot matching one of your bidding preferences appeared, or its price came back within your maximum.",
+        ),
+        Kind(
+            "lot_price",
+            "Lot past your maximum",
+            "The bidding on a lot you were alerted about went past the maximum price of your preference.",
+        ),
+        Kind(
+            "lot_reminder",
+            "Watched lots",
+            "A lot you watch goes live or ends in a few minutes.",
+            email=True,
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

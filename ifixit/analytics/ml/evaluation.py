@@ -1,0 +1,178 @@
+"""How good a value model is: held-out metrics, k-fold cross-validation, the baseline it must
+beat (the median price of the same make, model and year) and the rule for promoting a newly
+trained model over the current one."""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold
+
+from ifixit.analytics.ml.features import KEY_SEPARATOR, joined_keys
+from ifixit.analytics.ml.value import INTERVAL, MAX_ITER, ValueModel, train, usable_rows
+
+# Coverage this far (absolute) under the nominal interval counts as a noticeable drop.
+COVERAGE_SLACK = 0.05
+
+
+@dataclass(frozen=True)
+class Metrics:
+    rows: int
+    mae: float  # mean absolute error, in currency
+    mape: float  # mean absolute error as a fraction of the actual price (0.08 = 8%)
+    r2: float
+    coverage: float | None  # share of actual prices inside [low, high]; None for the baseline
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def metrics(actual: np.ndarray, mid: np.ndarray, low: np.ndarray | None = None, high: np.ndarray | None = None) -> Metrics:
+    actual = np.asarray(actual, dtype=float)
+    mid = np.asarray(mid, dtype=float)
+    errors = np.abs(mid - actual)
+    spread = ((actual - actual.mean()) ** 2).sum()
+    coverage = None
+    if low is not None and high is not None:
+        coverage = float(((actual >= low) & (actual <= high)).mean())
+    return Metrics(
+        rows=len(actual), mae=float(errors.mean()), mape=float((errors / actual).mean()),
+        r2=float(1 - ((mid - actual) ** 2).sum() / spread) if spread > 0 else 0.0, coverage=coverage,
+    )
+
+
+class Baseline:
+    """The median price of the same make/model/year, falling back to make/model, then make, then all."""
+
+    LEVELS = (("make", "model", "year"), ("make", "model"), ("make",))
+
+    def __init__(self, medians: list[dict[str, float]], overall: float):
+        self.medians = medians  # one per level, keyed as `_keys` joins them
+        self.overall = overall
+
+    @staticmethod
+    def _keys(rows: pd.DataFrame, level: tuple[str, ...]) -> pd.Series:
+        if "year" not in level:
+            return joined_keys(rows, level)
+        year = pd.to_numeric(rows["year"], errors="coerce") if "year" in rows.columns else pd.Series(np.nan, index=rows.index)
+        # A row without a year has no make/model/year group: it keys to nothing and falls back.
+        year_key = year.map(lambda value: "" if pd.isna(value) else str(int(value)))
+        joined = joined_keys(rows, level[:-1]) + KEY_SEPARATOR + year_key
+        return joined.where(year_key != "", None)
+
+    @classmethod
+    def fit(cls, data: pd.DataFrame) -> "Baseline":
+        data = usable_rows(data)
+        price = pd.to_numeric(data["price"]).astype(float)
+        medians = []
+        for level in cls.LEVELS:
+            level_keys = cls._keys(data, level)
+            medians.append(price.groupby(level_keys).median().to_dict())
+        return cls(medians, float(price.median()))
+
+    def predict(self, rows: pd.DataFrame) -> pd.Series:
+        prediction = pd.Series(self.overall, index=rows.index, dtype=float)
+        for level, medians in reversed(list(zip(self.LEVELS, self.medians))):  # coarse first, finer ones overwrite
+            found = self._keys(rows, level).map(medians)
+            prediction = found.astype(float).fillna(prediction)
+        return prediction
+
+
+def holdout_split(data: pd.DataFrame, *, fraction: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test): a random `fraction` of the rows held out for testing."""
+    order = np.random.default_rng(seed).permutation(len(data))
+    held_out = int(round(len(data) * fraction))
+    return data.iloc[np.sort(order[held_out:])], data.iloc[np.sort(order[:held_out])]
+
+
+def kfold_splits(data: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(train, test) per fold; every row is tested exactly once."""
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [(data.iloc[train_at], data.iloc[test_at]) for train_at, test_at in splitter.split(data)]
+
+
+def _actual(test: pd.DataFrame) -> np.ndarray:
+    return pd.to_numeric(test["price"]).to_numpy(dtype=float)
+
+
+def _model_predictions(model: ValueModel, test: pd.DataFrame) -> pd.DataFrame:
+    # Undated test sales are placed where training placed undated sales: at the data's latest date.
+    return model.predict(test.drop(columns="price"), as_of=model.reference_date)
+
+
+def evaluate(model: ValueModel, test: pd.DataFrame) -> Metrics:
+    test = usable_rows(test)
+    predicted = _model_predictions(model, test)
+    return metrics(_actual(test), predicted["mid"].to_numpy(), predicted["low"].to_numpy(), predicted["high"].to_numpy())
+
+
+def evaluate_baseline(baseline: Baseline, test: pd.DataFrame) -> Metrics:
+    test = usable_rows(test)
+    return metrics(_actual(test), baseline.predict(test).to_numpy())
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    folds: int
+    model: Metrics  # over every row's out-of-fold prediction, pooled
+    baseline: Metrics
+    per_fold: list[tuple[Metrics, Metrics]]  # (model, baseline) per fold
+
+
+def cross_validate(data: pd.DataFrame, *, folds: int = 5, seed: int = 0, progress: Callable[[int, int], None] | None = None,
+                   interval: float = INTERVAL, max_iter: int = MAX_ITER) -> CrossValidation:
+    """k-fold: each fold's model and baseline are fitted on the other folds and tested on it."""
+    data = usable_rows(data)
+    per_fold = []
+    actual, mids, lows, highs, baseline_mids = [], [], [], [], []
+    for done, (fold_train, fold_test) in enumerate(kfold_splits(data, folds=folds, seed=seed), start=1):
+        model = train(fold_train, interval=interval, seed=seed, max_iter=max_iter)
+        baseline = Baseline.fit(fold_train)
+        predicted = _model_predictions(model, fold_test)
+        baseline_predicted = baseline.predict(fold_test).to_numpy()
+        fold_actual = _actual(fold_test)
+        per_fold.append((
+            metrics(fold_actual, predicted["mid"].to_numpy(), predicted["low"].to_numpy(), predicted["high"].to_numpy()),
+            metrics(fold_actual, baseline_predicted),
+        ))
+        actual.append(fold_actual)
+        mids.append(predicted["mid"].to_numpy())
+        lows.append(predicted["low"].to_numpy())
+        highs.append(predicted["high"].to_numpy())
+        baseline_mids.append(baseline_predicted)
+        if progress is not None:
+            progress(done, folds)
+    actual = np.concatenate(actual)
+    return CrossValidation(
+        folds=folds,
+        model=metrics(actual, np.concatenate(mids), np.concatenate(lows), np.concatenate(highs)),
+        baseline=metrics(actual, np.concatenate(baseline_mids)),
+        per_fold=per_fold,
+    )
+
+
+def not_worse(candidate: Metrics, current: Metrics, *, tolerance: float = 0.02, nominal: float = INTERVAL,
+              coverage_slack: float = COVERAGE_SLACK) -> tuple[bool, str]:
+    """The promotion rule: (promote?, why in plain words with the numbers).
+
+    Refused when the candidate's MAE is worse than the current's by more than `tolerance`
+    (relative), or when its interval covers noticeably less than `nominal` while the current's did not.
+    """
+    change = candidate.mae / current.mae - 1 if current.mae > 0 else (0.0 if candidate.mae == 0 else float("inf"))
+    mae_words = f"MAE {candidate.mae:,.0f} against the current {current.mae:,.0f} ({change:+.1%})"
+    if change > tolerance:
+        return False, f"{mae_words}: worse by more than the {tolerance:.0%} allowed."
+    floor = nominal - coverage_slack
+    if candidate.coverage is not None and candidate.coverage < floor:
+        if current.coverage is None or current.coverage >= floor:
+            current_words = "" if current.coverage is None else f", the current's {current.coverage:.1%}"
+            return False, (f"{mae_words}, but the interval covers {candidate.coverage:.1%} of prices "
+                           f"against the {nominal:.0%} it should{current_words}: below {floor:.0%}.")
+    coverage_words = ""
+    if candidate.coverage is not None:
+        coverage_words = f"; interval coverage {candidate.coverage:.1%}"
+        if current.coverage is not None:
+            coverage_words += f" against {current.coverage:.1%}"
+        coverage_words += f" (nominal {nominal:.0%})"
+    return True, f"{mae_words}{coverage_words}: not worse."

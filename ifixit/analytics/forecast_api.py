@@ -88,6 +88,8 @@ class ForecastOutputSerializer(serializers.Serializer):
     interval = serializers.DecimalField(max_digits=3, decimal_places=2, help_text="The interval's probability (0.80).")
     last_complete_month = serializers.DateField(help_text="The history's last month; horizon 1 is the month after.")
     typical_volume = serializers.IntegerField(help_text="Median cars sold a month.")
+    partial_start = serializers.DateField(
+        allow_null=True, help_text="A first month left out: too few sales to be a whole month (the history began part-way through it).")
     history = HistoryMonthSerializer(many=True)
     forecast = ForecastMonthSerializer(many=True)
     backtest = BacktestSerializer(allow_null=True)
@@ -147,7 +149,7 @@ class ForecastApi(APIView):
             "method": fitted.method if fitted else None, "method_description": fitted.method_label if fitted else "",
             "seasonal": bool(fitted and fitted.seasonal), "note": fitted.note if fitted else "",
             "interval": Decimal(str(forecasts.INTERVAL)), "last_complete_month": result.last_month,
-            "typical_volume": result.typical_volume,
+            "typical_volume": result.typical_volume, "partial_start": result.partial_start,
             "history": [{"month": h.month, "median": _money(h.median), "volume": h.volume} for h in result.history],
             "forecast": [{"month": m.month, "horizon": m.horizon, "mid": _money(m.mid), "low": _money(m.low), "high": _money(m.high)}
                          for m in result.months],

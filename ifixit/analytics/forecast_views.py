@@ -14,6 +14,9 @@ from ifixit.analytics import forecasts, selectors
 from ifixit.analytics.market_views import SegmentForm
 
 WIDTH, HEIGHT, TOP, BOTTOM = 360, 170, 12, 140
+# Two years before the forecast: enough to see the season and the trend it carries on,
+# few enough that six forecast months are not squeezed into the chart's last sliver.
+CHART_HISTORY_MONTHS = 24
 
 
 class ForecastForm(SegmentForm):
@@ -32,7 +35,7 @@ class ForecastChart:
     mid_path: str
     band_path: str
     split_x: float  # where the history ends
-    labels: list[tuple[float, str]]
+    labels: list[tuple[float, str, str]]  # x, text, text-anchor
     low: float
     high: float
 
@@ -40,7 +43,7 @@ class ForecastChart:
 def _forecast_chart(result: forecasts.SegmentForecast) -> ForecastChart | None:
     """History (the line breaks where a month had no sales), then the forecast's mid as a
     dashed line from the last month sold, inside its interval band."""
-    history = [h for h in result.history]
+    history = list(result.history[-CHART_HISTORY_MONTHS:])
     ahead = list(result.months)
     if not ahead or len([h for h in history if h.median is not None]) < 2:
         return None
@@ -74,7 +77,9 @@ def _forecast_chart(result: forecasts.SegmentForecast) -> ForecastChart | None:
     ) + " Z"
     months = [h.month for h in history] + [m.month for m in ahead]
     every = max(1, count // 5)
-    labels = [(x(i), f"{month:%b %y}") for i, month in enumerate(months) if i % every == 0 and i < count - 1]
+    # Anchored inwards at the edges so the first and last labels are not cut off.
+    labels = [(x(i), f"{month:%b %y}", "start" if x(i) < 20 else "end" if x(i) > WIDTH - 20 else "middle")
+              for i, month in enumerate(months) if i % every == 0]
     return ForecastChart(history_path=" ".join(pieces), mid_path=" ".join(mid), band_path=band,
                          split_x=round(x(start - 1) + step / 2, 1), labels=labels, low=low, high=high)
 

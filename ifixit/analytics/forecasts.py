@@ -37,6 +37,7 @@ class SegmentForecast:
     typical_volume: int  # the median of sales a month, over months with sales
     horizon: int
     last_month: date  # the last complete month: horizon 1 is the month after
+    partial_start: date | None = None  # a thin first month left out (the history began part-way through it)
 
     @property
     def months(self) -> tuple[ml.ForecastMonth, ...]:
@@ -78,8 +79,14 @@ def _compute(segment: selectors.Segment, last: date) -> SegmentForecast:
         history.pop(0)
     volumes = [h.volume for h in history if h.median is not None]
     typical = int(pd.Series(volumes).median()) if volumes else 0
+    partial_start = None
+    # A history usually begins part-way through a month (the import's or the feed's first
+    # day): that month's median is a few days' sales, and one month that far off the
+    # others widened every interval (the demo's first month sat 40 % under the next).
+    if len(history) > 1 and history[0].volume * 2 < typical:
+        partial_start = history.pop(0).month
     base = SegmentForecast(segment=segment, history=tuple(history), forecast=None, backtest=None, reason="",
-                           typical_volume=typical, horizon=HORIZON, last_month=last)
+                           typical_volume=typical, horizon=HORIZON, last_month=last, partial_start=partial_start)
     if not history:
         return replace(base, reason="No dated sales of this segment in the last five years.")
     series = pd.Series([h.median for h in history], index=months[-len(history):], dtype=float)

@@ -186,11 +186,16 @@ def months_before(today: date, count: int) -> list[date]:
 
 @pytest.fixture
 def planted_segment(db):
-    """36 complete months of a planted make, and wild prices this month that must not count."""
+    """36 complete months of a planted make, after a thin first month (the history began
+    part-way through it) and before this month, still selling: both at wild prices that
+    must not count."""
     today = timezone.localdate()
     months = months_before(today, 36)
     index = pd.PeriodIndex([pd.Period(m, freq="M") for m in months])
-    SaleFact.objects.bulk_create(sales("Plantd", months, list(truth(index))) + sales("Plantd", [today.replace(day=1)], [90_000], 3))
+    SaleFact.objects.bulk_create(
+        sales("Plantd", months, list(truth(index))) + sales("Plantd", [today.replace(day=1)], [90_000], 3)
+        + sales("Plantd", [months[0] - relativedelta(months=1)], [90_000], 3)
+    )
     warehouse.rollups_refresh()
     return months
 
@@ -202,9 +207,10 @@ def test_a_segment_s_history_is_its_trend_without_the_month_still_selling(plante
     assert [h.month for h in result.history] == planted_segment == [p.period for p in trend.points][:-1]
     assert [h.median for h in result.history] == [float(p.median) for p in trend.points][:-1]
     assert result.typical_volume == 25 and result.last_month == planted_segment[-1]
+    assert result.partial_start == planted_segment[0] - relativedelta(months=1)
     assert result.forecast.seasonal and result.months[0].month == timezone.localdate().replace(day=1)
     # The rollups' medians are read from histograms (within 4.2 % of the price, stats.BUCKET_RATIO);
-    # the £90,000 sales of this month would have pulled the forecast far above £20,000.
+    # the £90,000 sales of this month or of the thin first would have pulled the forecast far above £20,000.
     assert all(m.high < 20_000 for m in result.months)
 
 

@@ -1,3 +1,10 @@
-"""valuation urls (filled in by its feature)"""
+"""Pages of the value model, included under /analytics/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from ifixit.analytics import valuation_views
+
+urlpatterns = [
+    path("value-model/", valuation_views.value_model, name="analytics_value_model"),
+    path("value-model/train/", valuation_views.value_model_train, name="analytics_value_model_train"),
+]

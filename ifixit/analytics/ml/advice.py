@@ -32,7 +32,7 @@ MIN_REPAIR_SAMPLE = 5
 PENNY = Decimal("0.01")
 
 
-def _money(value) -> Decimal:
+def money(value) -> Decimal:
     return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
@@ -51,10 +51,10 @@ class Costs:
 
     @property
     def holding(self) -> Decimal:
-        return _money(self.holding_per_day * self.days_to_sell)
+        return money(self.holding_per_day * self.days_to_sell)
 
     def fee(self, bid: Decimal) -> Decimal:
-        return _money(bid * self.fee_percent / 100 + self.fee_fixed)
+        return money(bid * self.fee_percent / 100 + self.fee_fixed)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class BidAdvice:
 
 
 def max_bid(*, resale: Decimal, costs: Costs) -> int:
-    margin = _money(resale * costs.margin_percent / 100)
+    margin = money(resale * costs.margin_percent / 100)
     room = resale - costs.repair - costs.transport - costs.holding - margin - costs.fee_fixed
     if room <= 0:
         return 0
@@ -93,46 +93,46 @@ def max_bid(*, resale: Decimal, costs: Costs) -> int:
 def outcome_at(*, bid: Decimal, resale: Decimal, costs: Costs) -> tuple[Decimal, float | None]:
     """Gross margin and ROI (percent) if the car is bought at `bid` and sells for `resale`."""
     spent = bid + costs.fee(bid) + costs.repair + costs.transport + costs.holding
-    margin = _money(resale - spent)
+    margin = money(resale - spent)
     roi = float(margin / spent * 100) if spent > 0 else None
     return margin, roi
 
 
 def bid_advice(*, resale: float, low: float, high: float, current_bid: int, costs: Costs, currency: str = "£") -> BidAdvice:
-    resale_d, low_d, high_d = _money(resale), _money(low), _money(high)
-    margin = _money(resale_d * costs.margin_percent / 100)
+    resale_d, low_d, high_d = money(resale), money(low), money(high)
+    margin = money(resale_d * costs.margin_percent / 100)
     ceiling = max_bid(resale=resale_d, costs=costs)
     bid = Decimal(current_bid)
     expected_margin, expected_roi = outcome_at(bid=bid, resale=resale_d, costs=costs)
     low_margin, _ = outcome_at(bid=bid, resale=low_d, costs=costs)
     reasons: list[str] = []
 
-    def money(value: Decimal | int) -> str:
+    def shown(value: Decimal | int) -> str:
         return f"{currency}{Decimal(value):,.0f}"
 
     if ceiling <= 0:
         verdict = PASS
         reasons.append(
-            f"Even at no price it would not make the {costs.margin_percent}% margin: expected resale {money(resale_d)} "
-            f"against {money(costs.repair)} repairs, {money(costs.transport)} transport, {money(costs.holding)} holding "
-            f"and {money(costs.fee_fixed)} fixed fees."
+            f"Even at no price it would not make the {costs.margin_percent}% margin: expected resale {shown(resale_d)} "
+            f"against {shown(costs.repair)} repairs, {shown(costs.transport)} transport, {shown(costs.holding)} holding "
+            f"and {shown(costs.fee_fixed)} fixed fees."
         )
     elif current_bid > ceiling:
         verdict = PASS
-        reasons.append(f"The bid of {money(current_bid)} is already above the maximum of {money(ceiling)}.")
+        reasons.append(f"The bid of {shown(current_bid)} is already above the maximum of {shown(ceiling)}.")
     else:
         verdict = BUY
-        reasons.append(f"Up to {money(ceiling)} leaves the {costs.margin_percent}% margin ({money(margin)}).")
+        reasons.append(f"Up to {shown(ceiling)} leaves the {costs.margin_percent}% margin ({shown(margin)}).")
         if bid >= CLOSE_TO_MAX * ceiling and current_bid > 0:
             verdict = CAUTION
-            reasons.append(f"The bid of {money(current_bid)} is within 10% of the maximum.")
+            reasons.append(f"The bid of {shown(current_bid)} is within 10% of the maximum.")
         if low_margin < 0:
             verdict = CAUTION
-            reasons.append(f"If it sells at the low end ({money(low_d)}) it loses {money(-low_margin)} at the current bid.")
+            reasons.append(f"If it sells at the low end ({shown(low_d)}) it loses {shown(-low_margin)} at the current bid.")
     if resale_d > 0 and float((high_d - low_d) / resale_d) > WIDE_INTERVAL:
         if verdict == BUY:
             verdict = CAUTION
-        reasons.append(f"The model is unsure of this car: 80% of such cars sell between {money(low_d)} and {money(high_d)}.")
+        reasons.append(f"The model is unsure of this car: 80% of such cars sell between {shown(low_d)} and {shown(high_d)}.")
     if costs.repair_sample < MIN_REPAIR_SAMPLE:
         if verdict == BUY:
             verdict = CAUTION
@@ -182,35 +182,35 @@ def stock_advice(
       the difference.
     - Hold otherwise: the price is within what such cars sell for.
     """
-    resale_d, high_d, low_d = _money(resale), _money(high), _money(low)
+    resale_d, high_d, low_d = money(resale), money(high), money(low)
 
-    def money(value: Decimal) -> str:
+    def shown(value: Decimal) -> str:
         return f"{currency}{value:,.0f}"
 
     overpriced = bool(asking and asking > high_d)
     overrun = max(0, days_listed - days_to_sell)
-    reprice_gain = _money(holding_per_day * overrun) if overpriced else Decimal("0")
+    reprice_gain = money(holding_per_day * overrun) if overpriced else Decimal("0")
     if best_move and best_move[1] > 0 and best_move[1] > reprice_gain:
         return StockAdvice(
-            action=MOVE, move_to=best_move[0], expected_gain=_money(best_move[1]),
-            reason=f"{best_move[0]} is expected to net {money(_money(best_move[1]))} more after transport.",
+            action=MOVE, move_to=best_move[0], expected_gain=money(best_move[1]),
+            reason=f"{best_move[0]} is expected to net {shown(money(best_move[1]))} more after transport.",
         )
     if overpriced and overrun > 0:
         return StockAdvice(
             action=REPRICE, suggested_price=resale_d, expected_gain=reprice_gain,
-            reason=(f"Asking {money(asking)} is above what 90% of such cars sell for ({money(high_d)}) and the car has "
+            reason=(f"Asking {shown(asking)} is above what 90% of such cars sell for ({shown(high_d)}) and the car has "
                     f"waited {overrun} days longer than they take to sell; another {overrun} days at this price costs "
-                    f"{money(reprice_gain)} of holding. {money(resale_d)} is expected."),
+                    f"{shown(reprice_gain)} of holding. {shown(resale_d)} is expected."),
         )
     if overpriced:
         return StockAdvice(
             action=HOLD, suggested_price=resale_d, expected_gain=Decimal("0"),
-            reason=(f"Asking {money(asking)} is above what 90% of such cars sell for ({money(high_d)}); if it is unsold "
-                    f"after {days_to_sell} days, reprice to about {money(resale_d)}."),
+            reason=(f"Asking {shown(asking)} is above what 90% of such cars sell for ({shown(high_d)}); if it is unsold "
+                    f"after {days_to_sell} days, reprice to about {shown(resale_d)}."),
         )
     if asking and asking < low_d:
         return StockAdvice(
-            action=REPRICE, suggested_price=resale_d, expected_gain=_money(resale_d - asking),
-            reason=f"Asking {money(asking)} is below what 90% of such cars sell for ({money(low_d)}): {money(resale_d)} is expected.",
+            action=REPRICE, suggested_price=resale_d, expected_gain=money(resale_d - asking),
+            reason=f"Asking {shown(asking)} is below what 90% of such cars sell for ({shown(low_d)}): {shown(resale_d)} is expected.",
         )
     return StockAdvice(action=HOLD, expected_gain=Decimal("0"), reason="The asking price is within what such cars sell for.")

@@ -85,6 +85,18 @@
       set("stage", u.outcome ? u.outcome.replace("_", " ") : (STAGES[u.stage] || u.stage));
       if (row.querySelector('[data-field="reserve"]')) set("reserve", u.reserve_met ? "reserve met" : "reserve not met");
       row.className = row.className.replace(/stage-\w+/, "stage-" + u.stage);
+      // The maximum bid does not move with the price, the verdict does: past the maximum
+      // it is a pass, within 10% of it a caution (the page's own reasons are redrawn on reload).
+      var advice = row.querySelector(".lot-advice[data-max-bid]") || (row.matches(".lot-advice[data-max-bid]") ? row : null);
+      if (advice) {
+        var max = Number(advice.dataset.maxBid), base = advice.dataset.verdict;
+        var verdict = u.current_bid > max ? "pass" : (base === "buy" && u.current_bid >= 0.9 * max && u.current_bid > 0 ? "caution" : base);
+        var badge = advice.querySelector('[data-field="verdict"]');
+        if (badge && !badge.classList.contains("verdict-" + verdict)) {
+          badge.className = badge.className.replace(/verdict-\w+/, "verdict-" + verdict);
+          badge.textContent = verdict.charAt(0).toUpperCase() + verdict.slice(1);
+        }
+      }
     });
     var chart = document.getElementById("price-chart");
     if (chart && u.type === "bid" && document.querySelector('.kpis[data-lot="' + u.lot + '"]')) {

@@ -238,7 +238,7 @@ class CarAdvice:
     days_listed: int
 
 
-def car_advice(*, user, car) -> CarAdvice | None:
+def car_advice(*, user, car, placement=None) -> CarAdvice | None:
     """Hold, reprice or move a car in stock (not sold), from its value today, how long it
     has been for sale and where else in the group it would do better."""
     from ifixit.inventory.models import Phase
@@ -255,7 +255,7 @@ def car_advice(*, user, car) -> CarAdvice | None:
     bought = car.purchased_on or timezone.localdate(car.created_at)
     days_listed = (timezone.localdate() - bought).days
     best_move = None
-    placement = placement_advice(user=user, car=car)
+    placement = placement or placement_advice(user=user, car=car)
     if placement.recommendation is not None and not placement.recommendation.is_current and placement.gain_over_current:
         best_move = (placement.recommendation.location.name, placement.gain_over_current)
     stock = arithmetic.stock_advice(

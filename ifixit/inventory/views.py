@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ifixit.inventory import selectors, services
+from ifixit.analytics.advice import car_advice
 from ifixit.inventory.placement import placement_advice
 from ifixit.inventory.forms import (
     CarFilterForm,
@@ -84,6 +85,7 @@ def car_list(request):
 
 
 def _detail_context(request, car, **extra):
+    placement = placement_advice(user=request.user, car=car) if car.phase != Phase.SOLD else None
     ctx = {
         "car": car,
         "timeline": selectors.car_timeline(car=car),
@@ -102,7 +104,10 @@ def _detail_context(request, car, **extra):
         "can_request_transfer": request.user.has_perm("inventory.add_transfer")
         and car.phase not in (Phase.SOLD, Phase.IN_TRANSIT),
         "transfer_form": TransferRequestForm(destinations=selectors.transfer_destinations(car=car)),
-        "placement": placement_advice(user=request.user, car=car) if car.phase != Phase.SOLD else None,
+        "placement": placement,
+        # Stock advice speaks of prices and margins: not for the workshop.
+        "stock_advice": car_advice(user=request.user, car=car, placement=placement)
+        if placement is not None and request.user.has_perm("reports.view_money_reports") else None,
     }
     ctx.update(_sale_context(request, car))
     ctx.update(extra)

@@ -345,3 +345,13 @@ def test_the_self_audit_api(api, north, south):
     body = api.get(reverse("api_analytics_self_audit")).json()
     assert body["overall"]["count"] == 1 and body["overall"]["mae"] == 500.0
     assert body["backtest"]["lots"] == 0
+
+
+def test_the_car_page_gives_price_advice_but_not_to_the_workshop(client, trained, north, manager, workshop_user):
+    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("60000"), year=2020, mileage=40000)
+    client.force_login(manager)
+    page = client.get(reverse("car_detail", args=[car.pk])).content.decode()
+    assert 'data-testid="stock-advice"' in page
+    assert 'data-testid="stock-action">Hold' in page  # far above the market, but only just listed
+    client.force_login(workshop_user)
+    assert 'data-testid="stock-advice"' not in client.get(reverse("car_detail", args=[car.pk])).content.decode()

@@ -17,6 +17,9 @@ WIDTH, HEIGHT, TOP, BOTTOM = 360, 170, 12, 140
 # Two years before the forecast: enough to see the season and the trend it carries on,
 # few enough that six forecast months are not squeezed into the chart's last sliver.
 CHART_HISTORY_MONTHS = 24
+# An average miss above this (a share of the price) is no forecast to price a car on,
+# whichever method won: the verdict says so.
+WIDE_OF_THE_MARK = 0.15
 
 
 class ForecastForm(SegmentForm):
@@ -92,7 +95,11 @@ def _pounds(value: float | None) -> Decimal | None:
 @permission_required("auctions.view_lot", raise_exception=True)
 @require_GET
 def forecast(request):
-    form = ForecastForm(request.GET or None, choices=selectors.segment_choices())
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        data.setdefault("horizon", str(forecasts.HORIZON))  # a bound form ignores `initial`
+    form = ForecastForm(data, choices=selectors.segment_choices())
     context = {"form": form, "width": WIDTH, "height": HEIGHT, "interval_pct": round(forecasts.INTERVAL * 100)}
     if form.is_bound and not form.is_valid():
         return TemplateResponse(request, "analytics/forecast.html", {**context, "segment": None}, status=400)
@@ -125,8 +132,12 @@ def _verdict(backtest) -> str:
     horizons = len(backtest.horizons)
     model, naive = backtest.model_mape * 100, backtest.naive_mape * 100
     if backtest.beats_naive:
-        return (f"The model beat the seasonal naive forecast: on average {model:.1f}% off against {naive:.1f}% "
-                f"over {backtest.scored} past forecasts, better at {backtest.horizons_won} of {horizons} horizons.")
-    return (f"The model did not beat the seasonal naive forecast: on average {model:.1f}% off against {naive:.1f}% "
-            f"over {backtest.scored} past forecasts (better at {backtest.horizons_won} of {horizons} horizons). "
-            "Read its figures with care.")
+        sentence = (f"The model beat the seasonal naive forecast: on average {model:.1f}% off against {naive:.1f}% "
+                    f"over {backtest.scored} past forecasts, better at {backtest.horizons_won} of {horizons} horizons.")
+    else:
+        sentence = (f"The model did not beat the seasonal naive forecast: on average {model:.1f}% off against {naive:.1f}% "
+                    f"over {backtest.scored} past forecasts (better at {backtest.horizons_won} of {horizons} horizons).")
+    if backtest.model_mape > WIDE_OF_THE_MARK:
+        sentence += (" Both miss by a lot here: a month's median of this segment moves with which cars happened to sell, "
+                     "so read the range rather than the figure.")
+    return sentence

@@ -267,6 +267,24 @@ def test_the_page_shows_the_forecast_the_interval_and_the_backtest(client, manag
     assert table.count("</tr>") == 5  # a header and four horizons
 
 
+def test_the_page_says_when_the_naive_forecast_wins_and_when_both_are_far_off(client, manager, db):
+    months = months_before(timezone.localdate(), 36)
+    # The same prices every year: the naive forecast is exact, the model cannot beat it.
+    steady = [10_000 * (1 + SEASON[m.month] / 100) for m in months]
+    # Medians jumping at random by ±50 %: nothing forecasts that well.
+    wild = list(9_000 * np.exp(np.random.default_rng(5).normal(0, 0.5, 36)))
+    SaleFact.objects.bulk_create(sales("Steady", months, steady) + sales("Wild", months, wild))
+    warehouse.rollups_refresh()
+    client.force_login(manager)
+
+    body = client.get(reverse("analytics_forecast"), {"make": "Steady"}).content.decode()
+    assert "The model did not beat the seasonal naive forecast: on average" in body
+    assert "against 0.0% over" in body and "Both miss by a lot" not in body
+    assert '<option value="6" selected>' in body  # the horizon defaults to six months
+    body = client.get(reverse("analytics_forecast"), {"make": "Wild"}).content.decode()
+    assert "Both miss by a lot here" in body
+
+
 def test_a_segment_without_enough_history_says_so(client, manager, db):
     SaleFact.objects.bulk_create(sales("Newco", months_before(timezone.localdate(), 5), [9_000] * 5))
     warehouse.rollups_refresh()

@@ -345,7 +345,7 @@ def preferences_changed() -> None:
     """Call inside the transaction of any preference write: after commit, every process
     rebuilds its index (bumping before commit would let a worker rebuild from the old rows
     and keep them under the new version)."""
-    transaction.on_commit(_bump_version)
+    transaction.on_commit(_bump_version, robust=True)  # a cache hiccup must not fail a saved change
 
 
 def _bump_version() -> None:
@@ -422,14 +422,19 @@ def feed_batch_stored(lots: Iterable[Lot], before: dict[str, tuple[int, bool]]) 
         transaction.on_commit(functools.partial(_hand_off, changes), robust=True)
 
 
+def worth_matching(changes: Iterable[LotChange], thresholds: Sequence[int]) -> list[LotChange]:
+    """The changes that can raise an alert: lots that appeared, and bids across a maximum."""
+    return [c for c in changes if c.old_price is None or crosses(thresholds, c.old_price, c.new_price)]
+
+
 def _hand_off(changes: list[LotChange]) -> None:
     from ifixit.auctions.tasks import match_lot_changes
 
     try:
         thresholds = price_thresholds() if any(c.old_price is not None for c in changes) else []
-        wanted = [astuple(c) for c in changes if c.old_price is None or crosses(thresholds, c.old_price, c.new_price)]
+        wanted = worth_matching(changes, thresholds)
         if wanted:
-            match_lot_changes.delay(wanted)
+            match_lot_changes.delay([astuple(c) for c in wanted])
     except Exception:  # the batch is stored; its alerts are lost, the feed must go on
         log.warning("could not hand %d lot changes to matching", len(changes), exc_info=True)
 

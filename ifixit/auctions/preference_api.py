@@ -29,12 +29,18 @@ class ModelPairSerializer(serializers.Serializer):
 class PreferenceInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
     active = serializers.BooleanField(default=True)
-    makes = serializers.ListField(child=serializers.CharField(max_length=50), default=list, max_length=100, help_text="Makes wanted in any model; empty: any make.")
-    models = ModelPairSerializer(many=True, default=list, max_length=200, help_text="Make and model pairs; a make listed here is wanted in these models only.")
+    makes = serializers.ListField(
+        child=serializers.CharField(max_length=50), default=list, max_length=100, help_text="Makes wanted in any model; empty: any make."
+    )
+    models = ModelPairSerializer(
+        many=True, default=list, max_length=200, help_text="Make and model pairs; a make listed here is wanted in these models only."
+    )
     year_min = serializers.IntegerField(allow_null=True, default=None)
     year_max = serializers.IntegerField(allow_null=True, default=None)
     mileage_max = serializers.IntegerField(allow_null=True, default=None, help_text="Miles.")
-    price_max = serializers.IntegerField(allow_null=True, default=None, help_text="The most you would pay: alerts when bids cross it, either way.")
+    price_max = serializers.IntegerField(
+        allow_null=True, default=None, help_text="The most you would pay: alerts when bids cross it, either way."
+    )
     min_margin = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, default=None)
     min_roi = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True, default=None, help_text="Percent.")
     sources = serializers.ListField(child=serializers.IntegerField(min_value=1), default=list, max_length=100)
@@ -63,7 +69,9 @@ class PreferenceOutputSerializer(serializers.Serializer):
     min_roi = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     sources = serializers.SerializerMethodField()
     regions = serializers.ListField(child=serializers.CharField())
-    recent_matches = serializers.SerializerMethodField(help_text="Lots first seen in the last 7 days it would have matched at their current price.")
+    recent_matches = serializers.SerializerMethodField(
+        help_text="Lots first seen in the last 7 days it would have matched at their current price."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -86,13 +94,17 @@ def _output(items, *, many: bool = False):
 class PreferenceListApi(APIView):
     permission_classes = PERMISSIONS
 
-    @extend_schema(tags=TAGS, operation_id="bidding_preferences_list", responses=PreferenceOutputSerializer(many=True), summary="Your bidding preferences")
+    @extend_schema(
+        tags=TAGS, operation_id="bidding_preferences_list", responses=PreferenceOutputSerializer(many=True), summary="Your bidding preferences"
+    )
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(preferences.preferences_of(request.user), request, view=self)
         return paginator.get_paginated_response(_output(page, many=True))
 
-    @extend_schema(tags=TAGS, operation_id="bidding_preferences_create", request=PreferenceInputSerializer, responses={201: PreferenceOutputSerializer})
+    @extend_schema(
+        tags=TAGS, operation_id="bidding_preferences_create", request=PreferenceInputSerializer, responses={201: PreferenceOutputSerializer}
+    )
     def post(self, request):
         data = PreferenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,11 +122,18 @@ class PreferenceDetailApi(APIView):
     def get(self, request, preference_id: int):
         return Response(_output(self._own(request, preference_id)))
 
-    @extend_schema(tags=TAGS, operation_id="bidding_preferences_update", request=PreferenceInputSerializer, responses=PreferenceOutputSerializer)
+    @extend_schema(
+        tags=TAGS, operation_id="bidding_preferences_update", request=PreferenceInputSerializer, responses=PreferenceOutputSerializer
+    )
     def put(self, request, preference_id: int):
         return self._save(request, preference_id, partial=False)
 
-    @extend_schema(tags=TAGS, operation_id="bidding_preferences_partial_update", request=PreferenceInputSerializer(partial=True), responses=PreferenceOutputSerializer)
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bidding_preferences_partial_update",
+        request=PreferenceInputSerializer(partial=True),
+        responses=PreferenceOutputSerializer,
+    )
     def patch(self, request, preference_id: int):
         return self._save(request, preference_id, partial=True)
 
@@ -166,7 +185,13 @@ class AlertListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         reason = serializers.ChoiceField(choices=LotAlert.Reason.choices, required=False)
 
-    @extend_schema(tags=TAGS, operation_id="lot_alerts_list", parameters=[FilterSerializer], responses=AlertOutputSerializer(many=True), summary="Your lot alerts, newest first")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="lot_alerts_list",
+        parameters=[FilterSerializer],
+        responses=AlertOutputSerializer(many=True),
+        summary="Your lot alerts, newest first",
+    )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -179,8 +204,12 @@ class AlertListApi(APIView):
 
 
 class WatchInputSerializer(serializers.Serializer):
-    remind_before_start = serializers.IntegerField(default=10, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder.")
-    remind_before_end = serializers.IntegerField(default=5, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder.")
+    remind_before_start = serializers.IntegerField(
+        default=10, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
+    )
+    remind_before_end = serializers.IntegerField(
+        default=5, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
+    )
 
 
 class WatchOutputSerializer(serializers.Serializer):
@@ -193,7 +222,9 @@ class WatchOutputSerializer(serializers.Serializer):
 class WatchListApi(APIView):
     permission_classes = PERMISSIONS
 
-    @extend_schema(tags=TAGS, operation_id="lot_watches_list", responses=WatchOutputSerializer(many=True), summary="The lots you watch, latest first")
+    @extend_schema(
+        tags=TAGS, operation_id="lot_watches_list", responses=WatchOutputSerializer(many=True), summary="The lots you watch, latest first"
+    )
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(preferences.watches_of(request.user), request, view=self)
@@ -203,11 +234,19 @@ class WatchListApi(APIView):
 class LotWatchApi(APIView):
     permission_classes = PERMISSIONS
 
-    @extend_schema(tags=TAGS, operation_id="lot_watch_retrieve", responses=WatchOutputSerializer, summary="Your watch of a lot (404 if you do not watch it)")
+    @extend_schema(
+        tags=TAGS, operation_id="lot_watch_retrieve", responses=WatchOutputSerializer, summary="Your watch of a lot (404 if you do not watch it)"
+    )
     def get(self, request, lot_id: int):
         return Response(WatchOutputSerializer(get_object_or_404(preferences.watches_of(request.user), lot_id=lot_id)).data)
 
-    @extend_schema(tags=TAGS, operation_id="lot_watch_update", request=WatchInputSerializer, responses=WatchOutputSerializer, summary="Watch a lot, or change its reminders")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="lot_watch_update",
+        request=WatchInputSerializer,
+        responses=WatchOutputSerializer,
+        summary="Watch a lot, or change its reminders",
+    )
     def put(self, request, lot_id: int):
         data = WatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -236,7 +275,12 @@ class AlertChannelsSerializer(serializers.Serializer):
 class AlertChannelsApi(APIView):
     permission_classes = PERMISSIONS
 
-    @extend_schema(tags=TAGS, operation_id="lot_alert_channels_retrieve", responses=AlertChannelsSerializer, summary="How lot alerts reach you (the notification centre's choices)")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="lot_alert_channels_retrieve",
+        responses=AlertChannelsSerializer,
+        summary="How lot alerts reach you (the notification centre's choices)",
+    )
     def get(self, request):
         return Response(preferences.alert_channels_of(request.user))
 

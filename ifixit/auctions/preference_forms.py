@@ -19,7 +19,9 @@ class PreferenceForm(forms.Form):
     )
     year_min = forms.IntegerField(required=False, min_value=0, label="Year from", widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     year_max = forms.IntegerField(required=False, min_value=0, label="Year to", widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    mileage_max = forms.IntegerField(required=False, min_value=0, label="Mileage up to (miles)", widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    mileage_max = forms.IntegerField(
+        required=False, min_value=0, label="Mileage up to (miles)", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
     price_max = forms.IntegerField(
         required=False, min_value=0, label="Most you would pay", widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text="A lot over it does not match; you are told when the bidding passes it, or comes back under it.",

@@ -129,7 +129,8 @@ def lot_watch(request, pk: int):
     JavaScript its link leads to this view's own small page."""
     lot = get_object_or_404(Lot.objects.select_related("source"), pk=pk)
     watch = preferences.watch_of(request.user, lot.pk)
-    form = WatchForm(initial={"remind_before_start": watch.remind_before_start, "remind_before_end": watch.remind_before_end} if watch else None)
+    times = {"remind_before_start": watch.remind_before_start, "remind_before_end": watch.remind_before_end} if watch else None
+    form = WatchForm(initial=times)
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "unwatch":

@@ -5,7 +5,7 @@ another user's preference or watch is not found, never forbidden (no ids are con
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -54,7 +54,8 @@ def lot_vocabulary() -> LotVocabulary:
     cached = cache.get(VOCABULARY_KEY)
     if cached is not None:
         return LotVocabulary(cached["makes"], [tuple(p) for p in cached["models"]], cached["regions"])
-    pairs = {(vocabulary.make(make), vocabulary.model(model)) for make, model in Lot.objects.exclude(make="?").values_list("make", "model").distinct()}
+    seen = Lot.objects.exclude(make="?").values_list("make", "model").distinct()
+    pairs = {(vocabulary.make(make), vocabulary.model(model)) for make, model in seen}
     regions = {" ".join(r.split()) for r in Lot.objects.exclude(region="").values_list("region", flat=True).distinct()}
     makes = sorted(set(vocabulary.MAKES) | {make for make, _ in pairs if make})
     result = LotVocabulary(makes, sorted(p for p in pairs if p[0] and p[1]), sorted(regions, key=str.casefold))

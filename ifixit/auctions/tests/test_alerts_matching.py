@@ -6,7 +6,9 @@ import random
 import numpy as np
 import pytest
 
-from ifixit.auctions.alerts import Candidate, LotFacts, PreferenceIndex, PreferenceSpec, crosses, decide, make_key, model_key, region_key
+from ifixit.auctions.alerts import (
+    Candidate, LotChange, LotFacts, PreferenceIndex, PreferenceSpec, crosses, decide, make_key, model_key, region_key, worth_matching,
+)
 from ifixit.auctions.models import LotAlert
 
 MATCH, ABOVE, BELOW = LotAlert.Reason.MATCH, LotAlert.Reason.PRICE_ABOVE, LotAlert.Reason.PRICE_BELOW
@@ -135,6 +137,15 @@ def test_crosses_checks_every_threshold_between_two_prices_either_way():
     assert not crosses(thresholds, 4_999, 5_000)  # reaching the maximum is not passing it
     assert not crosses(thresholds, 5_001, 8_999) and not crosses(thresholds, 5_000, 5_000) and not crosses([], 1, 99_999)
     assert crosses(thresholds, 12_000, 500) and not crosses(thresholds, None, 5_500)
+
+
+def test_the_feed_queues_matching_only_for_appearing_lots_and_bids_across_a_maximum():
+    appeared, across, within, over, down = (
+        LotChange(1, None, 9_000), LotChange(2, 4_900, 5_100), LotChange(3, 4_000, 4_500), LotChange(4, 6_000, 7_000), LotChange(5, 5_200, 4_800),
+    )
+    changes = [appeared, across, within, over, down]
+    assert worth_matching(changes, [5_000]) == [appeared, across, down]
+    assert worth_matching(changes, []) == [appeared]  # no preference has a maximum: bids never need matching
 
 
 def test_the_index_agrees_with_a_plain_loop_on_random_preferences_and_lots():

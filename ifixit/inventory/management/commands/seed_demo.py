@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ifixit.crm.demo_data import crm_demo_data_create
-from ifixit.analytics.demo_data import analytics_demo_data_create
+from ifixit.analytics.demo_data import advice_demo_data_create, analytics_demo_data_create
 from ifixit.finance.demo_data import finance_demo_data_create
 from ifixit.reports.demo_data import reports_demo_data_create
 from ifixit.inventory.demo_data import MIN_CARS, demo_data_create, demo_data_present
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             finance_summary = finance_demo_data_create(seed=seed) if summary is not None else None
             reports_summary = reports_demo_data_create() if summary is not None else None
             analytics_summary = analytics_demo_data_create(seed=seed, facts=cars * 8) if summary is not None else None
+            advice_summary = advice_demo_data_create(seed=seed) if summary is not None else None
         if summary is None:  # someone added cars between the check and the transaction
             self.stdout.write("Demo data already present (the database has cars); nothing changed.")
             return
@@ -73,6 +74,8 @@ class Command(BaseCommand):
             out.write(f"Reports: {reports_summary.line()}")
         if analytics_summary is not None:
             out.write(f"Market: {analytics_summary.line()}")
+        if advice_summary is not None:
+            out.write(f"Advice: {advice_summary.line()}")
         out.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f} s."))
         if "admin" in summary.users_created:
             out.write(f"Sign in at http://localhost:8000 as admin / {password}")

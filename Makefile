@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser bench bench-feeds bench-reports bench-analytics clean help
+.PHONY: install run test test-production test-browser bench bench-feeds bench-reports bench-analytics bench-ml clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -58,6 +58,9 @@ bench-reports: install
 
 bench-analytics: install
 	$(PY) bench/analytics.py $(BENCH_ARGS)
+
+bench-ml: install
+	$(PY) bench/ml.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test

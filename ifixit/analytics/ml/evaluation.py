@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold
 
-from ifixit.analytics.ml.features import KEY_SEPARATOR, joined_keys
+from ifixit.analytics.ml.features import KEY_SEPARATOR, joined_keys, numbers
 from ifixit.analytics.ml.value import INTERVAL, MAX_ITER, ValueModel, train, usable_rows
 
 # Coverage this far (absolute) under the nominal interval counts as a noticeable drop.
@@ -28,7 +28,8 @@ class Metrics:
         return asdict(self)
 
 
-def metrics(actual: np.ndarray, mid: np.ndarray, low: np.ndarray | None = None, high: np.ndarray | None = None) -> Metrics:
+def metrics(actual: np.ndarray, mid: np.ndarray, low: np.ndarray | None = None,
+            high: np.ndarray | None = None) -> Metrics:
     actual = np.asarray(actual, dtype=float)
     mid = np.asarray(mid, dtype=float)
     errors = np.abs(mid - actual)
@@ -55,7 +56,7 @@ class Baseline:
     def _keys(rows: pd.DataFrame, level: tuple[str, ...]) -> pd.Series:
         if "year" not in level:
             return joined_keys(rows, level)
-        year = pd.to_numeric(rows["year"], errors="coerce") if "year" in rows.columns else pd.Series(np.nan, index=rows.index)
+        year = numbers(rows, "year")
         # A row without a year has no make/model/year group: it keys to nothing and falls back.
         year_key = year.map(lambda value: "" if pd.isna(value) else str(int(value)))
         joined = joined_keys(rows, level[:-1]) + KEY_SEPARATOR + year_key
@@ -63,20 +64,18 @@ class Baseline:
 
     @classmethod
     def fit(cls, data: pd.DataFrame) -> "Baseline":
-        data = usable_rows(data)
+        data = usable_rows(data).reset_index(drop=True)
         price = pd.to_numeric(data["price"]).astype(float)
-        medians = []
-        for level in cls.LEVELS:
-            level_keys = cls._keys(data, level)
-            medians.append(price.groupby(level_keys).median().to_dict())
+        medians = [price.groupby(cls._keys(data, level)).median().to_dict() for level in cls.LEVELS]
         return cls(medians, float(price.median()))
 
     def predict(self, rows: pd.DataFrame) -> pd.Series:
-        prediction = pd.Series(self.overall, index=rows.index, dtype=float)
+        positional = rows.reset_index(drop=True)  # a caller's repeated index labels must not align anything
+        prediction = np.full(len(rows), self.overall)
         for level, medians in reversed(list(zip(self.LEVELS, self.medians))):  # coarse first, finer ones overwrite
-            found = self._keys(rows, level).map(medians)
-            prediction = found.astype(float).fillna(prediction)
-        return prediction
+            found = self._keys(positional, level).map(medians).to_numpy(dtype=float, na_value=np.nan)
+            prediction = np.where(np.isnan(found), prediction, found)
+        return pd.Series(prediction, index=rows.index)
 
 
 def holdout_split(data: pd.DataFrame, *, fraction: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -101,10 +100,14 @@ def _model_predictions(model: ValueModel, test: pd.DataFrame) -> pd.DataFrame:
     return model.predict(test.drop(columns="price"), as_of=model.reference_date)
 
 
+def _model_metrics(actual: np.ndarray, predicted: pd.DataFrame) -> Metrics:
+    return metrics(actual, predicted["mid"].to_numpy(), predicted["low"].to_numpy(), predicted["high"].to_numpy())
+
+
 def evaluate(model: ValueModel, test: pd.DataFrame) -> Metrics:
     test = usable_rows(test)
     predicted = _model_predictions(model, test)
-    return metrics(_actual(test), predicted["mid"].to_numpy(), predicted["low"].to_numpy(), predicted["high"].to_numpy())
+    return _model_metrics(_actual(test), predicted)
 
 
 def evaluate_baseline(baseline: Baseline, test: pd.DataFrame) -> Metrics:
@@ -120,8 +123,10 @@ class CrossValidation:
     per_fold: list[tuple[Metrics, Metrics]]  # (model, baseline) per fold
 
 
-def cross_validate(data: pd.DataFrame, *, folds: int = 5, seed: int = 0, progress: Callable[[int, int], None] | None = None,
-                   interval: float = INTERVAL, max_iter: int = MAX_ITER) -> CrossValidation:
+def cross_validate(
+    data: pd.DataFrame, *, folds: int = 5, seed: int = 0, progress: Callable[[int, int], None] | None = None,
+    interval: float = INTERVAL, max_iter: int = MAX_ITER,
+) -> CrossValidation:
     """k-fold: each fold's model and baseline are fitted on the other folds and tested on it."""
     data = usable_rows(data)
     per_fold = []
@@ -133,7 +138,7 @@ def cross_validate(data: pd.DataFrame, *, folds: int = 5, seed: int = 0, progres
         baseline_predicted = baseline.predict(fold_test).to_numpy()
         fold_actual = _actual(fold_test)
         per_fold.append((
-            metrics(fold_actual, predicted["mid"].to_numpy(), predicted["low"].to_numpy(), predicted["high"].to_numpy()),
+            _model_metrics(fold_actual, predicted),
             metrics(fold_actual, baseline_predicted),
         ))
         actual.append(fold_actual)
@@ -157,7 +162,8 @@ def not_worse(candidate: Metrics, current: Metrics, *, tolerance: float = 0.02, 
     """The promotion rule: (promote?, why in plain words with the numbers).
 
     Refused when the candidate's MAE is worse than the current's by more than `tolerance`
-    (relative), or when its interval covers noticeably less than `nominal` while the current's did not.
+    (relative), or when its interval holds more than `coverage_slack` (absolute) less than
+    `nominal` while the current's did not (a current without an interval excuses nothing).
     """
     change = candidate.mae / current.mae - 1 if current.mae > 0 else (0.0 if candidate.mae == 0 else float("inf"))
     mae_words = f"MAE {candidate.mae:,.0f} against the current {current.mae:,.0f} ({change:+.1%})"
@@ -167,8 +173,8 @@ def not_worse(candidate: Metrics, current: Metrics, *, tolerance: float = 0.02, 
     if candidate.coverage is not None and candidate.coverage < floor:
         if current.coverage is None or current.coverage >= floor:
             current_words = "" if current.coverage is None else f", the current's {current.coverage:.1%}"
-            return False, (f"{mae_words}, but the interval covers {candidate.coverage:.1%} of prices "
-                           f"against the {nominal:.0%} it should{current_words}: below {floor:.0%}.")
+            return False, (f"{mae_words}, but its interval holds only {candidate.coverage:.1%} of prices "
+                           f"(nominal {nominal:.0%}{current_words}), below the {floor:.0%} floor.")
     coverage_words = ""
     if candidate.coverage is not None:
         coverage_words = f"; interval coverage {candidate.coverage:.1%}"

@@ -8,10 +8,11 @@ Features:
   data's latest date when training, the caller's `as_of` when predicting.
 - every categorical column target-encoded: a value becomes the (shrunk, cross-fitted) mean
   log price of its sales, net of age and mileage, so hundreds of models cost one column, and
-  rare values lean on the overall mean. make + model and make + model + trim are encoded as pairs and triples; a model
-  never seen is valued as its make, a trim never seen as its make + model, any other unseen
-  value as the overall mean. (Gradient boosting's native categories were tried: they stop at
-  255 values and its per-call preprocessing made a single prediction take about 10 ms.)
+  rare values lean on the overall mean. make + model and make + model + trim are encoded as
+  pairs and triples; a model never seen is valued as its make, a trim never seen as its
+  make + model, any other unseen value as the overall mean. (Gradient boosting's native
+  categories were tried: they stop at 255 values, and their per-call preprocessing made a
+  single prediction take about 10 ms.)
 """
 
 import math
@@ -96,14 +97,20 @@ def latest_sale_date(frame: pd.DataFrame) -> date | None:
     return None if pd.isna(latest) else latest.date()
 
 
+def numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as floats, anything unreadable as NaN; a column the frame lacks is all NaN."""
+    if column not in frame.columns:
+        return pd.Series(math.nan, index=frame.index)
+    return pd.to_numeric(frame[column], errors="coerce")
+
+
 def numeric_features(frame: pd.DataFrame, reference: date) -> dict[str, np.ndarray]:
     if "sale_date" in frame.columns:
         dates = pd.to_datetime(frame["sale_date"], errors="coerce")
         dates = dates.fillna(pd.Timestamp(reference))
     else:
         dates = pd.Series(pd.Timestamp(reference), index=frame.index)
-    year = pd.to_numeric(frame["year"], errors="coerce") if "year" in frame.columns else pd.Series(math.nan, index=frame.index)
-    mileage = pd.to_numeric(frame["mileage"], errors="coerce") if "mileage" in frame.columns else pd.Series(math.nan, index=frame.index)
+    year, mileage = numbers(frame, "year"), numbers(frame, "mileage")
     days = (dates - pd.Timestamp(TIME_ORIGIN)).dt.days
     return {
         "age": (dates.dt.year - year).to_numpy(dtype=float, na_value=math.nan),
@@ -113,8 +120,7 @@ def numeric_features(frame: pd.DataFrame, reference: date) -> dict[str, np.ndarr
     }
 
 
-
-def age_adjusted(target: np.ndarray, numbers: dict[str, np.ndarray]) -> np.ndarray:
+def age_adjusted(target: np.ndarray, numeric: dict[str, np.ndarray]) -> np.ndarray:
     """Log prices less a straight-line fit on age and mileage: what the encodings average.
 
     A model's plain mean price mostly says how old its sales were (a model launched two years
@@ -122,7 +128,7 @@ def age_adjusted(target: np.ndarray, numbers: dict[str, np.ndarray]) -> np.ndarr
     """
     columns = [np.ones(len(target))]
     for name in ("age", "mileage"):
-        values = numbers[name]
+        values = numeric[name]
         if not np.isnan(values).all():
             columns.append(np.where(np.isnan(values), np.nanmedian(values), values))
     design = np.column_stack(columns)
@@ -139,36 +145,40 @@ class FeatureEncoder:
     target_mean: float  # the overall mean, for values never seen
 
     @classmethod
-    def fit_transform(cls, frame: pd.DataFrame, target: np.ndarray, *, seed: int = 0) -> tuple["FeatureEncoder", np.ndarray]:
+    def fit_transform(
+        cls, frame: pd.DataFrame, target: np.ndarray, *, seed: int = 0,
+    ) -> tuple["FeatureEncoder", np.ndarray]:
+        frame = frame.reset_index(drop=True)
         reference = latest_sale_date(frame) or date.today()
-        numbers = numeric_features(frame, reference)
-        numeric_names = [name for name in NUMERIC if not np.isnan(numbers[name]).all()]
+        numeric = numeric_features(frame, reference)
+        numeric_names = [name for name in NUMERIC if not np.isnan(numeric[name]).all()]
         # A column the data never fills (no trims, no regions) would only add a constant.
         encoded_names = [
-            name for name, parts in TARGET_ENCODED.items() if all(keys(frame, part).astype(bool).any() for part in parts)
+            name for name, parts in TARGET_ENCODED.items()
+            if all(keys(frame, part).astype(bool).any() for part in parts)
         ]
         joined = np.column_stack([joined_keys(frame, TARGET_ENCODED[name]).to_numpy() for name in encoded_names])
         # Cross-fitted: a sale's own price never feeds its own encoding, or the trees would trust it too much.
-        target_encoder = TargetEncoder(target_type="continuous", smooth="auto", cv=KFold(5, shuffle=True, random_state=seed))
-        cross_fitted = target_encoder.fit_transform(joined, age_adjusted(target, numbers))
+        folds = KFold(5, shuffle=True, random_state=seed)
+        target_encoder = TargetEncoder(target_type="continuous", smooth="auto", cv=folds)
+        cross_fitted = target_encoder.fit_transform(joined, age_adjusted(target, numeric))
         encodings = {
             name: dict(zip(categories.tolist(), values.tolist()))
             for name, categories, values in zip(encoded_names, target_encoder.categories_, target_encoder.encodings_)
         }
-        encoder = cls(columns=numeric_names + encoded_names, encodings=encodings, target_mean=float(target_encoder.target_mean_))
-        matrix = np.column_stack([numbers[name] for name in numeric_names] + [cross_fitted])
+        encoder = cls(columns=numeric_names + encoded_names, encodings=encodings,
+                      target_mean=float(target_encoder.target_mean_))
+        matrix = np.column_stack([numeric[name] for name in numeric_names] + [cross_fitted])
         return encoder, matrix
 
     def transform(self, frame: pd.DataFrame, *, reference: date) -> np.ndarray:
-        numbers = numeric_features(frame, reference)
-        encoded: dict[str, pd.Series] = {}
-        overall = pd.Series(self.target_mean, index=frame.index)
+        frame = frame.reset_index(drop=True)  # a caller's repeated index labels must not align anything
+        values = numeric_features(frame, reference)
+        overall = np.full(len(frame), self.target_mean)
         for name, encoding in self.encodings.items():
-            fallback = encoded.get(FALLBACK.get(name), overall)
-            encoded[name] = joined_keys(frame, TARGET_ENCODED[name]).map(encoding).astype(float).fillna(fallback)
-        return np.column_stack([
-            numbers[name] if name in numbers else encoded[name].to_numpy(dtype=float) for name in self.columns
-        ])
+            found = joined_keys(frame, TARGET_ENCODED[name]).map(encoding).to_numpy(dtype=float, na_value=math.nan)
+            values[name] = np.where(np.isnan(found), values.get(FALLBACK.get(name), overall), found)
+        return np.column_stack([values[name] for name in self.columns])
 
     def transform_one(self, row: Mapping[str, object], *, reference: date) -> np.ndarray:
         """The same as `transform` for one row, in plain Python."""
@@ -181,5 +191,6 @@ class FeatureEncoder:
         }
         for name, encoding in self.encodings.items():
             fallback = values.get(FALLBACK.get(name), self.target_mean)
-            values[name] = encoding.get(KEY_SEPARATOR.join(key(row.get(part)) for part in TARGET_ENCODED[name]), fallback)
+            joined = KEY_SEPARATOR.join(key(row.get(part)) for part in TARGET_ENCODED[name])
+            values[name] = encoding.get(joined, fallback)
         return np.array([[values[name] for name in self.columns]], dtype=float)

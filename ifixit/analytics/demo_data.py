@@ -74,10 +74,11 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
 
     from ifixit.accounts.models import User
     from ifixit.analytics import valuation
-    from ifixit.analytics.models import OWN_SOURCE, Valuation
+    from ifixit.analytics.ml import evaluation, value
+    from ifixit.analytics.models import Valuation, ValueModel
     from ifixit.auctions.models import AuctionSource, Lot, Opportunity
     from ifixit.auctions.preferences import PreferenceInput, preference_save
-    from ifixit.inventory.models import Car, Phase, RepairItem
+    from ifixit.inventory.models import Car, Phase, RepairItem, Sale
 
     rng = random.Random(seed)
     source, _ = AuctionSource.objects.get_or_create(
@@ -109,20 +110,36 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
     warehouse.facts_sync()
     warehouse.rollups_refresh()
 
-    try:
-        trained = valuation.valuation_train(triggered_by="demo", exclude_sources=(OWN_SOURCE,)).model
-    except ValidationError:
-        return AdviceSummary(won_lots=len(cars), model_version=None, mae=None, baseline_mae=None, valuations=0, preferences=0)
-    _, model = valuation.model_in_use() or (None, None)
+    # Each car's valuation at purchase comes from a model that never saw its sale: the cars
+    # are split in two, and each half is valued by a model trained without that half's
+    # sales (kept as "evaluated only" versions). The model put in use learns from all.
     days = timedelta(days=settings.ADVICE_DEFAULT_DAYS_TO_SELL)
-    rows = pd.DataFrame.from_records([valuation.car_row(car) | {"sale_date": car.purchased_on + days} for car in cars])
-    rows["sale_date"] = pd.to_datetime(rows["sale_date"])
-    predicted = model.predict(rows)
-    Valuation.objects.bulk_create([
-        Valuation(car=car, model=trained, model_version=trained.version, predicted=f"{mid:.2f}", low=f"{low:.2f}", high=f"{high:.2f}",
-                  made_at=datetime.combine(car.purchased_on, time(15), zone))
-        for car, (mid, low, high) in zip(cars, predicted[["mid", "low", "high"]].itertuples(index=False))
-    ], batch_size=1000)
+    sold = dict(Sale.objects.filter(car__in=cars).values_list("car_id", "pk"))
+    valuations = []
+    for half in (0, 1):
+        valued = [car for car in cars if car.pk % 2 == half]
+        data = valuation.training_frame(exclude_sales=[sold[car.pk] for car in valued if car.pk in sold])
+        if len(data) < valuation.MIN_TRAINING_ROWS:
+            return AdviceSummary(won_lots=len(cars), model_version=None, mae=None, baseline_mae=None, valuations=0, preferences=0)
+        train, test = evaluation.holdout_split(data)
+        model = value.train(train)
+        fold = ValueModel.objects.create(
+            version=half + 1, status=ValueModel.Status.EVALUATED, training_rows=len(train), held_out_rows=len(test),
+            features=list(model.features), metrics=evaluation.evaluate(model, test).as_dict() | {"interval": model.interval},
+            baseline_metrics=evaluation.evaluate_baseline(evaluation.Baseline.fit(train), test).as_dict(),
+            decision=f"Demo: values the cars of one half without their own sales (half {half + 1} of 2).",
+            triggered_by="demo", artifact=model.dumps(),
+        )
+        rows = pd.DataFrame.from_records([valuation.car_row(car) | {"sale_date": car.purchased_on + days} for car in valued])
+        rows["sale_date"] = pd.to_datetime(rows["sale_date"])
+        predicted = model.predict(rows)
+        valuations += [
+            Valuation(car=car, model=fold, model_version=fold.version, predicted=f"{mid:.2f}", low=f"{low:.2f}", high=f"{high:.2f}",
+                      made_at=datetime.combine(car.purchased_on, time(15), zone))
+            for car, (mid, low, high) in zip(valued, predicted[["mid", "low", "high"]].itertuples(index=False))
+        ]
+    Valuation.objects.bulk_create(valuations, batch_size=1000)
+    trained = valuation.valuation_train(triggered_by="demo").model
 
     preferences = 0
     if buyer is not None:
@@ -138,4 +155,4 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
             except ValidationError:  # a make the demo's auctions have not offered
                 continue
     return AdviceSummary(won_lots=len(cars), model_version=trained.version, mae=trained.metrics["mae"],
-                         baseline_mae=trained.baseline_metrics["mae"], valuations=len(cars), preferences=preferences)
+                         baseline_mae=trained.baseline_metrics["mae"], valuations=len(valuations), preferences=preferences)

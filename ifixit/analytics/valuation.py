@@ -9,7 +9,7 @@ a lookup plus the model's own arithmetic.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,12 +38,15 @@ IN_USE_SECONDS = 60
 log = logging.getLogger(__name__)
 
 
-def training_frame(*, max_rows: int | None = None, exclude_sources: tuple[str, ...] = ()) -> pd.DataFrame:
+def training_frame(*, max_rows: int | None = None, exclude_sources: tuple[str, ...] = (), exclude_sales: Collection[int] = ()) -> pd.DataFrame:
     """The warehouse's facts as the model's input: the most recent `max_rows` of them
     (settings.VALUATION_MAX_TRAINING_ROWS), undated ones included (they still say what a
     car is worth)."""
     max_rows = max_rows or settings.VALUATION_MAX_TRAINING_ROWS
-    facts = SaleFact.objects.exclude(source__in=exclude_sources).order_by("-id").values_list(*COLUMNS)[:max_rows]
+    facts = SaleFact.objects.exclude(source__in=exclude_sources)
+    if exclude_sales:
+        facts = facts.exclude(source=OWN_SOURCE, source_ref__in=[f"sale:{pk}" for pk in exclude_sales])
+    facts = facts.order_by("-id").values_list(*COLUMNS)[:max_rows]
     frame = pd.DataFrame.from_records(list(facts), columns=COLUMNS)
     frame["price"] = frame["price"].astype(float)
     frame["sale_date"] = pd.to_datetime(frame["sale_date"])

@@ -34,27 +34,29 @@ worse −1; the sum of the two gives the grade:
 A: more profit and a quicker sale than the group; C: as the group (or a gain on one
 measure paid for on the other); E: less profit and a slower sale.
 
-All figures come from three queries whatever the number of sales: the user's locations,
-the sales with their cars and repair totals, and the sold cars' spells in fixing.
+All figures come from four queries whatever the number of sales: the user's locations,
+the sales with their cars, their repair totals, and their moves into and out of fixing.
+A table is cached per question (locations, period, grouping) until the sales, repairs or
+phase history change; sorting it another way reads it from the cache.
 """
 
 import hashlib
-import math
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connections
+from django.db.models import BigIntegerField, Case, CharField, Count, Exists, F, FloatField, Func, Max, OuterRef, Q, Sum, When
+from django.db.models.functions import Cast, Round
 
 from ifixit.accounts.models import User
 from ifixit.analytics import vocabulary
 from ifixit.inventory.models import Car, Phase, PhaseChange, RepairItem, Sale
-from ifixit.inventory.selectors import ZERO, locations_visible_to
-from ifixit.money import to_cents
+from ifixit.inventory.selectors import locations_visible_to
 
 # Below this many sales a median says more about single cars than about the model.
 MIN_SAMPLE_FOR_GRADE = 5
@@ -213,15 +215,15 @@ def benchmark_rows(
     ids = tuple(sorted(chosen))
 
     # The sales, repairs and phase history behind the figures change rarely compared with
-    # how often the page is read: cache per question until any of them changes.
+    # how often the page is read: cache per question until any of them changes. The order
+    # is not part of the question: sorting the table another way reads the same figures.
     version = _sales_version()
-    key = "analytics:benchmarks:" + hashlib.sha256(f"{version}|{ids}|{start}|{end}|{group_by}|{sort}".encode()).hexdigest()[:32]
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    table = _benchmark_table(ids=ids, start=start, end=end, group_by=group_by, sort=sort)
-    cache.set(key, table, 3600)
-    return table
+    key = "analytics:benchmarks:" + hashlib.sha256(f"{version}|{ids}|{start}|{end}|{group_by}".encode()).hexdigest()[:32]
+    table = cache.get(key)
+    if table is None:
+        table = _benchmark_table(ids=ids, start=start, end=end, group_by=group_by)
+        cache.set(key, table, 3600)
+    return replace(table, rows=sort_rows(table.rows, sort), sort=sort)
 
 
 def _sales_version() -> str:
@@ -234,121 +236,162 @@ def _sales_version() -> str:
     return f"{sales}|{repairs}|{phases}|{cars}"
 
 
-def _benchmark_table(*, ids, start, end, group_by, sort) -> BenchmarkTable:
+def _benchmark_table(*, ids, start, end, group_by) -> BenchmarkTable:
     sales = _sales_frame(ids, start, end)
     group = _benchmark(sales)
     rows = []
-    if not sales.empty:
-        for keys, frame in sales.groupby(list(group_by), sort=False):
-            keys = dict(zip(group_by, keys))
-            figures = _benchmark(frame)
+    if len(sales["make"]):
+        keys = pd.DataFrame({name: sales[name] for name in group_by})
+        for values, positions in keys.groupby(list(group_by), sort=False).indices.items():
+            names = dict(zip(group_by, values))
+            figures = _benchmark({column: array[positions] for column, array in sales.items()})
             profit_vs, days_vs, grade = _grade(figures, group)
             rows.append(
                 BenchmarkRow(
                     **figures.__dict__,
-                    make=keys["make"],
-                    model=keys["model"],
-                    body_type=keys.get("body_type", ""),
+                    make=names["make"],
+                    model=names["model"],
+                    body_type=names.get("body_type", ""),
                     profit_vs_group=profit_vs,
                     days_vs_group=days_vs,
                     grade=grade,
                 )
             )
     return BenchmarkTable(
-        rows=sort_rows(rows, sort), group=group, start=start, end=end, location_ids=ids, group_by=group_by, sort=sort
+        rows=sort_rows(rows, DEFAULT_SORT), group=group, start=start, end=end, location_ids=ids, group_by=group_by, sort=DEFAULT_SORT
     )
 
 
 # --- Loading ------------------------------------------------------------------------------
 
-MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+# A sale's columns as _sales_frame reads them.
+SALE_COLUMNS = ("car_id", "car__make", "car__model", "car__body_type", "days", "price_cents", "car_cost_cents", "has_history")
 
 
-def _sales_frame(location_ids: tuple[int, ...], start: date, end: date) -> pd.DataFrame:
-    """One row per sale with its measures (two queries)."""
-    repair_sum = (
-        RepairItem.objects.filter(car=OuterRef("car_id"))
-        .order_by()
-        .values("car")
-        .annotate(s=Sum(F("parts_cost") + F("labour_cost")))
-        .values("s")
+class DaysBetween(Func):
+    """Days from the second date to the first, counted by the database (a number, not
+    two dates to parse for every sale); NULL when either is unknown."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"  # PostgreSQL: a date minus a date is its days
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))", arg_joiner=") - julianday(", **extra)
+
+
+def _cents(amount):
+    """An amount as whole cents, counted by the database: a plain integer for the driver
+    to hand back, where a Decimal per value (PostgreSQL) took longer than the query.
+    Every amount has two places, so rounding its hundredfold finds its cents exactly,
+    also from SQLite's float sums."""
+    return Cast(Round(amount * 100), BigIntegerField())
+
+
+def _plain_rows(queryset) -> list[tuple]:
+    """The rows as the database driver gives them, without Django's converter per value
+    (which cost more than the query itself over a year of a big group's sales)."""
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _columns(rows: list[tuple], names) -> dict[str, list]:
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _sales_frame(location_ids: tuple[int, ...], start: date, end: date) -> dict[str, np.ndarray]:
+    """Each sale's measures, as arrays of one value per sale, money in cents (three
+    queries: the sales with their cars and whether they have a phase history; their repair
+    totals; their spells in fixing). The repair totals are a query of their own, not a
+    subquery per sale: that made PostgreSQL's planner expect a costly query and compile
+    it (JIT) every time."""
+    sold = Sale.objects.filter(location_id__in=location_ids, sold_on__gte=start, sold_on__lte=end)
+    columns = _columns(
+        _plain_rows(
+            sold.annotate(
+                days=DaysBetween("sold_on", "car__purchased_on"),
+                price_cents=_cents(F("price")),
+                car_cost_cents=_cents(F("car__purchase_price")) + _cents(F("car__auction_fees")) + _cents(F("car__transport_cost")),
+                has_history=Exists(PhaseChange.objects.filter(car=OuterRef("car_id"))),
+            )
+            .order_by()
+            .values_list(*SALE_COLUMNS)
+        ),
+        SALE_COLUMNS,
     )
-    sales = (
-        Sale.objects.filter(location_id__in=location_ids, sold_on__gte=start, sold_on__lte=end)
-        .annotate(
-            repair_total=Coalesce(Subquery(repair_sum, output_field=MONEY_FIELD), ZERO),
-            has_history=Exists(PhaseChange.objects.filter(car=OuterRef("car_id"))),
-        )
-        .order_by()
-        .values_list(
-            "car_id", "car__make", "car__model", "car__body_type", "car__purchased_on", "sold_on", "price",
-            "car__purchase_price", "car__auction_fees", "car__transport_cost", "repair_total", "has_history",
-        )
+    cars = sold.values("car_id")
+    repair_totals = _plain_rows(
+        RepairItem.objects.filter(car_id__in=cars).order_by().values("car_id")
+        .annotate(total=_cents(Sum(F("parts_cost") + F("labour_cost")))).values_list("car_id", "total")
     )
-    records = list(sales)
-    repair_days = _repair_days(location_ids, start, end)
-    makes, models = {}, {}
-    rows = []
-    for car_id, make, model, body, purchased_on, sold_on, price, purchase, fees, transport, repairs, history in records:
-        # One spelling per make and model, as the warehouse has them: "VW golf" is a Volkswagen Golf.
-        make = makes.setdefault(make, vocabulary.make(make))
-        model = models.setdefault(model, vocabulary.model(model))
-        price, repairs = _cents(price), _cents(repairs)
-        cost = _cents(purchase) + _cents(fees) + _cents(transport) + repairs
-        profit = price - cost
-        spells = repair_days.get(car_id, 0.0)
-        rows.append(
-            {
-                "make": make,
-                "model": model,
-                "body_type": body,
-                "days_to_sell": float((sold_on - purchased_on).days) if purchased_on and purchased_on <= sold_on else math.nan,  # a sale dated before its purchase is a typo: unknown
-                "repair_cost": float(repairs),
-                "repair_days": spells if history and spells is not None else math.nan,
-                "gross_profit": float(profit),
-                "roi": profit / cost if cost else math.nan,
-                "profit": profit,
-                "cost": cost,
-            }
-        )
-    columns = [*MEASURES, "make", "model", "body_type", "profit", "cost"]
-    return pd.DataFrame.from_records(rows, columns=columns)
+    repair_days = _repair_days(cars)
+
+    position = pd.Index(columns["car_id"])
+    repairs = np.zeros(len(position), dtype=np.int64)
+    if repair_totals:
+        found = position.get_indexer([car_id for car_id, _ in repair_totals])
+        known = found >= 0  # -1: a car whose sale was recorded between the queries
+        repairs[found[known]] = np.array([total for _, total in repair_totals], dtype=np.int64)[known]
+    cost = np.array(columns["car_cost_cents"], dtype=np.int64) + repairs
+    profit = np.array(columns["price_cents"], dtype=np.int64) - cost
+    days = np.array(columns["days"], dtype=float)  # None (no purchase date) becomes nan
+    days[days < 0] = np.nan  # a sale dated before its purchase is a typo: unknown
+    # Days in fixing: 0 for a car that never went, unknown (nan) without a phase history.
+    spells = np.where(np.array(columns["has_history"], dtype=bool), 0.0, np.nan)
+    if repair_days:
+        found = position.get_indexer(list(repair_days))
+        known = found >= 0
+        spent = np.array(list(repair_days.values()), dtype=float)[known]
+        spells[found[known]] = np.where(np.isnan(spells[found[known]]), np.nan, spent)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(cost != 0, profit / np.where(cost != 0, cost, 1), np.nan)
+    # One spelling per make and model, as the warehouse has them: "VW golf" is a Volkswagen Golf.
+    makes = {make: vocabulary.make(make) for make in set(columns["car__make"])}
+    models = {model: vocabulary.model(model) for model in set(columns["car__model"])}
+    return {
+        "make": np.array([makes[m] for m in columns["car__make"]], dtype=object),
+        "model": np.array([models[m] for m in columns["car__model"]], dtype=object),
+        "body_type": np.array(columns["car__body_type"], dtype=object),
+        "days_to_sell": days,
+        "repair_cost": repairs.astype(float),
+        "repair_days": spells,
+        "gross_profit": profit.astype(float),
+        "roi": roi,
+        "profit": profit,
+        "cost": cost,
+    }
 
 
-def _repair_days(location_ids: tuple[int, ...], start: date, end: date) -> dict[int, float | None]:
-    """Days in fixing per sold car: the sum of its spells; None when a spell's start is
-    not recorded (a car imported part-way through its history). One query."""
-    # The spell's start is the latest move into fixing before the move out of it: a car
-    # sent back to fixing after inspection has two spells, each timed on its own.
-    entered = (
-        PhaseChange.objects.filter(car=OuterRef("car"), to_phase=Phase.FIXING, changed_at__lte=OuterRef("changed_at"))
-        .order_by("-changed_at", "-id")
-        .values("changed_at")[:1]
+def _repair_days(sold) -> dict[int, float | None]:
+    """Days in fixing per sold car (`sold`: a query of their car ids): the sum of its
+    spells; None when a spell's start is not recorded (a car imported part-way through its
+    history). One query, reading only the moves into and out of fixing of the cars sold;
+    times as text, parsed in bulk."""
+    # In time order, a move into fixing before a move out at the same instant: each move
+    # out of fixing then follows the latest move into it at or before its time (a car
+    # sent back to fixing after inspection has two spells, each timed on its own).
+    changes = _plain_rows(
+        PhaseChange.objects.filter(Q(to_phase=Phase.FIXING) | Q(from_phase=Phase.FIXING), car_id__in=sold)
+        .annotate(at=Cast("changed_at", CharField()))
+        .order_by("car_id", "changed_at", Case(When(to_phase=Phase.FIXING, then=0), default=1), "id")
+        .values_list("car_id", "at", "from_phase", "to_phase")
     )
-    endings = (
-        PhaseChange.objects.filter(
-            from_phase=Phase.FIXING,
-            to_phase=Phase.READY,
-            car__sale__location_id__in=location_ids,
-            car__sale__sold_on__gte=start,
-            car__sale__sold_on__lte=end,
-        )
-        .annotate(started=Subquery(entered))
-        .order_by()
-        .values_list("car_id", "started", "changed_at")
-    )
-    totals: dict[int, timedelta | None] = {}
-    for car_id, started, ended in endings:
-        if started is None or car_id in totals and totals[car_id] is None:
-            totals[car_id] = None
-            continue
-        totals[car_id] = totals.get(car_id, timedelta()) + (ended - started)
-    return {car_id: None if spent is None else spent.total_seconds() / 86400 for car_id, spent in totals.items()}
-
-
-def _cents(amount) -> int:
-    # SQLite sums come back with float noise.
-    return int(to_cents(Decimal(str(amount))) * 100)
+    if not changes:
+        return {}
+    car_ids, times, from_phases, to_phases = _columns(changes, range(4)).values()
+    cars = np.array(car_ids, dtype=np.int64)
+    # Whole microseconds, as Python's timedeltas count them: the days come out the same to the last bit.
+    micros = pd.Series(pd.to_datetime(pd.Series(times), format="ISO8601", utc=True).dt.as_unit("us").astype("int64"), dtype="Int64")
+    from_phases, to_phases = np.array(from_phases, dtype=object), np.array(to_phases, dtype=object)
+    entering = to_phases == Phase.FIXING.value
+    leaving = (from_phases == Phase.FIXING.value) & (to_phases == Phase.READY.value)
+    started = micros.where(entering).groupby(cars).ffill()
+    spells = (micros - started)[leaving]  # <NA> where the spell's start is not recorded
+    unknown = spells.isna().groupby(cars[leaving]).any()
+    days = spells.groupby(cars[leaving]).sum().astype("float64") / 10**6 / 86400
+    return {car: None if gap else spent for car, gap, spent in zip(days.index.tolist(), unknown.tolist(), days.tolist())}
 
 
 # --- Figures ------------------------------------------------------------------------------
@@ -356,22 +399,23 @@ def _cents(amount) -> int:
 PLACES = {"days_to_sell": Decimal("0.1"), "repair_days": Decimal("0.1"), "roi": Decimal("0.0001")}
 
 
-def _benchmark(frame: pd.DataFrame) -> Benchmark:
-    total_profit, total_cost = int(frame["profit"].sum()), int(frame["cost"].sum())
+def _benchmark(sales: dict[str, np.ndarray]) -> Benchmark:
+    total_profit, total_cost = int(sales["profit"].sum()), int(sales["cost"].sum())
     return Benchmark(
-        count=len(frame),
-        **{measure: _figure(frame[measure], measure) for measure in MEASURES},
+        count=len(sales["profit"]),
+        **{measure: _figure(sales[measure], measure) for measure in MEASURES},
         pooled_roi=_decimal(total_profit / total_cost, "roi") if total_cost else None,
         total_profit=Decimal(total_profit) / 100,
         total_cost=Decimal(total_cost) / 100,
     )
 
 
-def _figure(values: pd.Series, measure: str) -> Figure:
-    values = values.dropna()
-    if values.empty:
+def _figure(values: np.ndarray, measure: str) -> Figure:
+    values = values[~np.isnan(values)]
+    if not values.size:
         return Figure(None, None, None, 0)
-    p25, median, p75 = values.quantile([0.25, 0.5, 0.75], interpolation="linear").tolist()
+    # Linear interpolation between the sorted values, as pandas' quantile and Excel's PERCENTILE.INC.
+    p25, median, p75 = np.percentile(values, [25.0, 50.0, 75.0], method="linear").tolist()
     return Figure(
         median=_decimal(median, measure), p25=_decimal(p25, measure), p75=_decimal(p75, measure), n=int(values.size)
     )

@@ -178,6 +178,88 @@ def test_repair_days_are_unknown_for_a_car_without_history_or_with_an_unrecorded
     assert row.days_to_sell.n == 3
 
 
+def test_a_move_out_of_fixing_recorded_at_the_same_instant_as_the_move_in_is_a_spell_of_no_days(manager, north):
+    # An imported history: the move out was stored first (a lower id), the move in at the same instant.
+    car = sell(north, "Ford", "Fiesta", purchase="1000", price="2000", days=10)
+    at = timezone.make_aware(datetime(2025, 3, 1, 9, 0))
+    PhaseChange.objects.create(car=car, from_phase=Phase.FIXING, to_phase=Phase.READY, changed_at=at)
+    PhaseChange.objects.create(car=car, from_phase=Phase.PURCHASED, to_phase=Phase.FIXING, changed_at=at)
+
+    row = benchmark_rows(user=manager, start=START, end=END).rows[0]
+
+    assert fig(row.repair_days) == (D("0.0"), D("0.0"), D("0.0"), 1)
+
+
+def _by_hand(cars) -> dict:
+    """The figures of a set of cars, computed here one sale at a time with Decimals,
+    timedeltas and pandas' quantiles, independently of the module."""
+    import pandas as pd
+
+    measures = {name: [] for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")}
+    profits, costs = [], []
+    for car in cars:
+        sale = car.sale
+        repairs = sum((item.parts_cost + item.labour_cost for item in car.repair_items.all()), D("0"))
+        cost = car.purchase_price + car.auction_fees + car.transport_cost + repairs
+        profit = sale.price - cost
+        profits.append(profit)
+        costs.append(cost)
+        measures["gross_profit"].append(float(profit * 100))
+        measures["repair_cost"].append(float(repairs * 100))
+        measures["roi"].append(int(profit * 100) / int(cost * 100) if cost else None)
+        known = car.purchased_on and car.purchased_on <= sale.sold_on
+        measures["days_to_sell"].append(float((sale.sold_on - car.purchased_on).days) if known else None)
+        history = sorted(car.phase_changes.all(), key=lambda c: (c.changed_at, c.to_phase != Phase.FIXING, c.pk))
+        spent, entered = timedelta(), None
+        for change in history:
+            if change.to_phase == Phase.FIXING:
+                entered = change.changed_at
+            elif change.from_phase == Phase.FIXING and change.to_phase == Phase.READY:
+                spent = None if spent is None or entered is None else spent + (change.changed_at - entered)
+        measures["repair_days"].append(None if not history or spent is None else spent.total_seconds() / 86400)
+    places = {"days_to_sell": "0.1", "repair_days": "0.1", "roi": "0.0001", "repair_cost": "0.01", "gross_profit": "0.01"}
+    figures = {}
+    for name, values in measures.items():
+        series = pd.Series([v for v in values if v is not None], dtype=float)
+        quartiles = series.quantile([0.25, 0.5, 0.75]).tolist() if len(series) else [None] * 3
+        scale = 100 if name in ("repair_cost", "gross_profit") else 1
+        p25, median, p75 = (
+            None if q is None else (D(repr(float(q))) / scale).quantize(D(places[name]), rounding="ROUND_HALF_UP") for q in quartiles
+        )
+        figures[name] = (median, p25, p75, len(series))
+    return {**figures, "count": len(cars), "total_profit": sum(profits), "total_cost": sum(costs)}
+
+
+def test_every_figure_matches_one_computed_sale_by_sale(manager, north):
+    """Forty sales with pennies, sums SQLite keeps as floats (0.10 + 0.20), spells timed
+    to the microsecond, cars without history and without a purchase date."""
+    import random
+
+    rng = random.Random(7)
+    cars = []
+    for i in range(40):
+        spells = [rng.choice([0.5, 1.05, 2.333333, 3]) for _ in range(rng.choice([0, 1, 1, 2]))]
+        car = sell(
+            north, ["Ford", "Kia"][i % 2], ["Focus", "Ceed"][i % 2], purchase=f"{rng.randrange(1000, 9000)}.{rng.randrange(100):02d}",
+            fees=rng.choice(["0", "125.50", "310.05"]), transport=rng.choice(["0", "99.99"]),
+            repairs=rng.choice([[], ["0.10", "0.20"], ["150.35", "89.99", "0.01"]]), spells=spells,
+            price=f"{rng.randrange(2000, 12000)}.{rng.randrange(100):02d}", days=rng.choice([None, 3, 17, 45, 80, -2]),
+        )
+        if i % 9 == 0:
+            car.phase_changes.all().delete()  # bought before the system recorded phases
+        cars.append(car)
+
+    table = benchmark_rows(user=manager, start=START, end=END)
+
+    for row in table.rows:
+        expected = _by_hand([car for car in cars if car.make == row.make])
+        assert {name: fig(getattr(row, name)) for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")} == {
+            name: expected[name] for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")
+        }
+        assert (row.count, row.total_profit, row.total_cost) == (expected["count"], expected["total_profit"], expected["total_cost"])
+    assert fig(table.group.repair_days) == _by_hand(cars)["repair_days"]
+
+
 @pytest.mark.parametrize(
     "sort, expected",
     [
@@ -242,8 +324,18 @@ def test_it_runs_the_same_few_queries_for_2_or_12_sales(manager, north):
     few = queries()
     for i in range(10):
         sell(north, "Kia" if i % 2 else "Seat", f"Model {i}", purchase="1000", price="2000", days=10, repairs=["50", "60"], spells=[1, 2])
-    assert queries() == few == 7  # the locations, 4 version reads, the sales, the repair spells
+    assert queries() == few == 8  # the locations, 4 version reads, the sales, their repair totals, their spells in fixing
     assert queries() == 5  # asked again: the locations and the version reads, then the cache
+
+
+def test_sorting_another_way_reads_the_cached_table(manager, north):
+    for make in ("Ford", "Kia"):
+        sell(north, make, "Model", purchase="1000", price="2000", days=10)
+    assert [row.make for row in benchmark_rows(user=manager, start=START, end=END, sort="make").rows] == ["Ford", "Kia"]
+    with CaptureQueriesContext(connection) as captured:
+        table = benchmark_rows(user=manager, start=START, end=END, sort="-make")
+    assert [row.make for row in table.rows] == ["Kia", "Ford"] and table.sort == "-make"
+    assert len(captured) == 5  # the locations and the version reads: the figures come from the cache
 
 
 def test_a_new_sale_changes_the_cached_benchmarks(manager, north):

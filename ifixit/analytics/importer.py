@@ -787,13 +787,23 @@ class RowReader:
         problems: list[dict] = []
         fact: dict = {"kind": self.mapping.kind}
         width = len(values)
+        # A NUL character is no text a sale is written in (a damaged file, or one read in
+        # the wrong encoding), and PostgreSQL refuses to store one: the cell is bad.
+        damaged = {
+            name for name, i in self.index.items() if i < width and isinstance(values[i], str) and "\x00" in values[i]
+        }
 
         def cell(name):
             i = self.index[name]
-            return values[i] if i < width else None
+            return values[i] if i < width and name not in damaged else None
 
         def bad(name: str, reason: str) -> None:
-            problems.append({"row": number, "column": self.columns[name], "reason": reason})
+            if name not in damaged:  # reported once, for its NUL
+                problems.append({"row": number, "column": self.columns[name], "reason": reason})
+
+        for name in damaged:
+            problems.append({"row": number, "column": self.columns[name],
+                             "reason": "The cell holds a NUL character: the file may be damaged. Save it again as CSV UTF-8 or XLSX."})
 
         for name in ("make", "model"):
             try:

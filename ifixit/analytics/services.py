@@ -3,7 +3,8 @@
 Imports of historical sales come first: a file is staged while its mapping is chosen
 (the page's two steps), becomes an ImportBatch with a checked mapping, and is imported by
 import_run, once (a conditional update claims the batch), in chunks that each commit on
-their own, so the warehouse stays writable and the progress bar moves. A fact is unique
+their own, so the warehouse stays writable and the progress bar moves; an all-or-nothing
+import checks every row first, then stores them all in one transaction. A fact is unique
 per (source, source_ref), so importing a file twice, or the same rows in another file,
 adds nothing the second time; what was already there is counted as duplicates.
 """
@@ -20,6 +21,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -187,9 +189,10 @@ def import_run(batch_id: int, *, resume: bool = False, on_progress: Progress | N
     a second worker does nothing; resume=True (a task the broker redelivered after its
     worker died) also takes over a running batch and imports it again from the top, which
     stores only what is missing. all_or_nothing: a first pass reads every row and, if any
-    is bad, the batch is refused and nothing is written; otherwise (and always without
-    all_or_nothing) rows are read and stored in chunks, each committed on its own.
-    on_progress is called with the batch after each chunk (the command's progress line)."""
+    is bad, the batch is refused and nothing is written; otherwise every chunk is stored
+    in one transaction. Without all_or_nothing rows are read and stored in chunks, each
+    committed on its own. on_progress is called with the batch after each chunk (the
+    command's progress line)."""
     claimable = [ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING] if resume else [ImportBatch.Status.QUEUED]
     claimed = ImportBatch.objects.filter(pk=batch_id, status__in=claimable).update(
         status=ImportBatch.Status.RUNNING, rows_done=0, imported=0, duplicates=0, bad_rows=0
@@ -207,7 +210,14 @@ def import_run(batch_id: int, *, resume: bool = False, on_progress: Progress | N
                 tally = _check_every_row(batch, table, reader, on_progress)
                 if tally.bad_rows:
                     return _finish(batch, ImportBatch.Status.REFUSED, tally)
-            tally = _import_rows(batch, table, reader, on_progress)
+                # Every row reads well: all of them are stored in one transaction, so a
+                # failure part-way (an outage, a value the database refuses) leaves
+                # nothing behind. On SQLite other writers wait for it (the file is
+                # already read once, so this is the storing alone).
+                with transaction.atomic():
+                    tally = _import_rows(batch, table, reader, on_progress)
+            else:
+                tally = _import_rows(batch, table, reader, on_progress)
     except importer.UnreadableFile as exc:
         return _fail(batch, str(exc))
     except importer.MappingError as exc:
@@ -272,6 +282,8 @@ def _import_rows(batch: ImportBatch, table: importer.Table, reader: importer.Row
         if counting_rows:
             batch.rows_done += len(chunk)
         _save(batch, "rows_done", "imported", "duplicates", "bad_rows")
+        if batch.all_or_nothing:  # the batch's row is not seen before the transaction commits
+            cache.set(_stored_key(batch.pk), batch.imported + batch.duplicates, STORED_SECONDS)
         if on_progress:
             on_progress(batch)
     return tally
@@ -348,9 +360,17 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
+def _stored_key(batch_id: int) -> str:
+    return f"analytics:import:{batch_id}:stored"
+
+
+STORED_SECONDS = 3600
+
+
 def import_progress(batch: ImportBatch) -> tuple[int, str]:
     """(percent, what is happening) for the progress bar. All or nothing reads the file
-    twice: checking counts for the first half, importing for the second."""
+    twice: checking counts for the first half, importing for the second, whose progress
+    is in the cache while its transaction is open."""
     if batch.status == ImportBatch.Status.QUEUED:
         return 0, "Waiting for a worker"
     if batch.status != ImportBatch.Status.RUNNING:
@@ -361,7 +381,8 @@ def import_progress(batch: ImportBatch) -> tuple[int, str]:
     if batch.all_or_nothing:
         if batch.rows_done < total:
             return int(50 * batch.rows_done / total), "Checking every row before importing"
-        return 50 + int(50 * (batch.imported + batch.duplicates) / total), "Importing"
+        stored = max(batch.imported + batch.duplicates, cache.get(_stored_key(batch.pk)) or 0)
+        return 50 + int(50 * stored / total), "Importing"
     return int(100 * batch.rows_done / total), "Importing"
 
 

@@ -6,6 +6,7 @@ mapping, batch page and its progress fragment) and who may use them."""
 import csv
 import io
 import json
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 from unittest import mock
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -222,6 +224,85 @@ def test_all_or_nothing_imports_a_good_file_whole(db):
     batch = services.import_run(batch.pk, on_progress=lambda b: progress.append(services.import_progress(b)))
     assert counts(batch) == ("done", 3, 3, 0, 0)
     assert progress == [(50, "Importing"), (100, "Importing")]
+
+
+def many_rows(count: int) -> list[list[str]]:
+    """`count` different good sales: more than one chunk when count > services.CHUNK_ROWS."""
+    return [["Ford", "Focus", "2018", str(10_000 + i), "7000", "05/03/2024"] for i in range(count)]
+
+
+def test_all_or_nothing_refuses_a_bad_row_beyond_the_first_chunk(db):
+    rows = many_rows(services.CHUNK_ROWS + 50)
+    rows[services.CHUNK_ROWS + 30][4] = "n/a"
+    batch = run(csv_bytes(rows), all_or_nothing=True)
+    assert counts(batch) == ("refused", services.CHUNK_ROWS + 50, 0, 0, 1)
+    assert batch.errors == [{"row": services.CHUNK_ROWS + 32, "column": "Price", "reason": "“n/a” is not a price."}]
+    assert not SaleFact.objects.exists()
+
+
+def _fail_second_chunk():
+    calls = {"inserts": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "analytics_salefact"'):
+            calls["inserts"] += 1
+            if calls["inserts"] == 2:
+                raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def test_all_or_nothing_leaves_nothing_when_storing_fails_part_way(db):
+    content = csv_bytes(many_rows(services.CHUNK_ROWS + 50))
+    with _fail_second_chunk():
+        batch = run(content, all_or_nothing=True)
+    assert (batch.status, batch.imported) == ("failed", 0)
+    assert "server closed the connection" in batch.error
+    assert not SaleFact.objects.exists()
+
+
+def test_without_all_or_nothing_the_chunks_stored_before_a_failure_stay(db):
+    content = csv_bytes(many_rows(services.CHUNK_ROWS + 50))
+    with _fail_second_chunk():
+        batch = run(content)
+    assert (batch.status, batch.imported) == ("failed", services.CHUNK_ROWS)
+    assert SaleFact.objects.count() == services.CHUNK_ROWS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_all_or_nothing_progress_bar_moves_while_the_rows_are_stored(db):
+    """The rows are stored in one transaction: the progress page, another connection,
+    sees none of it before the commit, yet its bar moves on from the checking half."""
+    total = services.CHUNK_ROWS + 50
+    batch = services.import_create(user=None, file=ContentFile(csv_bytes(many_rows(total)), name="s.csv"),
+                                   mapping=MAPPING, all_or_nothing=True, run_in_background=False)
+    seen = []
+
+    def the_page_polls(running):
+        if running.rows_done == running.rows_total and running.imported:  # storing, not checking
+
+            def poll():
+                try:
+                    seen.append(services.import_progress(ImportBatch.objects.get(pk=running.pk)))
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=poll)
+            thread.start()
+            thread.join(timeout=30)
+
+    assert services.import_run(batch.pk, on_progress=the_page_polls).status == "done"
+    assert seen == [(50 + 50 * services.CHUNK_ROWS // total, "Importing"), (100, "Importing")]
+
+
+def test_a_cell_holding_a_nul_character_is_a_bad_cell_not_a_failed_import(db):
+    # PostgreSQL refuses to store the NUL: before the reader caught it, the import failed there.
+    rows = [GOOD[0], ["Ford", "Fo\x00cus", "2018", "45000", "7000", "05/03/2024"], GOOD[1]]
+    batch = run(csv_bytes(rows))
+    assert counts(batch) == ("done", 3, 2, 0, 1)
+    assert batch.errors == [{"row": 3, "column": "Model", "reason": "The cell holds a NUL character: the file may be damaged. "
+                                                                       "Save it again as CSV UTF-8 or XLSX."}]
 
 
 # --- Normalisation ------------------------------------------------------------------------------------

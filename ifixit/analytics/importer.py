@@ -21,7 +21,9 @@ Every bad cell is reported as the user sees it in a spreadsheet: the row number 
 header is row 1 when it is the first line), the file's column name and a reason in plain
 English. A fact is identified by its source and a reference: the "ref" column when there
 is one, otherwise a fingerprint of the row's normalised content, so the same sale read
-again (from the same file or another) is recognised whatever line it is on.
+again (from the same file or another) is recognised whatever line it is on. Identical rows
+in one file are separate sales: the second and later carry their count after the
+fingerprint ("sha256:…:2"), so a file read again still adds nothing.
 """
 
 import codecs
@@ -631,7 +633,9 @@ class Row:
 
 
 class RowReader:
-    """Reads rows of one file with one mapping. Cells that repeat (makes, models, dates,
+    """Reads the rows of one file with one mapping, in order, once: a pass over the file
+    takes a reader of its own, since the sales without a reference are told apart by how
+    often the same sale came before in the file. Cells that repeat (makes, models, dates,
     words) are read once and remembered: a file of 100,000 sales has a few hundred of each."""
 
     CACHE_LIMIT = 100_000
@@ -646,6 +650,7 @@ class RowReader:
         self.columns = mapping.columns
         self.width = len(header)
         self._caches: dict[str, dict] = {}
+        self._occurrences: dict[tuple[str, str], int] = {}  # (source, fingerprint): rows so far
         date_format = mapping.date_format
         self._readers = {
             "make": _make, "model": _model,
@@ -679,6 +684,15 @@ class RowReader:
         if not found[0]:
             raise Bad(found[1])
         return found[1]
+
+    def _identity(self, fact: dict) -> str:
+        """The fingerprint, and for the second and later identical rows of the file their
+        place among them: two cars of one model sold for one price on one day are two
+        sales, and reading the file again finds each of them again."""
+        sale = fingerprint(fact)
+        key = (fact["source"], sale)
+        seen = self._occurrences[key] = self._occurrences.get(key, 0) + 1
+        return sale if seen == 1 else f"{sale}:{seen}"
 
     def _year(self, value) -> int:
         if isinstance(value, (datetime, date)):
@@ -856,7 +870,7 @@ class RowReader:
         if problems:
             problems.sort(key=lambda problem: self.position[problem["column"]])  # as the file's columns run
             return Row(number, None, problems)
-        fact["source_ref"] = ref or fingerprint(fact)
+        fact["source_ref"] = ref or self._identity(fact)
         age = fact["sale_date"].year - fact["year"] if fact["sale_date"] and fact["year"] else None
         fact["age_band"] = age_band(age)
         fact["mileage_band"] = mileage_band(fact["mileage"])

@@ -203,11 +203,15 @@ def import_run(batch_id: int, *, resume: bool = False, on_progress: Progress | N
     try:
         with batch.file.open("rb"), importer.open_table(_raw(batch.file), batch.file_name) as table:
             mapping = importer.mapping_parse(batch.mapping, table.header, currency=settings.CURRENCY)
-            reader = importer.RowReader(mapping, table.header, currency=settings.CURRENCY, today=timezone.localdate())
+            today = timezone.localdate()
+
+            def reader() -> importer.RowReader:  # one per pass over the file
+                return importer.RowReader(mapping, table.header, currency=settings.CURRENCY, today=today)
+
             batch.rows_total = table.count()
             _save(batch, "rows_total")
             if batch.all_or_nothing:
-                tally = _check_every_row(batch, table, reader, on_progress)
+                tally = _check_every_row(batch, table, reader(), on_progress)
                 if tally.bad_rows:
                     return _finish(batch, ImportBatch.Status.REFUSED, tally)
                 # Every row reads well: all of them are stored in one transaction, so a
@@ -215,9 +219,9 @@ def import_run(batch_id: int, *, resume: bool = False, on_progress: Progress | N
                 # nothing behind. On SQLite other writers wait for it (the file is
                 # already read once, so this is the storing alone).
                 with transaction.atomic():
-                    tally = _import_rows(batch, table, reader, on_progress)
+                    tally = _import_rows(batch, table, reader(), on_progress)
             else:
-                tally = _import_rows(batch, table, reader, on_progress)
+                tally = _import_rows(batch, table, reader(), on_progress)
     except importer.UnreadableFile as exc:
         return _fail(batch, str(exc))
     except importer.MappingError as exc:
@@ -283,7 +287,7 @@ def _import_rows(batch: ImportBatch, table: importer.Table, reader: importer.Row
             batch.rows_done += len(chunk)
         _save(batch, "rows_done", "imported", "duplicates", "bad_rows")
         if batch.all_or_nothing:  # the batch's row is not seen before the transaction commits
-            cache.set(_stored_key(batch.pk), batch.imported + batch.duplicates, STORED_SECONDS)
+            cache.set(_stored_key(batch), batch.imported + batch.duplicates, STORED_SECONDS)
         if on_progress:
             on_progress(batch)
     return tally
@@ -350,6 +354,7 @@ def _finish(batch: ImportBatch, status: str, tally: Tally) -> ImportBatch:
     batch.errors = tally.errors
     batch.finished_at = timezone.now()
     _save(batch, "status", "rows_done", "imported", "duplicates", "bad_rows", "errors", "finished_at")
+    cache.delete(_stored_key(batch))
     return batch
 
 
@@ -357,11 +362,13 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     batch.status, batch.error, batch.finished_at = ImportBatch.Status.FAILED, message, timezone.now()
     batch.imported = SaleFact.objects.filter(batch=batch).count()  # chunks committed before the failure stay
     _save(batch, "status", "error", "finished_at", "imported")
+    cache.delete(_stored_key(batch))
     return batch
 
 
-def _stored_key(batch_id: int) -> str:
-    return f"analytics:import:{batch_id}:stored"
+def _stored_key(batch: ImportBatch) -> str:
+    # With the batch's creation time: a database restored or reset reuses ids.
+    return f"analytics:import:{batch.pk}:{batch.created_at.timestamp():.6f}:stored"
 
 
 STORED_SECONDS = 3600
@@ -381,7 +388,7 @@ def import_progress(batch: ImportBatch) -> tuple[int, str]:
     if batch.all_or_nothing:
         if batch.rows_done < total:
             return int(50 * batch.rows_done / total), "Checking every row before importing"
-        stored = max(batch.imported + batch.duplicates, cache.get(_stored_key(batch.pk)) or 0)
+        stored = min(total, max(batch.imported + batch.duplicates, cache.get(_stored_key(batch)) or 0))
         return 50 + int(50 * stored / total), "Importing"
     return int(100 * batch.rows_done / total), "Importing"
 

@@ -155,9 +155,33 @@ def test_the_same_sales_in_another_file_are_recognised_whatever_their_columns_an
     assert SaleFact.objects.count() == 4
 
 
-def test_a_row_twice_in_one_file_is_one_sale(db):
-    batch = run(csv_bytes([GOOD[0], GOOD[1], GOOD[0]]))
-    assert counts(batch) == ("done", 3, 2, 1, 0)
+def test_identical_rows_in_one_file_are_separate_sales_and_the_file_read_again_adds_nothing(db):
+    # Two Focuses of one year and mileage sold for one price on one day: two cars sold.
+    content = csv_bytes([GOOD[0], GOOD[1], GOOD[0]])
+    assert counts(run(content)) == ("done", 3, 3, 0, 0)
+    assert counts(run(content)) == ("done", 3, 0, 3, 0)
+    refs = sorted(SaleFact.objects.filter(make="Ford").values_list("source_ref", flat=True))
+    assert refs == [refs[0], refs[0] + ":2"] and SaleFact.objects.count() == 3
+
+
+def test_a_later_file_with_the_same_identical_sales_finds_them_and_adds_only_the_extra_one(db):
+    run(csv_bytes([GOOD[0], GOOD[0]]))
+    assert counts(run(csv_bytes([GOOD[0]]))) == ("done", 1, 0, 1, 0)
+    assert counts(run(csv_bytes([GOOD[1], GOOD[0], GOOD[0], GOOD[0]]))) == ("done", 4, 2, 2, 0)
+    assert SaleFact.objects.filter(make="Ford").count() == 3
+
+
+def test_all_or_nothing_reads_identical_rows_as_any_import_does_though_it_reads_the_file_twice(db):
+    content = csv_bytes([GOOD[0], GOOD[0]])
+    assert counts(run(content, all_or_nothing=True)) == ("done", 2, 2, 0, 0)
+    assert counts(run(content)) == ("done", 2, 0, 2, 0)
+
+
+def test_a_ref_repeated_in_one_file_is_one_sale(db):
+    header = ["Lot", "Make", "Model", "Price"]
+    mapping = {"ref": "Lot", "make": "Make", "model": "Model", "price": "Price", "source": "BCA", "kind": "auction"}
+    batch = run(csv_bytes([["L-1", "Ford", "Focus", "7000"], ["L-1", "Ford", "Focus", "7000"]], header), mapping)
+    assert counts(batch) == ("done", 2, 1, 1, 0)
 
 
 def test_the_same_sale_at_another_source_is_another_fact(db):

@@ -53,6 +53,10 @@ class AdviceSummary:
                 f"{self.valuations} valuations at purchase; {self.preferences} bidding preferences.")
 
 
+# The demo's models stop early so seeding stays quick (the test suite seeds many times);
+# the nightly training's full model replaces the demo's if it is not worse.
+DEMO_BOOSTING_ROUNDS = 60
+
 # The damage a lot was sold with, told by the work its car needed afterwards.
 DAMAGE_BY_REPAIR = {"bodywork": ("front end", "side", "rear end"), "paint": ("side", "vandalism"),
                     "mechanical": ("mechanical",), "electrical": ("mechanical",)}
@@ -122,7 +126,7 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
         if len(data) < valuation.MIN_TRAINING_ROWS:
             return AdviceSummary(won_lots=len(cars), model_version=None, mae=None, baseline_mae=None, valuations=0, preferences=0)
         train, test = evaluation.holdout_split(data)
-        model = value.train(train)
+        model = value.train(train, max_iter=DEMO_BOOSTING_ROUNDS)
         fold = ValueModel.objects.create(
             version=half + 1, status=ValueModel.Status.EVALUATED, training_rows=len(train), held_out_rows=len(test),
             features=list(model.features), metrics=evaluation.evaluate(model, test).as_dict() | {"interval": model.interval},
@@ -139,7 +143,7 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
             for car, (mid, low, high) in zip(valued, predicted[["mid", "low", "high"]].itertuples(index=False))
         ]
     Valuation.objects.bulk_create(valuations, batch_size=1000)
-    trained = valuation.valuation_train(triggered_by="demo").model
+    trained = valuation.valuation_train(triggered_by="demo", max_iter=DEMO_BOOSTING_ROUNDS).model
 
     preferences = 0
     if buyer is not None:

@@ -77,7 +77,8 @@ class TrainingResult:
     promoted: bool
 
 
-def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_sources: tuple[str, ...] = ()) -> TrainingResult:
+def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_sources: tuple[str, ...] = (),
+                    max_iter: int = value.MAX_ITER) -> TrainingResult:
     """Train a new version on four fifths of the warehouse, measure it and the baseline on
     the fifth it never saw, measure the model in use on that same fifth, and promote the
     new one only if it is not worse. Every version is kept with its figures, promoted or not."""
@@ -85,7 +86,7 @@ def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_s
     data = training_frame(max_rows=max_rows, exclude_sources=exclude_sources)
     _check_size(data)
     train, test = evaluation.holdout_split(data)
-    model = value.train(train)
+    model = value.train(train, max_iter=max_iter)
     metrics = evaluation.evaluate(model, test)
     baseline_metrics = evaluation.evaluate_baseline(evaluation.Baseline.fit(train), test)
 

@@ -355,3 +355,15 @@ def test_the_car_page_gives_price_advice_but_not_to_the_workshop(client, trained
     assert 'data-testid="stock-action">Hold' in page  # far above the market, but only just listed
     client.force_login(workshop_user)
     assert 'data-testid="stock-advice"' not in client.get(reverse("car_detail", args=[car.pk])).content.decode()
+
+
+def test_the_demo_gives_the_advice_pages_something_to_show(db):
+    out = io.StringIO()
+    call_command("seed_demo", cars=150, stdout=out)
+    assert "Advice: " in out.getvalue()
+    in_use = ValueModel.objects.get(status=ValueModel.Status.PROMOTED)
+    assert in_use.metrics["mae"] < in_use.baseline_metrics["mae"]
+    won = Opportunity.objects.filter(decision=Opportunity.Decision.WON, car__isnull=False).count()
+    assert won > 100 and Valuation.objects.count() == won
+    # Every valuation comes from a model that did not learn from that car's own sale.
+    assert set(Valuation.objects.values_list("model__status", flat=True)) == {ValueModel.Status.EVALUATED}

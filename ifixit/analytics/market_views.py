@@ -119,6 +119,7 @@ def market(request):
             "form": form, "segment": segment, "trend": trend, "chart": _trend_chart(trend.points), "latest": latest,
             "seasons": seasons, "season_rows": _season_rows(seasons), "models": selectors.models_of(segment.make) if segment.make else [],
             "month_names": dict(enumerate(calendar.month_name)), "size": selectors.warehouse_size(), "width": WIDTH, "height": HEIGHT,
+            "min_monthly_sales": selectors.MIN_MONTHLY_SALES,
         },
     )
 

@@ -114,26 +114,36 @@ class Seasonality:
     sample_size: int
 
 
-def _monthly_series(rows) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Monthly median price (from the merged histograms), observations, and mean days to sell."""
+def _monthly_series(rows) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Monthly median price (from the merged histograms) and its sales; mean days to sell
+    and the sales it is known for."""
     index = pd.to_datetime([period for period, *_ in rows])
     medians = pd.Series([float(stats.median(hist) or 0) for _, _, hist, _, _ in rows], index=index, dtype=float)
     counts = pd.Series([count for _, count, *_ in rows], index=index)
     days = pd.Series([d_sum / d_count if d_count else float("nan") for *_, d_count, d_sum in rows], index=index, dtype=float)
-    return medians[medians > 0], counts, days
+    day_counts = pd.Series([d_count for *_, d_count, _ in rows], index=index)
+    known = day_counts > 0
+    return medians[medians > 0], counts, days[known], day_counts[known]
 
 
 def seasonality_of(*, segment: Segment) -> Seasonality:
     """The market's seasonal index per month for a segment (price and, where known, days to
-    sell), and the group's own sales of the same segment beside it."""
+    sell), and the group's own sales of the same segment beside it. Each needs
+    MIN_MONTHLY_SALES in a typical month. Days to sell are known only for the group's own
+    sales (the only ones with a purchase date), so they are its pattern, whatever the
+    source chosen: market_days is None when no sale of the segment has them."""
 
     def compute():
-        medians, counts, days = _monthly_series(list(_rollup_rows(segment, Rollup.Grain.MONTH, None, None)))
+        medians, counts, days, day_counts = _monthly_series(list(_rollup_rows(segment, Rollup.Grain.MONTH, None, None)))
         market = _profile_or_why(medians, counts, "No sales of this segment yet.")
-        days = days.dropna()
-        market_days = seasonality.seasonal_profile(days[days > 0]) if len(days) >= 24 else None
+        market_days = None
+        if len(days):
+            market_days = _profile_or_why(
+                days.clip(lower=1), day_counts, "", sales="sales with a known time to sell",
+                widen="Days to sell are known for the group's own sales only (imports and auctions have no purchase date).",
+            )  # a car sold the day it was bought counts as a day: a ratio cannot read 0
         own_segment = Segment(**{**asdict(segment), "source": warehouse.OWN_SOURCE})
-        own_medians, own_counts, _ = _monthly_series(list(_rollup_rows(own_segment, Rollup.Grain.MONTH, None, None)))
+        own_medians, own_counts, _, _ = _monthly_series(list(_rollup_rows(own_segment, Rollup.Grain.MONTH, None, None)))
         own = _profile_or_why(own_medians, own_counts, "The group has not sold this segment yet.")
         profile = market if isinstance(market, seasonality.SeasonalProfile) else None
         days_profile = market_days if isinstance(market_days, seasonality.SeasonalProfile) else None
@@ -152,17 +162,21 @@ def seasonality_of(*, segment: Segment) -> Seasonality:
 MIN_MONTHLY_SALES = 20
 
 
-def _profile_or_why(medians: pd.Series, counts: pd.Series, empty: str):
-    if not len(medians):
+def _profile_or_why(
+    values: pd.Series, counts: pd.Series, empty: str, *, sales: str = "sales",
+    widen: str = "Widen the segment (fewer filters) or import more history.",
+):
+    """The seasonal profile of monthly values, or why there is none: no values, or fewer
+    than MIN_MONTHLY_SALES behind a typical month (`counts`: the sales behind each)."""
+    if not len(values):
         return _none(empty)
     typical = int(counts.median())
     if typical < MIN_MONTHLY_SALES:
         return seasonality.NotEnoughHistory(
-            reason=f"Too few sales a month for a seasonal pattern (typically {typical}; needs {MIN_MONTHLY_SALES}). "
-                   "Widen the segment (fewer filters) or import more history.",
-            months_available=len(medians), months_needed=24,
+            reason=f"Too few {sales} a month for a seasonal pattern (typically {typical}; needs {MIN_MONTHLY_SALES}). {widen}",
+            months_available=len(values), months_needed=24,
         )
-    return seasonality.seasonal_profile(medians, observations=counts)
+    return seasonality.seasonal_profile(values, observations=counts)
 
 
 def _none(reason: str) -> seasonality.NotEnoughHistory:

@@ -370,4 +370,6 @@ def rollups_refresh(*, max_passes: int | None = None, months_per_pass: int = MON
 def warehouse_version() -> str:
     """Changes whenever the rollups do: part of every cached answer's key."""
     checkpoint = Checkpoint.objects.filter(name="rollups").first()
-    return str(checkpoint.last_id) if checkpoint else "0"
+    # The time as well as the count: a database restored or reset counts from 1 again,
+    # while the cache still holds the answers of the old one.
+    return f"{checkpoint.last_id}:{checkpoint.updated_at.timestamp():.6f}" if checkpoint else "0"

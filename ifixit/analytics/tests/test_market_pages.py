@@ -9,8 +9,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ifixit.analytics import synthetic, warehouse
+from ifixit.analytics import seasonality, selectors, synthetic, warehouse
 from ifixit.analytics.models import SaleFact
+from ifixit.analytics.seasonality import NotEnoughHistory, SeasonalProfile
 from ifixit.auctions.models import AuctionSource, Lot
 from ifixit.inventory.models import Phase
 from ifixit.testing.factories import CarFactory
@@ -109,6 +110,49 @@ def test_a_thin_segment_claims_no_seasonal_pattern(client, manager, market):
     client.force_login(manager)
     body = client.get(reverse("analytics_market") + "?make=Ford&model=Focus").content.decode()
     assert "Too few sales a month for a seasonal pattern" in body and "Best month to buy" not in body
+
+
+def own_sales_with_days(per_month: int, *, months: int = 36, slow_month: int = 7) -> list[SaleFact]:
+    """`per_month` own sales in each of the last `months` months, taking 30 days to sell,
+    and 45 in `slow_month` (a planted seasonal pattern)."""
+    today = timezone.localdate()
+    facts = []
+    for back in range(months):
+        year, month_index = divmod(today.year * 12 + today.month - 1 - back, 12)
+        month = date(year, month_index + 1, 10)
+        for i in range(per_month):
+            facts.append(SaleFact(kind="own", source=warehouse.OWN_SOURCE, source_ref=f"sale:{back}-{i}", make="Ford", model="Focus",
+                                  price=Decimal("9000"), sale_date=month, days_to_sell=45 if month.month == slow_month else 30))
+    return facts
+
+
+def test_days_to_sell_seasonality_needs_as_many_sales_a_month_as_prices(client, manager, market):
+    SaleFact.objects.bulk_create(own_sales_with_days(3))  # three own sales a month, with days to sell
+    warehouse.rollups_refresh()
+
+    result = selectors.seasonality_of(segment=selectors.Segment())
+
+    assert isinstance(result.market, SeasonalProfile)  # the market's prices have enough
+    assert isinstance(result.market_days, NotEnoughHistory)
+    assert "Too few sales with a known time to sell a month" in result.market_days.reason
+    assert "typically 3; needs 20" in result.market_days.reason
+    assert result.best_month_to_sell == seasonality.best_month_to_sell(result.market)  # prices alone decide
+    client.force_login(manager)
+    body = client.get(reverse("analytics_market")).content.decode()
+    assert "Days to sell: Too few sales with a known time to sell a month" in body and "Days to sell (ours)" not in body
+    assert "Days to sell come from our own sales alone" in body
+
+
+def test_days_to_sell_seasonality_from_enough_own_sales_finds_the_slow_month(client, manager, db):
+    SaleFact.objects.bulk_create(own_sales_with_days(20, slow_month=7))
+    warehouse.rollups_refresh()
+
+    days = selectors.seasonality_of(segment=selectors.Segment(make="Ford")).market_days
+
+    assert isinstance(days, SeasonalProfile) and days.observations == 20 * 36
+    assert max(days.months, key=lambda m: m.index_pct).month == 7
+    client.force_login(manager)
+    assert "Days to sell (ours)" in client.get(reverse("analytics_market") + "?make=Ford").content.decode()
 
 
 # --- Found in review ----------------------------------------------------------------------------

@@ -195,3 +195,15 @@ def test_a_trend_is_cached_until_the_rollups_change(db, django_assert_num_querie
     SaleFact.objects.bulk_create([fact("b", price=12000, on=date(2026, 5, 2))])
     warehouse.rollups_refresh()
     assert selectors.trend(segment=segment).volume == 2
+
+
+def test_a_warehouse_reset_is_not_answered_from_the_old_one_s_cache(db):
+    SaleFact.objects.bulk_create([fact("a", price=10000, on=date(2026, 5, 1))])
+    warehouse.rollups_refresh()
+    assert selectors.trend(segment=selectors.Segment(make="Ford")).volume == 1
+    # Emptied (a restored backup, the demo reset): its refreshes are counted from the start again.
+    for model in (SaleFact, Rollup, Checkpoint):
+        model.objects.all().delete()
+    SaleFact.objects.bulk_create([fact("b", price=12000, on=date(2026, 5, 2)), fact("c", price=12500, on=date(2026, 5, 3))])
+    warehouse.rollups_refresh()
+    assert selectors.trend(segment=selectors.Segment(make="Ford")).volume == 2

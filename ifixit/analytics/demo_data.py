@@ -74,7 +74,7 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
     import pandas as pd
     from django.conf import settings
     from django.core.exceptions import ValidationError
-    from django.db.models import Count
+    from django.db.models import Count, Max
 
     from ifixit.accounts.models import User
     from ifixit.analytics import valuation
@@ -128,7 +128,7 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
         train, test = evaluation.holdout_split(data)
         model = value.train(train, max_iter=DEMO_BOOSTING_ROUNDS)
         fold = ValueModel.objects.create(
-            version=half + 1, status=ValueModel.Status.EVALUATED, training_rows=len(train), held_out_rows=len(test),
+            version=(ValueModel.objects.aggregate(top=Max("version"))["top"] or 0) + 1, status=ValueModel.Status.EVALUATED, training_rows=len(train), held_out_rows=len(test),
             features=list(model.features), metrics=evaluation.evaluate(model, test).as_dict() | {"interval": model.interval},
             baseline_metrics=evaluation.evaluate_baseline(evaluation.Baseline.fit(train), test).as_dict(),
             decision=f"Demo: values the cars of one half without their own sales (half {half + 1} of 2).",

@@ -287,7 +287,7 @@ def _import_rows(batch: ImportBatch, table: importer.Table, reader: importer.Row
             batch.rows_done += len(chunk)
         _save(batch, "rows_done", "imported", "duplicates", "bad_rows")
         if batch.all_or_nothing:  # the batch's row is not seen before the transaction commits
-            cache.set(_stored_key(batch), batch.imported + batch.duplicates, STORED_SECONDS)
+            _publish_stored(batch, batch.imported + batch.duplicates)
         if on_progress:
             on_progress(batch)
     return tally
@@ -354,7 +354,8 @@ def _finish(batch: ImportBatch, status: str, tally: Tally) -> ImportBatch:
     batch.errors = tally.errors
     batch.finished_at = timezone.now()
     _save(batch, "status", "rows_done", "imported", "duplicates", "bad_rows", "errors", "finished_at")
-    cache.delete(_stored_key(batch))
+    if batch.all_or_nothing:
+        _publish_stored(batch, None)
     return batch
 
 
@@ -362,7 +363,8 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     batch.status, batch.error, batch.finished_at = ImportBatch.Status.FAILED, message, timezone.now()
     batch.imported = SaleFact.objects.filter(batch=batch).count()  # chunks committed before the failure stay
     _save(batch, "status", "error", "finished_at", "imported")
-    cache.delete(_stored_key(batch))
+    if batch.all_or_nothing:
+        _publish_stored(batch, None)
     return batch
 
 
@@ -372,6 +374,18 @@ def _stored_key(batch: ImportBatch) -> str:
 
 
 STORED_SECONDS = 3600
+
+
+def _publish_stored(batch: ImportBatch, stored: int | None) -> None:
+    """The all-or-nothing storing's progress, for the progress bar (None: the batch ended).
+    Best effort: an import run by the command needs no cache, and never fails for want of one."""
+    try:
+        if stored is None:
+            cache.delete(_stored_key(batch))
+        else:
+            cache.set(_stored_key(batch), stored, STORED_SECONDS)
+    except Exception:  # the cache's client raises its own errors for a server it cannot reach
+        logger.warning("import %s: progress not published", batch.pk, exc_info=True)
 
 
 def import_progress(batch: ImportBatch) -> tuple[int, str]:

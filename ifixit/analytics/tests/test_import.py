@@ -320,6 +320,13 @@ def test_the_all_or_nothing_progress_bar_moves_while_the_rows_are_stored(db):
     assert seen == [(50 + 50 * services.CHUNK_ROWS // total, "Importing"), (100, "Importing")]
 
 
+def test_an_all_or_nothing_import_completes_without_a_cache_to_publish_its_progress_to(db, settings, tmp_path):
+    # As the command runs it on a machine without the cache server: the progress bar is a nicety.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"unix://{tmp_path}/no-redis-here.sock"}}
+    assert counts(run(csv_bytes(GOOD), all_or_nothing=True)) == ("done", 3, 3, 0, 0)
+
+
 def test_a_cell_holding_a_nul_character_is_a_bad_cell_not_a_failed_import(db):
     # PostgreSQL refuses to store the NUL: before the reader caught it, the import failed there.
     rows = [GOOD[0], ["Ford", "Fo\x00cus", "2018", "45000", "7000", "05/03/2024"], GOOD[1]]

@@ -712,7 +712,10 @@ class _FinancePlanner:
             self._run(deal, start=start)
             if deal.applications and deal.applications[-1].steps[-1].at <= self.now:
                 break
-            start -= timedelta(days=1)
+            if start <= deal.floor + timedelta(minutes=10):
+                break  # never before the car was reserved: steps still ahead of now are cut below
+            # Just after midnight "a day earlier" can fall before the reservation itself.
+            start = max(start - timedelta(days=1), deal.floor + timedelta(minutes=10))
         self._cut_at_now(deal)
 
     def _run(self, deal: Deal, *, start: datetime) -> None:

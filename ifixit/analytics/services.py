@@ -271,6 +271,7 @@ def _check_every_row(batch: ImportBatch, table: importer.Table, reader: importer
 def _import_rows(batch: ImportBatch, table: importer.Table, reader: importer.RowReader, on_progress) -> Tally:
     tally = Tally()
     counting_rows = not batch.all_or_nothing  # all or nothing: rows_done already counted them all
+    publishing = batch.all_or_nothing
     for chunk in _chunks(table.rows(), CHUNK_ROWS):
         facts = []
         for number, values in chunk:
@@ -286,8 +287,8 @@ def _import_rows(batch: ImportBatch, table: importer.Table, reader: importer.Row
         if counting_rows:
             batch.rows_done += len(chunk)
         _save(batch, "rows_done", "imported", "duplicates", "bad_rows")
-        if batch.all_or_nothing:  # the batch's row is not seen before the transaction commits
-            _publish_stored(batch, batch.imported + batch.duplicates)
+        if publishing:  # the batch's row is not seen before the transaction commits
+            publishing = _publish_stored(batch, batch.imported + batch.duplicates)
         if on_progress:
             on_progress(batch)
     return tally
@@ -376,16 +377,19 @@ def _stored_key(batch: ImportBatch) -> str:
 STORED_SECONDS = 3600
 
 
-def _publish_stored(batch: ImportBatch, stored: int | None) -> None:
+def _publish_stored(batch: ImportBatch, stored: int | None) -> bool:
     """The all-or-nothing storing's progress, for the progress bar (None: the batch ended).
-    Best effort: an import run by the command needs no cache, and never fails for want of one."""
+    Best effort: an import run by the command needs no cache, and never fails for want of
+    one. False when the cache cannot be reached."""
     try:
         if stored is None:
             cache.delete(_stored_key(batch))
         else:
             cache.set(_stored_key(batch), stored, STORED_SECONDS)
-    except Exception:  # the cache's client raises its own errors for a server it cannot reach
-        logger.warning("import %s: progress not published", batch.pk, exc_info=True)
+    except Exception as exc:  # the cache's client raises its own errors for a server it cannot reach
+        logger.warning("import %s: progress not published to the cache (%s)", batch.pk, exc)
+        return False
+    return True
 
 
 def import_progress(batch: ImportBatch) -> tuple[int, str]:

@@ -340,11 +340,10 @@ def _sales_frame(location_ids: tuple[int, ...], start: date, end: date) -> dict[
     days[days < 0] = np.nan  # a sale dated before its purchase is a typo: unknown
     # Days in fixing: 0 for a car that never went, unknown (nan) without a phase history.
     spells = np.where(np.array(columns["has_history"], dtype=bool), 0.0, np.nan)
-    if repair_days:
+    if repair_days:  # cars with moves into or out of fixing (so with a history)
         found = position.get_indexer(list(repair_days))
         known = found >= 0
-        spent = np.array(list(repair_days.values()), dtype=float)[known]
-        spells[found[known]] = np.where(np.isnan(spells[found[known]]), np.nan, spent)
+        spells[found[known]] = np.array(list(repair_days.values()), dtype=float)[known]  # None (a start unknown) becomes nan
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost != 0, profit / np.where(cost != 0, cost, 1), np.nan)
     # One spelling per make and model, as the warehouse has them: "VW golf" is a Volkswagen Golf.

@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--facts", type=int, default=1_000_000)
     parser.add_argument("--own-sales", type=int, default=20_000, help="the group's sold cars, for the benchmarks")
     parser.add_argument("--only-benchmarks", action="store_true", help="skip the market facts: time the make/model benchmarks alone")
+    parser.add_argument("--no-phase-history", action="store_true",
+                        help="sold cars without phase history (as this bench had them before 2026-11-25), to compare")
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-analytics"
@@ -61,7 +63,7 @@ def run(args, call_command, cache, selectors, synthetic, warehouse, SaleFact) ->
     call_command("migrate", verbosity=0)
     today = date.today()
     if args.only_benchmarks:
-        own_sales_benchmarks(args.own_sales, today)
+        own_sales_benchmarks(args.own_sales, today, phase_history=not args.no_phase_history)
         return
 
     started = time.perf_counter()
@@ -104,10 +106,10 @@ def run(args, call_command, cache, selectors, synthetic, warehouse, SaleFact) ->
         print(f"{name:12} uncached p50 {statistics.median(cold):6.1f} ms  p95 {p95(cold):6.1f} ms | "
               f"cached p50 {statistics.median(warm):5.2f} ms  p95 {p95(warm):5.2f} ms  ({len(segments)} segments)")
 
-    own_sales_benchmarks(args.own_sales, today)
+    own_sales_benchmarks(args.own_sales, today, phase_history=not args.no_phase_history)
 
 
-def own_sales_benchmarks(count: int, today) -> None:
+def own_sales_benchmarks(count: int, today, *, phase_history: bool = True) -> None:
     """Make/model benchmarks read the group's own sales (not the rollups): 20,000 sold cars
     over the last year, each with its phase history (bought, in fixing once or, one car in
     ten, twice, ready, listed, sold), half with repairs; timed for every sort and with and
@@ -144,7 +146,7 @@ def own_sales_benchmarks(count: int, today) -> None:
     Sale.objects.bulk_create(sales, batch_size=2000)
     RepairItem.objects.bulk_create([RepairItem(car=c, description="Service", parts_cost=Decimal(150), labour_cost=Decimal(90)) for c in cars[::2]], batch_size=2000)
     history = []
-    for car, sale in zip(cars, sales):
+    for car, sale in zip(cars, sales if phase_history else []):
         at = timezone.make_aware(datetime.combine(car.purchased_on, clock(9)))
         moves = [(Phase.SOURCED, Phase.PURCHASED), (Phase.PURCHASED, Phase.FIXING), (Phase.FIXING, Phase.READY)]
         if rng.random() < 0.1:  # failed its inspection: back to fixing

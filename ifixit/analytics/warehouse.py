@@ -242,13 +242,19 @@ ROLLUP_COLUMNS = ["grain", "level", "period_start", *SEGMENT, "count", "price_su
 
 
 def _insert(rows: list[tuple]) -> None:
-    """Plain executemany: the ORM's bulk_create spends most of its time preparing each
-    value, which here are already plain (rollups are rebuilt wholesale, never edited)."""
-    table = Rollup._meta.db_table
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in ROLLUP_COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * len(ROLLUP_COLUMNS))})")
+    """Plain inserts: the ORM's bulk_create spends most of its time preparing each value,
+    which here are already plain (rollups are rebuilt wholesale, never edited).
+    PostgreSQL takes them by COPY: with an INSERT per row (executemany) it answers each
+    one, which made the rollups' inserts six times slower there than on SQLite."""
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ROLLUP_COLUMNS)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ROLLUP_COLUMNS))})"
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start:start + 5000])
 

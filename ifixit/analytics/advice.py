@@ -17,8 +17,7 @@ from decimal import Decimal
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from ifixit.analytics import valuation
@@ -59,7 +58,7 @@ def _medians(groups: dict, minimum: int = MIN_SAMPLE) -> dict:
 
 
 def history() -> History:
-    """The group's own figures for advice, cached for a few minutes (four queries)."""
+    """The group's own figures for advice, cached for a few minutes (five queries)."""
     found = cache.get(PROFILE_KEY)
     if found is None:
         found = _history()
@@ -71,35 +70,26 @@ def _history() -> History:
     from ifixit.auctions.models import Opportunity
     from ifixit.inventory.models import Car, Location, Phase, RepairItem, Sale
 
-    repair_total = Subquery(
-        RepairItem.objects.filter(car=OuterRef("pk")).values("car")
-        .annotate(total=Sum(F("parts_cost") + F("labour_cost"))).values("total"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
     # Cars whose repair is over: ready, listed, reserved or sold; a car still in the
     # workshop would pull the medians down.
-    repaired = Car.objects.filter(phase__in=[Phase.READY, Phase.LISTED, Phase.RESERVED, Phase.SOLD]).annotate(
-        repairs=Coalesce(repair_total, ZERO, output_field=DecimalField(max_digits=14, decimal_places=2))
+    repaired = [Phase.READY, Phase.LISTED, Phase.RESERVED, Phase.SOLD]
+    totals = dict(
+        RepairItem.objects.filter(car__phase__in=repaired).values("car")
+        .annotate(total=Sum(F("parts_cost") + F("labour_cost"))).values_list("car", "total")
     )
     by_model, overall = defaultdict(list), []
-    for make, model, repairs in repaired.values_list("make", "model", "repairs").iterator():
+    for pk, make, model in Car.objects.filter(phase__in=repaired).values_list("pk", "make", "model").iterator():
+        repairs = totals.get(pk, ZERO)
         by_model[(make.lower(), model.lower())].append(repairs)
         overall.append(repairs)
 
     by_damage, by_source, transports = defaultdict(list), defaultdict(list), []
     won = Opportunity.objects.filter(decision=Opportunity.Decision.WON, car__isnull=False)
-    for damage, source_id, repairs, transport, phase in won.annotate(
-        repairs=Coalesce(
-            Subquery(
-                RepairItem.objects.filter(car=OuterRef("car")).values("car")
-                .annotate(total=Sum(F("parts_cost") + F("labour_cost"))).values("total"),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            ),
-            ZERO, output_field=DecimalField(max_digits=14, decimal_places=2),
-        )
-    ).values_list("lot__damage", "lot__source_id", "repairs", "car__transport_cost", "car__phase"):
-        if phase in (Phase.READY, Phase.LISTED, Phase.RESERVED, Phase.SOLD):
-            by_damage[(damage or "").lower()].append(repairs)
+    for damage, source_id, car_id, transport, phase in won.values_list(
+        "lot__damage", "lot__source_id", "car_id", "car__transport_cost", "car__phase"
+    ):
+        if phase in repaired:
+            by_damage[(damage or "").lower()].append(totals.get(car_id, ZERO))
         if transport:
             by_source[source_id].append(transport)
             transports.append(transport)

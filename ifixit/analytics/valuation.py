@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from ifixit.analytics.ml import evaluation, value
 from ifixit.analytics.models import OWN_SOURCE, SaleFact, Valuation, ValueModel
+from ifixit.money import to_cents
 
 # The columns of a fact the model may learn from (ml.value picks its features among them).
 COLUMNS = [
@@ -205,12 +205,8 @@ def valuation_record(*, car_id: int) -> Valuation | None:
     try:
         with transaction.atomic():
             return Valuation.objects.create(
-                car=car, model_id=model_id, model_version=version, predicted=_money(prediction.mid),
-                low=_money(prediction.low), high=_money(prediction.high),
+                car=car, model_id=model_id, model_version=version, predicted=to_cents(prediction.mid),
+                low=to_cents(prediction.low), high=to_cents(prediction.high),
             )
     except IntegrityError:  # recorded meanwhile by a twin task
         return None
-
-
-def _money(amount: float) -> Decimal:
-    return Decimal(f"{amount:.2f}")

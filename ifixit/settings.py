@@ -273,7 +273,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
+MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 15 * 1024 * 1024)
+# A photo declaring more pixels is refused before it is decoded (a decompression bomb is a
+# few bytes saying 50,000 x 50,000); 50 MP is more than any phone or camera in a yard takes.
+MAX_PHOTO_PIXELS = env_int("MAX_PHOTO_PIXELS", 50_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -484,6 +484,15 @@ class XlsxTable(Table):
         self._book.close()
 
 
+def stored_extension(fileobj) -> str:
+    """The extension a file is stored under, from its first bytes (never its name): a
+    workbook is a zip archive; anything else open_table accepted is read as text."""
+    fileobj.seek(0)
+    head = fileobj.read(4)
+    fileobj.seek(0)
+    return "xlsx" if head == b"PK\x03\x04" else "csv"
+
+
 def open_table(fileobj, name: str = "") -> Table:
     """The file (a binary, seekable file object) as a Table; UnreadableFile if it is none."""
     fileobj.seek(0)

@@ -6,6 +6,8 @@ A fact is identified by its source and its reference there ((source, source_ref)
 unique), so importing a file twice or replaying a feed never counts a sale twice.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -86,6 +88,12 @@ class SaleFact(models.Model):
         return f"{self.year or ''} {self.make} {self.model} £{self.price} ({self.source})".strip()
 
 
+def import_file_path(instance: "ImportBatch", filename: str) -> str:
+    """A generated name; the extension (csv or xlsx) is the one the service chose from the bytes."""
+    extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
 class ImportBatch(models.Model):
     """One import of a file: its mapping, its progress, and every row it could not read."""
 
@@ -96,7 +104,7 @@ class ImportBatch(models.Model):
         REFUSED = "refused", "Refused (bad rows, nothing imported)"
         FAILED = "failed", "Failed"
 
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to=import_file_path)
     file_name = models.CharField(max_length=200)
     file_sha256 = models.CharField(max_length=64)
     # {"make": "Manufacturer", "price": "Hammer price", ..., "mileage_unit": "mi", "currency": "GBP", "source": "BCA"}

@@ -27,7 +27,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from ifixit.accounts.models import User
 from ifixit.analytics import importer
@@ -77,7 +76,9 @@ def import_stage(*, user: User, file) -> StagedFile:
     header, sample = _read_header(file)
     name = os.path.basename(file.name or "import.csv")[:150]
     file.seek(0)
-    path = default_storage.save(f"{STAGING_DIR}/{uuid.uuid4().hex}/{get_valid_filename(name) or 'import'}", File(file))
+    # Stored under a generated name with the extension of what the bytes are; the uploader's
+    # name is kept only as text (the token, then ImportBatch.file_name).
+    path = default_storage.save(f"{STAGING_DIR}/{uuid.uuid4().hex}/upload.{importer.stored_extension(file)}", File(file))
     _staged_sweep()
     token = signing.dumps({"path": path, "user": user.pk, "name": name}, salt=STAGING_SALT, compress=True)
     return StagedFile(token=token, name=name, header=header, sample=sample)
@@ -146,7 +147,7 @@ def import_create(
         file_name=name[:200], file_sha256=digest.hexdigest(), mapping=parsed.to_json(), all_or_nothing=all_or_nothing,
         created_by=user,
     )
-    batch.file.save(get_valid_filename(name) or "import", File(file), save=False)
+    batch.file.save(f"import.{importer.stored_extension(file)}", File(file), save=False)  # named by import_file_path
     with transaction.atomic():
         batch.save()
         if run_in_background:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ifixit.inventory.models import Car, CarPhoto, Location, PhaseChange, RepairItem, Sale
+from ifixit.inventory.models import Car, CarPhoto, Location, PhaseChange, PhotoFileChange, RepairItem, Sale
 
 
 @admin.register(Location)
@@ -51,3 +51,21 @@ class SaleAdmin(admin.ModelAdmin):
 class CarPhotoAdmin(admin.ModelAdmin):
     list_display = ("car", "caption", "width", "height", "uploaded_at")
     list_select_related = ("car",)
+    # Photos come in through the upload check (inventory.services.car_photo_add) only.
+    readonly_fields = ("image", "width", "height", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PhotoFileChange)
+class PhotoFileChangeAdmin(admin.ModelAdmin):
+    list_display = ("changed_at", "car", "photo_id", "action", "old_name", "new_name", "reason")
+    list_filter = ("action",)
+    list_select_related = ("car",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 """Locations, cars and their phase lifecycle, costs, photos and sales."""
 
 import re
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from ifixit.uploads import CONTENT_TYPE_BY_EXTENSION
 
 MAX_PRICE = Decimal("10000000")  # no car this business trades costs ten million
 MAX_MILEAGE = 1_500_000
@@ -300,7 +303,13 @@ class RepairItem(models.Model):
 
 
 def car_photo_path(instance: "CarPhoto", filename: str) -> str:
-    return f"cars/{instance.car_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+    """A generated name: nothing of the uploader's file name is kept but an extension we
+    chose from the detected format (ifixit.uploads); any other extension is stored as .bin,
+    which is served only as a download."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in CONTENT_TYPE_BY_EXTENSION:
+        extension = "bin"
+    return f"cars/{instance.car_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class CarPhoto(models.Model):
@@ -314,6 +323,27 @@ class CarPhoto(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+
+class PhotoFileChange(models.Model):
+    """What the re-check of stored photos did to one file (the photos_recheck command and the
+    migration that runs it): renamed to the name of its real format, or taken out of the car's
+    photos and kept aside because it is no image we accept. The old name says how it came in."""
+
+    class Action(models.TextChoices):
+        RENAMED = "renamed", "Renamed to its real format"
+        QUARANTINED = "quarantined", "Taken out of the car's photos"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="+")
+    photo_id = models.PositiveIntegerField(help_text="The photo's id; a quarantined photo no longer exists.")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    old_name = models.CharField(max_length=255)
+    new_name = models.CharField(max_length=255)
+    reason = models.CharField(max_length=300)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
 
 
 class Payment(models.TextChoices):

@@ -9,12 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from ifixit.accounts.models import User
 from ifixit.finance.models import MIN_AMOUNT_FINANCED
@@ -37,6 +36,7 @@ from ifixit.inventory.models import (
 from ifixit.inventory import selectors
 from ifixit.inventory.selectors import cars_visible_to, locations_visible_to
 from ifixit.money import format_money
+from ifixit.uploads import check_image
 
 CAR_EDITABLE_FIELDS = [
     "vin",
@@ -220,29 +220,17 @@ def repair_item_delete(*, user: User, car_id: int, item_id: int) -> None:
         raise RepairItem.DoesNotExist(f"No repair item {item_id} on this car.")
 
 
-def validate_photo(upload: UploadedFile) -> None:
-    if upload.size > settings.MAX_PHOTO_BYTES:
-        limit_mb = settings.MAX_PHOTO_BYTES // (1024 * 1024)
-        raise ValidationError({"image": f"Photos can be at most {limit_mb} MB (this one is {upload.size / 1048576:.1f} MB)."})
-    try:
-        upload.seek(0)
-        with Image.open(upload) as img:
-            img.verify()
-            if img.format not in ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"):
-                raise ValidationError({"image": f"{img.format} images are not accepted; use JPEG, PNG or WebP."})
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({"image": "This file is not an image we can read (JPEG, PNG or WebP)."}) from None
-    finally:
-        upload.seek(0)
-
-
 @transaction.atomic
 def car_photo_add(*, user: User, car_id: int, image: UploadedFile, caption: str = "") -> CarPhoto:
     _require(user, "inventory.add_carphoto")
     car = _locked_car(user, car_id)
-    validate_photo(image)
-    photo = CarPhoto(car=car, image=image, caption=caption.strip(), uploaded_by=user)
-    photo.full_clean()
+    checked = check_image(image)
+    photo = CarPhoto(car=car, caption=caption.strip(), uploaded_by=user, width=checked.width, height=checked.height)
+    photo.full_clean(exclude=["image"])  # everything is checked before a byte is stored
+    # The stored name is generated (car_photo_path) with the extension of the detected
+    # format; the uploader's file name is not kept anywhere.
+    photo.image.save(f"photo.{checked.extension}", ContentFile(checked.data), save=False)
+    photo.width, photo.height = checked.width, checked.height  # the field's own re-read of the file may not see it
     photo.save()
     return photo
 

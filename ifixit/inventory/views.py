@@ -29,6 +29,7 @@ from ifixit.inventory.forms import (
     TransferRequestForm,
 )
 from ifixit.inventory.models import CarPhoto, Location, Payment, Phase, RepairItem, Transfer
+from ifixit.uploads import served_image_headers
 
 PAGE_SIZE = 25
 
@@ -302,7 +303,11 @@ def car_photo(request, pk: int, photo_id: int):
         handle = photo.image.open("rb")
     except FileNotFoundError:
         raise Http404("Photo file missing") from None
+    # The type comes from the stored name, which the upload check chose from the bytes
+    # (ifixit.uploads); never from what the uploader called the file.
     response = FileResponse(handle)
+    for header, value in served_image_headers(photo.image.name, f"car-{car.pk}-photo-{photo.pk}").items():
+        response[header] = value
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

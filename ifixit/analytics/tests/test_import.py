@@ -639,3 +639,30 @@ def test_the_wrong_method_is_refused(signed_in):
     assert signed_in.post(reverse("analytics_import_detail", args=[batch.pk])).status_code == 405
     assert signed_in.put(reverse("analytics_import_new")).status_code == 405
     assert signed_in.delete(reverse("analytics_import_map")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "content, uploaded_as, extension",
+    [
+        (csv_bytes(PAGE_ROWS, PAGE_HEADER), "march.html", "csv"),
+        (xlsx_bytes(PAGE_ROWS, PAGE_HEADER), "march.xlsx", "xlsx"),
+    ],
+)
+def test_an_imported_file_is_stored_under_a_generated_name_of_what_it_is(
+    signed_in, settings, content, uploaded_as, extension, django_capture_on_commit_callbacks
+):
+    # Imports are never served back, but they follow the photos' rule: the bytes name the
+    # type; the uploader's name is only shown, never used as a path.
+    import re
+    from pathlib import Path
+
+    response = upload(signed_in, content, uploaded_as)
+    assert response.status_code == 302
+    staged = [p.relative_to(settings.MEDIA_ROOT).as_posix() for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert len(staged) == 1 and re.fullmatch(rf"imports/staged/[0-9a-f]{{32}}/upload\.{extension}", staged[0])
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert signed_in.post(reverse("analytics_import_map"), mapping_post(response["Location"])).status_code == 302
+    batch = ImportBatch.objects.get()
+    assert re.fullmatch(rf"imports/\d{{4}}/\d{{2}}/[0-9a-f]{{32}}\.{extension}", batch.file.name)
+    assert batch.file_name == uploaded_as and "march" not in batch.file.name

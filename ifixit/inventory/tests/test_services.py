@@ -146,7 +146,7 @@ class TestRepairsPhotosSales:
 
     def test_it_refuses_a_file_that_is_not_an_image(self, manager, north):
         car = CarFactory(location=north)
-        with pytest.raises(ValidationError, match="not an image"):
+        with pytest.raises(ValidationError, match="PDF, not a photo"):
             services.car_photo_add(user=manager, car_id=car.pk, image=SimpleUploadedFile("x.jpg", b"%PDF-1.4 not a photo", "image/jpeg"))
         assert not CarPhoto.objects.exists()
 

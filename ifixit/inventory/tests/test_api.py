@@ -601,7 +601,7 @@ def test_it_refuses_an_upload_that_is_not_an_image(api, car):
         url("api_car_photos", car.id), {"image": upload(b"%PDF-1.4 not a photo", "car.png")}, format="multipart"
     )
     assert response.status_code == 400
-    assert "not an image" in response.json()["image"][0]
+    assert "PDF, not a photo" in response.json()["image"][0]
     assert not CarPhoto.objects.exists()
 
 

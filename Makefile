@@ -24,16 +24,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Checks ports and var/, sets up (migrations, roles, schedules, demo data, the simulator's
+# auction source) with a Redis of its own, then starts the Procfile's processes (ifixit/run.py).
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py sync_roles
-	$(PY) manage.py sync_schedules
-	$(PY) manage.py seed_demo
-	$(PY) manage.py demo_auction_source --url http://127.0.0.1:$${IFIXIT_SIMULATOR_PORT:-8765}
-	@echo ""
-	@echo "  I-fixit is starting on http://localhost:$${IFIXIT_PORT:-8000}  (sign in as admin / demo-pass-2026; Ctrl-C stops everything)"
-	@echo ""
-	$(VENV)/bin/honcho start -f Procfile
+	$(PY) -m ifixit.run
 
 test: install
 	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -16,6 +16,7 @@ class JobProbe(models.Model):
     class Origin(models.TextChoices):
         BEAT = "beat", "Beat heartbeat"
         MANUAL = "manual", "Sent by an operator"
+        HEALTH = "health", "Health check (/healthz?processes=1)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.MANUAL)

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ def preflight() -> tuple[int, int]:
     from django.conf import settings
 
     check_writable(Path(settings.VAR_DIR))
+    stop_leftover_processes(Path(settings.VAR_DIR))
     if settings.MEDIA_ROOT:
         check_writable(Path(settings.MEDIA_ROOT))
     host = os.environ.get("IFIXIT_HOST") or "127.0.0.1"
@@ -75,6 +77,73 @@ def preflight() -> tuple[int, int]:
     check_port_free(host, web_port, "IFIXIT_PORT")
     check_port_free("127.0.0.1", simulator_port, "IFIXIT_SIMULATOR_PORT")
     return web_port, simulator_port
+
+
+# What each Procfile process has in its command line.
+RUN_PROCESS_MARKERS = ("ifixit.asgi", "celery -A ifixit", "auction_simulator", "run_feeds", "ifixit.embedded_redis", "redis.sock")
+
+
+def _processes_of_this_checkout(var_dir: Path) -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of every process working in this checkout on the
+    same var/ (the test suite's own workers use var/test and are never touched)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+            if cwd != ROOT and ROOT not in cwd.parents:  # redis-server works in var/
+                continue
+            environ = dict(
+                item.split("=", 1) for item in (entry / "environ").read_text(errors="replace").split("\0") if "=" in item
+            )
+            if Path(environ.get("IFIXIT_VAR_DIR") or ROOT / "var").resolve() != var_dir:
+                continue
+            cmdline = (entry / "cmdline").read_text(errors="replace").replace("\0", " ").strip()
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if state == "Z":
+                continue  # already dead, waiting for its parent to read its exit
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+        found[int(entry.name)] = (int(ppid), cmdline)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def stop_leftover_processes(var_dir: Path) -> None:
+    """Processes of an earlier run whose process manager was killed (kill -9, a closed
+    terminal): they hold its ports and its Redis. A run still managed is left alone."""
+    if not Path("/proc/self/cwd").exists():
+        return  # not Linux: the port check will say what is in the way
+    processes = _processes_of_this_checkout(var_dir)
+    managers = [pid for pid, (_, cmd) in processes.items() if "honcho start" in cmd]
+    if managers:
+        raise Refused(
+            f"`make run` is already running in this checkout (process {managers[0]}): use it, or stop it "
+            f"with Ctrl-C in its terminal (or `kill {managers[0]}`) and start again."
+        )
+    leftovers = [pid for pid, (_, cmd) in processes.items() if any(marker in cmd for marker in RUN_PROCESS_MARKERS)]
+    if not leftovers:
+        return
+    print(f"Stopping {len(leftovers)} processes an earlier run left behind: {', '.join(map(str, leftovers))}", flush=True)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in leftovers:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in leftovers):
+            time.sleep(0.2)
+        leftovers = [pid for pid in leftovers if _alive(pid)]
+        if not leftovers:
+            return
 
 
 def stop_leftover_redis(socket_path: Path) -> None:

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ifixit.accounts import views as account_views
 
 urlpatterns = [
+    # Pages without our <link rel=icon> (Django's admin, the API docs) make browsers ask here.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("ifixit.inventory.urls")),
     path("", include("ifixit.crm.urls")),
     path("finance/", include("ifixit.finance.urls")),

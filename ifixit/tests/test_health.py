@@ -34,3 +34,10 @@ def test_a_load_balancer_probing_by_ip_over_http_gets_the_health(client, db, set
     response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 200 and response.json()["status"] == "ok"
     assert client.get("/", HTTP_HOST="10.0.0.7:8000").status_code == 400  # everything else still checks the host
+
+
+def test_the_browser_s_own_favicon_request_finds_the_icon(client):
+    # Django's admin and the API docs have no <link rel=icon>: browsers ask for /favicon.ico.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert client.get(response["Location"]).status_code == 200

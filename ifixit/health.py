@@ -50,7 +50,6 @@ def _redis_ok() -> bool:
 
 
 # How fresh each process's sign of life must be.
-WORKER_ROUND_TRIP_SECONDS = 5  # the wait for a probe queued by this check
 RECENT_PROBE_SECONDS = 30  # a probe finished this recently proves the worker without another
 BEAT_HEARTBEAT_SECONDS = 60  # schedules.py: "job-health heartbeat"
 FEED_REPORT_SECONDS = 30  # a live feed writes its health every second
@@ -71,7 +70,7 @@ def _worker_ok() -> bool:
         origin=JobProbe.Origin.HEALTH, finished_at__isnull=True, queued_at__gte=now - timedelta(seconds=RECENT_PROBE_SECONDS)
     ).first()
     probe = pending or job_probe_queue(origin=JobProbe.Origin.HEALTH, queued_from="healthz")
-    deadline = time.monotonic() + WORKER_ROUND_TRIP_SECONDS
+    deadline = time.monotonic() + settings.HEALTH_WORKER_WAIT_SECONDS
     while time.monotonic() < deadline:
         if JobProbe.objects.filter(pk=probe.pk, finished_at__isnull=False).exists():
             return True

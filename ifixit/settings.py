@@ -273,6 +273,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# /healthz?processes=1 waits this long for a worker to run the job it queues.
+HEALTH_WORKER_WAIT_SECONDS = env_int("HEALTH_WORKER_WAIT_SECONDS", 5)
 MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 15 * 1024 * 1024)
 # A photo declaring more pixels is refused before it is decoded (a decompression bomb is a
 # few bytes saying 50,000 x 50,000); 50 MP is more than any phone or camera in a yard takes.

@@ -15,11 +15,13 @@ LOG=${NEWCOMER_LOG:-$ROOT/var-newcomer-run.log}
 started=$SECONDS
 
 run_processes() {  # every process working in this checkout or under it (the run's children keep its cwd)
-  local pid
+  local pid cmd
   for pid in /proc/[0-9]*; do
     case "$(readlink "$pid/cwd" 2>/dev/null)" in "$ROOT" | "$ROOT"/*) ;; *) continue ;; esac  # redis-server works in var/
-    [ "${pid#/proc/}" = "$$" ] && continue
-    echo "${pid#/proc/} $(tr '\0' ' ' <"$pid/cmdline" 2>/dev/null | cut -c1-120)"
+    cmd=$(tr '\0' ' ' <"$pid/cmdline" 2>/dev/null | cut -c1-160)
+    # The run's programs (this script and the shell that started it work here too).
+    grep -qE '(\.venv/|redis-server|make run|honcho)' <<<"$cmd" || continue
+    echo "${pid#/proc/} $cmd"
   done
 }
 listening() { ss -Hltn "( sport = :$PORT or sport = :$SIM_PORT )" 2>/dev/null | grep -c LISTEN; }

@@ -15,7 +15,7 @@ urlpatterns = [
     path("finance/", include("ifixit.finance.urls")),
     path("reports/", include("ifixit.reports.urls")),
     path("analytics/", include("ifixit.analytics.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", account_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),
     path("account/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("locations/", include("ifixit.locations.urls")),
     path("auctions/", include("ifixit.auctions.urls")),
     path("ops/", include("ifixit.dashboard.urls")),
+    # One sign-in for everyone, with its protection (accounts.signin): the admin's own login page
+    # would be a second door for password guessing.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ifixit.inventory.api_urls")),
     path("api/v1/", include("ifixit.notifications.api_urls")),

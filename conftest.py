@@ -38,6 +38,14 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_api_throttle_counts(redis_server):
+    """API rate counts live in the suite's shared Redis: each test starts with none."""
+    from ifixit.throttling import throttle_counts_clear
+
+    throttle_counts_clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 

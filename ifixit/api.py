@@ -1,4 +1,4 @@
-"""What the REST API shares across apps: error shape and the v1 router."""
+"""What the REST API shares across apps: the error shape (throttling: ifixit.throttling)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,3 +23,4 @@ def exception_handler(exc, context):
     if exc.__class__.__name__ == "DoesNotExist":
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+

@@ -205,7 +205,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ifixit",
-    }
+    },
+    # Request counts of the API throttles and token failures (ifixit/throttling.py), apart from the
+    # cached answers so that they can be cleared alone.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ifixit-throttle",
+    },
 }
 
 CHANNEL_LAYERS = {
@@ -319,7 +326,28 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ifixit.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["ifixit.throttling.AddressRateThrottle", "ifixit.throttling.TokenRateThrottle"],
+    # DRF reads rates through the throttles' get_rate (API_THROTTLE_RATES below).
+    "DEFAULT_THROTTLE_RATES": {"token": None, "address": None},
 }
+
+
+def _rate(name: str, default: str) -> str | None:
+    value = env_str(name, default).strip().lower()
+    if value == "off":
+        return None
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 1200/min (or be off), got {value!r}")
+    return value
+
+
+API_THROTTLE_RATES = {
+    "token": _rate("API_RATE_PER_TOKEN", "1200/min"),  # a script: 20 requests a second
+    "address": _rate("API_RATE_PER_ADDRESS", "3000/min"),  # one machine or one office behind one address
+}
+# Wrong or revoked tokens from one address before it is refused for API_TOKEN_FAILURE_MINUTES.
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20)
+API_TOKEN_FAILURE_MINUTES = env_int("API_TOKEN_FAILURE_MINUTES", 15)
 SPECTACULAR_SETTINGS = {
     "TITLE": "I-fixit API",
     "DESCRIPTION": "Cars, their phases, costs, photos and sales across a dealer group's locations.",

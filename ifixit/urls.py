@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from ifixit import security
 from ifixit.accounts import views as account_views
 
 urlpatterns = [
     # Pages without our <link rel=icon> (Django's admin, the API docs) make browsers ask here.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", security.favicon),
     path("", include("ifixit.inventory.urls")),
     path("", include("ifixit.crm.urls")),
     path("finance/", include("ifixit.finance.urls")),
@@ -25,6 +25,7 @@ urlpatterns = [
     path("ops/", include("ifixit.dashboard.urls")),
     # One sign-in for everyone, with its protection (accounts.signin): the admin's own login page
     # would be a second door for password guessing.
+    path("csp-report/", security.csp_report, name="csp_report"),
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ifixit.inventory.api_urls")),
@@ -40,5 +41,6 @@ urlpatterns = [
     path("api/v1/auctions/", include("ifixit.auctions.preference_api_urls")),
     path("api/v1/ops/", include("ifixit.dashboard.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script for the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -52,8 +52,13 @@ def phone(chromium):
     context = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The Content-Security-Policy is enforced here as in production: whatever it blocked
+    # (Chromium says so on the console) fails the test.
+    blocked = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
     yield page
     context.close()
+    assert not blocked, "the page broke its Content-Security-Policy:\n" + "\n".join(blocked)
 
 
 def screenshot(page, name: str) -> Path:
@@ -61,3 +66,13 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def follow_nav_link(page, name: str) -> None:
+    """Follow a link of the main navigation, through the Menu when the link is behind it
+    (a phone shows only the role's daily links)."""
+    nav = page.get_by_role("navigation", name="Main")
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.count():  # links in a closed <details> are hidden
+        nav.locator("summary").click()
+    link.click()

@@ -183,3 +183,15 @@ def test_everyones_follow_ups_and_customers_stop_at_the_users_locations(world):
     assert "Southmake Follower" in get(world["people"]["both"], url).content.decode()
     assert "Southmake Buyer" in get(world["people"]["admin"], reverse("customer_list")).content.decode()
     assert "Southmake complaint" in get(world["people"]["both"], reverse("satisfaction")).content.decode()
+
+
+@pytest.mark.parametrize("name", [n for n, _ in OBJECT_URLS] + LIST_URLS)
+def test_every_page_and_endpoint_carries_the_content_security_policy(world, name):
+    obj = dict(OBJECT_URLS).get(name)
+    url = object_url(name, world["objects"][obj]) if obj else reverse(name)
+    response = get(world["people"]["admin"], url)
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, (name, policy)
+    assert "frame-ancestors 'none'" in policy and "report-uri /csp-report/" in policy, (name, policy)
+    assert "camera=()" in response["Permissions-Policy"], name

@@ -130,6 +130,21 @@
     connect();
   }
 
+  // The header's Menu is a <details>, so it opens and closes without this file; a tap
+  // elsewhere on the page or Escape also closes it, as a menu on a phone is expected to.
+  function enhanceNavMenu() {
+    var menu = document.querySelector(".nav-menu");
+    if (!menu) return;
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !menu.open) return;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  }
+
   // Upload progress for photos (htmx fires htmx:xhr:progress on multipart posts).
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest("form");
@@ -139,7 +154,20 @@
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
 
+  // Behaviour declared in the markup instead of inline handlers, which the
+  // Content-Security-Policy forbids: a <select data-autosubmit> submits its form when
+  // changed; a <form data-confirm="..."> asks first.
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.requestSubmit();
+  });
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", watchCar);
   document.addEventListener("DOMContentLoaded", watchBell);
   document.addEventListener("DOMContentLoaded", watchAuctions);
+  document.addEventListener("DOMContentLoaded", enhanceNavMenu);
 })();

@@ -30,6 +30,12 @@ SCHEDULES: list[Every] = [
         description="Forgets job probes older than a fortnight.",
     ),
     Every(
+        name="audit-log pruning",
+        task="ifixit.accounts.tasks.prune_audit_log",
+        seconds=24 * 60 * 60,
+        description="Forgets audit-log rows older than AUDIT_KEEP_DAYS.",
+    ),
+    Every(
         name="repair-time alerts",
         task="ifixit.inventory.tasks.check_repair_times",
         seconds=60 * 60,

@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ifixit.accounts",
     "ifixit.inventory",
     "ifixit.locations",
@@ -118,9 +121,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ifixit.accounts.two_factor.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out sign-in (accounts.signin)
 ]
 
@@ -129,6 +134,20 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Two-factor sign-in (ifixit/accounts/two_factor.py): the roles that must use it. Production
+# asks it of admins and managers; the embedded demo (DEBUG) of nobody, so that `make run`
+# signs in with the demo password alone. Anyone may turn it on.
+TWO_FACTOR_REQUIRED_ROLES = [
+    role.strip() for role in env_str("TWO_FACTOR_REQUIRED_ROLES", "" if DEBUG else "admin,manager").split(",") if role.strip()
+]
+if set(TWO_FACTOR_REQUIRED_ROLES) - {"admin", "manager", "buyer", "sales", "workshop"}:
+    raise ImproperlyConfigured(
+        f"TWO_FACTOR_REQUIRED_ROLES names roles that do not exist: {TWO_FACTOR_REQUIRED_ROLES} "
+        "(the roles are admin, manager, buyer, sales, workshop)"
+    )
+TRUSTED_DEVICE_DAYS = env_int("TRUSTED_DEVICE_DAYS", 30)
+OTP_TOTP_ISSUER = "I-fixit"
+AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 400)
 SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)
 SIGNIN_DELAY_AFTER = env_int("SIGNIN_DELAY_AFTER", 3)
 SIGNIN_LOCKOUT_MINUTES = env_int("SIGNIN_LOCKOUT_MINUTES", 15)

@@ -79,3 +79,23 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return "ifx_" + secrets.token_urlsafe(32)
+
+
+class AuditEvent(models.Model):
+    """One security-relevant action (ifixit.accounts.audit): who, what, to whom, from where.
+    Rows are only ever added; the admin shows them read-only and searchable."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40, db_index=True)
+    target_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="As typed, for sign-ins of unknown names.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_user", "-at"], name="audit_target_time")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.username or self.target_user_id or ''}"

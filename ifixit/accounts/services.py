@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from ifixit.accounts import roles
+from ifixit.accounts import audit
 from ifixit.accounts.models import ApiToken, User
 
 
@@ -22,9 +23,14 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its key, which is never stored or shown again."""
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, name=name, prefix=key[4:12], key_hash=ApiToken.hash_key(key))
+    audit.record(None, "token.created", actor=user, target=user, detail={"name": name, "prefix": token.prefix})
     return token, key
 
 
 def api_token_revoke(*, user: User, token_id: int) -> bool:
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
-    return bool(deleted)
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        return False
+    token.delete()
+    audit.record(None, "token.revoked", actor=user, target=user, detail={"name": token.name, "prefix": token.prefix})
+    return True

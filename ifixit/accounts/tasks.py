@@ -1,0 +1,11 @@
+"""Celery tasks of accounts: they only call a service."""
+
+from celery import shared_task
+
+from ifixit.accounts import audit
+
+
+@shared_task
+def prune_audit_log() -> int:
+    """Queued by beat daily: keeps AUDIT_KEEP_DAYS of the audit log."""
+    return audit.prune()

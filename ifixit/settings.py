@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ifixit.accounts.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -146,6 +147,9 @@ if set(TWO_FACTOR_REQUIRED_ROLES) - {"admin", "manager", "buyer", "sales", "work
         "(the roles are admin, manager, buyer, sales, workshop)"
     )
 TRUSTED_DEVICE_DAYS = env_int("TRUSTED_DEVICE_DAYS", 30)
+# A session ends after this long without a request (renewed by activity, ifixit/accounts/sessions.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 8 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 OTP_TOTP_ISSUER = "I-fixit"
 AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 400)
 SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ifixit.accounts import audit, services, signin, two_factor
+from ifixit.accounts import audit, services, sessions, signin, two_factor
 from ifixit.inventory.selectors import locations_visible_to
 
 
@@ -38,6 +38,8 @@ def account(request):
             "two_factor_on": two_factor.is_enrolled(request.user),
             "two_factor_required": two_factor.required_for(request.user),
             "recovery_codes_left": two_factor.recovery_codes_left(request.user),
+            "sessions": sessions.active_for(request.user),
+            "idle_hours": round(settings.SESSION_IDLE_MINUTES / 60, 1),
         },
     )
 
@@ -157,3 +159,44 @@ def two_factor_disable(request):
         two_factor.reset(request, user=request.user)
         messages.success(request, "Second factor turned off.")
     return redirect("account")
+
+
+# --- Signed-in browsers and the password (accounts.sessions) -----------------------------------
+
+
+@login_required
+@require_POST
+def session_sign_out(request, session_key: str):
+    if session_key == request.session.session_key:
+        return redirect("logout")
+    if sessions.sign_out(request, user=request.user, session_key=session_key):
+        messages.success(request, "That browser is signed out.")
+    else:
+        messages.error(request, "No such signed-in browser (it may have signed out already).")
+    return redirect(reverse("account") + "#sessions")
+
+
+@login_required
+@require_POST
+def sessions_sign_out_everywhere(request):
+    count = sessions.sign_out_everywhere_else(request, user=request.user)
+    messages.success(request, f"Signed out on {count} other browser{'' if count == 1 else 's'}; this one stays signed in.")
+    return redirect(reverse("account") + "#sessions")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; every other browser is signed out with it."""
+
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self):
+        return reverse("account")
+
+    def form_valid(self, form):
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)  # keeps this session under a new key (update_session_auth_hash)
+        sessions.rekeyed(old_key, self.request.session.session_key)
+        ended = sessions.sign_out_everywhere_else(self.request, user=self.request.user)
+        audit.record(self.request, "password.changed", target=self.request.user, detail={"other_sessions_ended": ended})
+        messages.success(self.request, "Password changed; every other browser was signed out.")
+        return response

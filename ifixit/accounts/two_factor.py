@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ifixit.accounts import audit
 
 RECOVERY_CODES = 10
+PENDING = "ifixit_2fa_pending"  # in the session: the password passed, the code is still to come
 TRUSTED_COOKIE = "ifixit-trusted-device"
 TRUSTED_SALT = "ifixit.two-factor.trusted-device"
 APP_DEVICE_NAME = "Authenticator app"
@@ -121,11 +122,13 @@ def verify(request, *, code: str) -> tuple[bool, str]:
             return False, f"Too many wrong codes: wait {wait} seconds, then use the newest code from your app."
         if app.verify_token(code):
             otp_login(request, app)
+            request.session.pop(PENDING, None)
             audit.record(request, "2fa.passed", target=user)
             return True, ""
     for recovery in StaticDevice.objects.filter(user=user, confirmed=True):
         if recovery.verify_token(code.lower()):
             otp_login(request, recovery)
+            request.session.pop(PENDING, None)
             audit.record(request, "2fa.recovery_code_used", target=user, detail={"left": recovery_codes_left(user)})
             return True, ""
     audit.record(request, "2fa.failed", target=user)
@@ -172,6 +175,7 @@ def next_step(request, default: str) -> str | None:
     if is_enrolled(user):
         if pass_by_remembered_device(request):
             return None
+        request.session[PENDING] = True
         return f"{reverse('two_factor_verify')}?{urlencode({'next': default})}"
     if required_for(user):
         return f"{reverse('two_factor_setup')}?{urlencode({'next': default})}"
@@ -200,8 +204,13 @@ class SecondFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(OPEN_PATHS) or user.is_verified():
             return self.get_response(request)
-        enrolled = is_enrolled(user)
-        if not enrolled and not required_for(user):
+        # Who owes a code: a sign-in that passed the password of an enrolled user (marked in
+        # the session, so that others cost no query here), or anyone of a role that must.
+        if request.session.get(PENDING):
+            step = "two_factor_verify"
+        elif required_for(user):
+            step = "two_factor_verify" if is_enrolled(user) else "two_factor_setup"
+        else:
             return self.get_response(request)
         if request.path.startswith("/api/"):
             if request.headers.get("Authorization", "").startswith("Bearer "):
@@ -210,5 +219,4 @@ class SecondFactorMiddleware:
                 {"detail": "Finish signing in with your second factor first (open the site and enter the code)."},
                 status=403,
             )
-        step = "two_factor_verify" if enrolled else "two_factor_setup"
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")

@@ -12,7 +12,7 @@ from ifixit.finance.models import FinanceApplication, Status
 from ifixit.inventory.models import Phase, Sale
 from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.notifications.models import Notification
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import follow_nav_link, screenshot
 from ifixit.testing.factories import CarFactory, CustomerFactory, LenderFactory, UserFactory
 from ifixit.testing.processes import process_env, start_web
 
@@ -81,7 +81,7 @@ def test_sell_on_finance_apply_approve_fund_and_deliver_on_a_phone(web, phone, c
     # The finance manager records the lender's answers.
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, web.url, "fred", "fred-long-password")
-    page.get_by_role("link", name="Finance").click()
+    follow_nav_link(page, "Finance")
     page.get_by_test_id("application-list").get_by_role("link", name="Priya Shah").click()
     for summary, button, status in [
         ("Lender approved it", "Record: Approved", "Approved"),

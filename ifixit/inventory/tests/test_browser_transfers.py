@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ifixit.inventory.tests.test_browser import sign_in
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import follow_nav_link, screenshot
 from ifixit.testing.factories import CarFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def test_a_transfer_from_request_to_receipt_on_a_phone(live_server, phone, north
     sign_out(page)
 
     sign_in(page, base, "nora", "nora-long-password")
-    page.get_by_role("link", name="Transfers").click()
+    follow_nav_link(page, "Transfers")
     page.get_by_role("link", name=re.compile("Skoda Octavia")).click()
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_test_id("transfer-status")).to_have_text("Approved")
@@ -53,7 +53,7 @@ def test_a_transfer_from_request_to_receipt_on_a_phone(live_server, phone, north
     sign_in(page, base, "stan", "stan-long-password")
     page.get_by_role("link", name="Cars").click()
     expect(page.get_by_text("Skoda")).to_have_count(0)  # on the road: still North's
-    page.get_by_role("link", name="Transfers").click()
+    follow_nav_link(page, "Transfers")
     page.get_by_role("link", name=re.compile("Skoda Octavia")).click()
     page.get_by_role("button", name="Receive").click()
     expect(page.get_by_test_id("transfer-status")).to_have_text("Received")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ifixit.inventory.models import Phase, Transfer
 from ifixit.locations.tests.conftest import move, sell
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import follow_nav_link, screenshot
 from ifixit.testing.factories import CarFactory, LocationFactory, RepairItemFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,7 +74,7 @@ def fits(page, width: int) -> None:
 def test_the_list_and_a_location_page_fit_a_phone(live_server, phone, group, north):
     page = phone
     sign_in(page, live_server.url, "ada")
-    page.get_by_role("link", name="Locations").click()
+    follow_nav_link(page, "Locations")
     expect(page.get_by_role("heading", name="Locations")).to_be_visible()
     expect(page.get_by_test_id("inactive")).to_have_count(1)
     screenshot(page, "locations-list-375")

@@ -153,3 +153,22 @@ def test_every_sign_in_and_failure_is_in_the_audit_log(client, sam):
     sign_in(client)
     actions = list(AuditEvent.objects.order_by("at", "id").values_list("action", "username"))
     assert actions == [("signin.failed", "sam.sales"), ("signin.passed", "sam.sales")]
+
+
+def test_an_admin_changing_someones_role_and_locations_is_audited(client, admin_user, sam, north, south):
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_change", args=[sam.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        "username": sam.username, "first_name": "", "last_name": "", "email": "", "is_active": "on",
+        "role": "manager", "locations": [north.pk, south.pk],
+        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rights = AuditEvent.objects.get(action="user.rights_changed")
+    assert rights.actor == admin_user and rights.target_user == sam and rights.detail["role"] == ["sales", "manager"]
+    assert list(sam.groups.values_list("name", flat=True)) == ["manager"], "the role's permissions follow the role"
+    places = AuditEvent.objects.get(action="user.locations_changed")
+    assert places.detail == {"added": sorted([north.code, south.code]), "removed": []}

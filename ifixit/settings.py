@@ -386,6 +386,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One "Phase" enum in the schema for phase, to_phase, expected_phase, ...
     "ENUM_NAME_OVERRIDES": {"Phase": "ifixit.inventory.models.Phase"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.document_throttling"],
 }
 
 # --- Security (production) --------------------------------------------------

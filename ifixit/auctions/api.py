@@ -3,25 +3,17 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit.api import Pagination, permission
 from ifixit.auctions import selectors
 from ifixit.auctions.models import Lot
 from ifixit.auctions.selectors import LotFilters
 
 
-class CanViewAuctions(BasePermission):
-    message = "Auctions are for buyers, managers and admins."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("auctions.view_lot"))
-
-
-class LotPagination(PageNumberPagination):
-    page_size = 50
+CanViewAuctions = permission("auctions.view_lot", "Auctions are for buyers, managers and admins.")
 
 
 class SourceOutputSerializer(serializers.Serializer):
@@ -98,7 +90,7 @@ class LotListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         lots = selectors.lot_board(filters=LotFilters(**filters.validated_data))
-        paginator = LotPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(lots, request, view=self)
         return paginator.get_paginated_response(LotOutputSerializer(page, many=True).data)
 

@@ -20,8 +20,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,43 +28,28 @@ from ifixit.crm import selectors, services
 from ifixit.crm.history import ACTIONS, customer_changes
 from ifixit.crm.models import Communication, Customer, FollowUp
 from ifixit.crm.selectors import CustomerFilters
-from ifixit.inventory.api import DETAIL_ERROR, FIELD_ERROR_BODY, FIELD_ERRORS, MONEY, LocationOutputSerializer
+from ifixit.api import DETAIL_ERROR, FIELD_ERROR_BODY, FIELD_ERRORS, Pagination, errors, permission
+from ifixit.inventory.api import MONEY, LocationOutputSerializer
 from ifixit.inventory.selectors import locations_visible_to
 
 # --- Who may use it -----------------------------------------------------------------------
 
 
-class CanViewCustomers(BasePermission):
-    message = "Customer care is for managers, sales staff and admins."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("crm.view_customer"))
-
-
-class CanViewFollowUps(CanViewCustomers):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("crm.view_followup"))
-
-
-class CanViewSatisfaction(CanViewCustomers):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("crm.view_survey"))
+CUSTOMER_CARE_ROLES = "Customer care is for managers, sales staff and admins."
+CanViewCustomers = permission("crm.view_customer", CUSTOMER_CARE_ROLES)
+CanViewFollowUps = permission("crm.view_followup", CUSTOMER_CARE_ROLES)
+CanViewSatisfaction = permission("crm.view_survey", CUSTOMER_CARE_ROLES)
 
 
 CUSTOMER_CARE = [IsAuthenticated, CanViewCustomers]
 
 
-class CrmPagination(PageNumberPagination):
-    page_size = 50
-
-
 # --- Error bodies, for the schema ----------------------------------------------------------
 
-ERRORS = {
-    401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
-    403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role does not deal with customers or allow this."),
-    404: OpenApiResponse(response=DETAIL_ERROR, description="No such customer among the locations the user may see."),
-}
+ERRORS = errors(
+    forbidden="The user's role does not deal with customers or allow this.",
+    not_found="No such customer among the locations the user may see.",
+)
 FOLLOW_UP_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such follow-up at the locations the user may see.")
 LOCATION_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="The location filter is not one the user may see.")
 FOLLOW_UP_CONFLICT = OpenApiResponse(
@@ -345,7 +329,7 @@ class CustomerListApi(APIView):
                 marketing=data.get("marketing", ""),
             ),
         )
-        paginator = CrmPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(customers, request, view=self)
         return paginator.get_paginated_response(CustomerOutputSerializer(page, many=True, context={"request": request}).data)
 
@@ -587,7 +571,7 @@ class CustomerCommunicationListApi(APIView):
         customer = visible_customer(request, customer_id)
         # The customer is already scoped; their whole log goes with them.
         communications = customer.communications.select_related("user", "car", "location").order_by("-occurred_at", "-id")
-        paginator = CrmPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(communications, request, view=self)
         return paginator.get_paginated_response(CommunicationOutputSerializer(page, many=True).data)
 
@@ -703,7 +687,7 @@ class FollowUpListApi(APIView):
             status=data["status"],
             location_id=visible_location_id(request, data.get("location")),
         )
-        paginator = CrmPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(follow_ups, request, view=self)
         return paginator.get_paginated_response(FollowUpOutputSerializer(page, many=True).data)
 

@@ -22,8 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,7 +30,8 @@ from ifixit.crm.api import LOCATION_NOT_FOUND, CarBriefOutputSerializer, visible
 from ifixit.finance import calculator, selectors, services
 from ifixit.finance.models import MAX_APR, MAX_TERM_MONTHS, MIN_TERM_MONTHS, FinanceApplication, Lender, Status
 from ifixit.finance.selectors import ApplicationFilters
-from ifixit.inventory.api import DETAIL_ERROR, FIELD_ERRORS, MONEY, LocationOutputSerializer
+from ifixit.api import DETAIL_ERROR, FIELD_ERRORS, Pagination, errors, permission
+from ifixit.inventory.api import MONEY, LocationOutputSerializer
 
 APR = {"max_digits": 4, "decimal_places": 1}
 STATES = ", ".join(Status.values)
@@ -41,34 +41,20 @@ MAX_FIGURES_DAYS = 366 * 5
 # --- Who may use it -----------------------------------------------------------------------
 
 
-class CanHandleFinance(BasePermission):
-    message = "Finance is for managers, sales staff and admins."
-
-    def has_permission(self, request, view):
-        return bool(
-            request.user and request.user.is_authenticated and request.user.has_perm("finance.view_financeapplication")
-        )
-
-
-class CanViewLenders(CanHandleFinance):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("finance.view_lender"))
+FINANCE_ROLES = "Finance is for managers, sales staff and admins."
+CanHandleFinance = permission("finance.view_financeapplication", FINANCE_ROLES)
+CanViewLenders = permission("finance.view_lender", FINANCE_ROLES)
 
 
 FINANCE = [IsAuthenticated, CanHandleFinance]
 
 
-class FinancePagination(PageNumberPagination):
-    page_size = 50
-
-
 # --- Error bodies, for the schema ----------------------------------------------------------
 
-ERRORS = {
-    401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
-    403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role does not deal with finance or allow this."),
-    404: OpenApiResponse(response=DETAIL_ERROR, description="No such application among the locations the user may see."),
-}
+ERRORS = errors(
+    forbidden="The user's role does not deal with finance or allow this.",
+    not_found="No such application among the locations the user may see.",
+)
 LENDER_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such lender.")
 
 
@@ -285,7 +271,7 @@ class LenderListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         lenders = selectors.lenders(include_inactive=filters.validated_data["include_inactive"])
-        paginator = FinancePagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(lenders, request, view=self)
         return paginator.get_paginated_response(LenderOutputSerializer(page, many=True, context={"request": request}).data)
 
@@ -435,7 +421,7 @@ class ApplicationListApi(APIView):
                 q=data.get("q", "").strip(),
             ),
         )
-        paginator = FinancePagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(applications, request, view=self)
         return paginator.get_paginated_response(ApplicationOutputSerializer(page, many=True, context={"request": request}).data)
 

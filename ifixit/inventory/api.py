@@ -12,14 +12,14 @@ from decimal import Decimal
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit.api import DETAIL_ERROR, FIELD_ERROR_BODY, FIELD_ERRORS, Pagination, errors
 from ifixit.inventory import selectors, services
 from ifixit.inventory.models import Car, Payment, Phase, PurchaseFunding, RepairItem, Transfer
 from ifixit.inventory.selectors import SORTS, CarFilters
@@ -27,23 +27,9 @@ from ifixit.inventory.selectors import SORTS, CarFilters
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class CarPagination(PageNumberPagination):
-    page_size = 50
-
-
 # --- Error bodies, for the schema ------------------------------------------------------
 
-DETAIL_ERROR = inline_serializer("ErrorDetail", fields={"detail": serializers.CharField()})
-FIELD_ERROR_BODY = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
-FIELD_ERRORS = OpenApiResponse(
-    response=FIELD_ERROR_BODY,
-    description="Invalid input: an object keyed by field name (or non_field_errors), each a list of messages.",
-)
-ERRORS = {
-    401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
-    403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role does not allow this."),
-    404: OpenApiResponse(response=DETAIL_ERROR, description="No such car among the locations the user may see."),
-}
+ERRORS = errors(forbidden="The user's role does not allow this.", not_found="No such car among the locations the user may see.")
 CONFLICT = OpenApiResponse(
     response=FIELD_ERROR_BODY,
     description="Someone else moved the car meanwhile (expected_phase is stale); keyed by field like a 400.",
@@ -235,7 +221,7 @@ class LocationListApi(APIView):
 
 
 class CarListApi(APIView):
-    pagination_class = CarPagination
+    pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
         location = serializers.IntegerField(required=False, min_value=1, help_text="A location id.")
@@ -691,7 +677,7 @@ class TransferListApi(APIView):
         transfers = selectors.transfer_list(
             user=request.user, status=filters.validated_data["status"], location_id=filters.validated_data.get("location")
         )
-        paginator = CarPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(transfers, request, view=self)
         return paginator.get_paginated_response(TransferOutputSerializer(page, many=True).data)
 

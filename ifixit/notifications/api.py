@@ -3,15 +3,11 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit.api import Pagination
 from ifixit.notifications import selectors, services
-
-
-class NotificationPagination(PageNumberPagination):
-    page_size = 50
 
 
 class DeliveryOutputSerializer(serializers.Serializer):
@@ -48,7 +44,7 @@ class NotificationListApi(APIView):
         notifications = selectors.notifications_for(request.user).prefetch_related("deliveries")
         if filters.validated_data["unread"]:
             notifications = notifications.filter(read_at__isnull=True)
-        paginator = NotificationPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(notifications, request, view=self)
         return paginator.get_paginated_response(NotificationOutputSerializer(page, many=True).data)
 

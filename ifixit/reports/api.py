@@ -30,14 +30,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ifixit.finance.api import reject_unknown_fields
-from ifixit.inventory.api import DETAIL_ERROR, FIELD_ERRORS, LocationOutputSerializer
+from ifixit.api import DETAIL_ERROR, FIELD_ERRORS, Pagination, errors, permission
+from ifixit.inventory.api import LocationOutputSerializer
 from ifixit.inventory.models import Phase
 from ifixit.money import to_cents
 from ifixit.reports import catalogue, periods, renderers, scheduling, selectors, services
@@ -51,18 +51,10 @@ PERCENT_PLACES = Decimal("0.0001")
 # --- Who may use it -----------------------------------------------------------------------
 
 
-class CanViewSchedules(BasePermission):
-    message = "Your role does not schedule reports."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm("reports.view_schedule"))
+CanViewSchedules = permission("reports.view_schedule", "Your role does not schedule reports.")
 
 
 SCHEDULES = [IsAuthenticated, CanViewSchedules]
-
-
-class ReportPagination(PageNumberPagination):
-    page_size = 50
 
 
 class FileNegotiation(BaseContentNegotiation):
@@ -79,18 +71,14 @@ class FileNegotiation(BaseContentNegotiation):
 
 # --- Error bodies, for the schema ----------------------------------------------------------
 
-ERRORS = {
-    401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
-    403: OpenApiResponse(response=DETAIL_ERROR, description="The user's role may not run this report or do this."),
-    404: OpenApiResponse(response=DETAIL_ERROR, description="No such report."),
-}
+ERRORS = errors(forbidden="The user's role may not run this report or do this.", not_found="No such report.")
 RUN_NOT_FOUND = OpenApiResponse(
     response=DETAIL_ERROR, description="No such run among those the user asked for or may see."
 )
 SCHEDULE_NOT_FOUND = OpenApiResponse(
     response=DETAIL_ERROR, description="No such schedule among the user's (all, for an admin)."
 )
-SCHEDULE_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 404: SCHEDULE_NOT_FOUND}
+SCHEDULE_ERRORS = {**ERRORS, 404: SCHEDULE_NOT_FOUND}
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -734,7 +722,7 @@ def schedule_fields(data: dict, *, report_key: str) -> dict:
 
 class ScheduleListApi(APIView):
     permission_classes = SCHEDULES
-    pagination_class = ReportPagination
+    pagination_class = Pagination
 
     class InputSerializer(ScheduleInputSerializer):
         class Meta:

@@ -98,3 +98,16 @@ def test_two_web_nodes_share_the_counts(tmp_path, manager):
     finally:
         node_a.kill()
         node_b.kill()
+
+
+def test_the_schema_documents_the_429_of_every_operation(client, admin_user):
+    client.force_login(admin_user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = [
+        (path, method, operation) for path, methods in schema["paths"].items() for method, operation in methods.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) > 90
+    missing = [f"{method.upper()} {path}" for path, method, operation in operations if "429" not in operation["responses"]]
+    assert not missing, missing
+    assert "Retry-After" in operations[0][2]["responses"]["429"]["headers"]

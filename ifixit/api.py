@@ -20,6 +20,10 @@ def exception_handler(exc, context):
         codes = {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
         code = status.HTTP_409_CONFLICT if "conflict" in codes else status.HTTP_400_BAD_REQUEST
         return Response(body, status=code)
+    if isinstance(exc, OverflowError):
+        # An id or count past what the database stores (SQLite and PostgreSQL: 2**63 - 1) is
+        # the client's mistake, not the server's: found by schemathesis as a 500.
+        return Response({"detail": "A number in the request is too large."}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):

@@ -111,3 +111,9 @@ def test_the_schema_documents_the_429_of_every_operation(client, admin_user):
     missing = [f"{method.upper()} {path}" for path, method, operation in operations if "429" not in operation["responses"]]
     assert not missing, missing
     assert "Retry-After" in operations[0][2]["responses"]["429"]["headers"]
+
+
+@pytest.mark.parametrize("url", [URL + "?x=1", "/api/v1/cars/?location=3600914569740272271360", "/cars/?location=3600914569740272271360"])
+def test_a_number_too_large_for_the_database_is_a_400_not_a_500(client, manager, url):
+    client.force_login(manager)
+    assert client.get(url).status_code in (200, 400)

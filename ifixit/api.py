@@ -1,9 +1,13 @@
 """What the REST API of every app shares: the error shape and its schema, one paginator, a
 permission made from a permission name (throttling: ifixit.throttling)."""
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -32,6 +36,21 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
 
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """An address under /api/ that no route takes: JSON like every other API answer. A GET of
+    a route without its trailing slash is sent to it, as Django's APPEND_SLASH would."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
 
 
 # --- What every app's API uses ----------------------------------------------------------------
@@ -65,7 +84,7 @@ FIELD_ERRORS = OpenApiResponse(
 
 
 def errors(*, forbidden: str, not_found: str) -> dict[int, OpenApiResponse]:
-    """The 401, 403 and 404 an operation can answer, worded for the app (429: document_throttling)."""
+    """The 401, 403 and 404 an operation can answer, worded for the app (the rest: complete_responses)."""
     return {
         401: OpenApiResponse(response=DETAIL_ERROR, description="Not signed in, or the token is invalid or revoked."),
         403: OpenApiResponse(response=DETAIL_ERROR, description=forbidden),
@@ -73,18 +92,91 @@ def errors(*, forbidden: str, not_found: str) -> dict[int, OpenApiResponse]:
     }
 
 
-def document_throttling(result, generator, request, public):
-    """drf-spectacular post-processing: every API operation is throttled (DEFAULT_THROTTLE_CLASSES),
-    so every one documents its 429 with the Retry-After header."""
-    for path in result.get("paths", {}).values():
-        for method, operation in path.items():
-            if method not in ("get", "post", "put", "patch", "delete") or "429" in operation.get("responses", {}):
+# --- What the schema says of every operation ----------------------------------------------------
+
+# A 400's body: field name (or non_field_errors) to its messages; a nested or list field's
+# errors are an object of the same kind; "detail" alone when the body could not be read at all.
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Field name (or non_field_errors) to a list of messages; a nested or list field's errors "
+    "are an object keyed the same way; an unreadable body answers {\"detail\": \"...\"}.",
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}, {"type": "string"}],
+    },
+}
+_DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+_GENERIC = {
+    "400": "Invalid input: each wrong field with what is wrong with it.",
+    "401": "Not signed in, or the token is invalid or revoked.",
+    "403": "Signed in, but this account may not do this (or its sign-in still owes the second factor).",
+    "404": "Nothing with this id that you may see, or no such page of the list.",
+    "429": "Too many requests from this token or address: wait the seconds Retry-After gives.",
+}
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _json(schema: dict, description: str, **extra) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
+
+
+def complete_responses(result, generator, request, public):
+    """drf-spectacular post-processing: what every operation can answer, said once.
+
+    Every operation is authenticated (401), permission-checked (403) and throttled (429 with
+    Retry-After); one with input can be refused (400, always the same body); one with an id in
+    its path, or a page number, can find nothing (404). Each app's own wording of a 403 or 404
+    is kept where it gave one.
+    """
+    detail = {"$ref": "#/components/schemas/ErrorDetail"} if "ErrorDetail" in result.get("components", {}).get("schemas", {}) else _DETAIL
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in _METHODS:
                 continue
-            operation.setdefault("responses", {})["429"] = {
-                "description": "Too many requests from this token or address: wait the seconds Retry-After gives.",
-                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-                "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"],
-                }}},
-            }
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    # DRF's serializers and django-filter read ?start= as "not given" (an HTML
+                    # form's empty field), so an empty value is part of the contract.
+                    parameter["allowEmptyValue"] = True
+            if parameters or "requestBody" in operation:
+                description = responses.get("400", {}).get("description", _GENERIC["400"])
+                responses["400"] = _json(VALIDATION_ERROR_SCHEMA, description)
+            for code in ("401", "403"):
+                responses.setdefault(code, _json(detail, _GENERIC[code]))
+            if "{" in path or any(p.get("name") == "page" and p.get("in") == "query" for p in parameters):
+                responses.setdefault("404", _json(detail, _GENERIC["404"]))
+            responses.setdefault("429", _json(detail, _GENERIC["429"], headers={
+                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."},
+            }))
+    _walk_schemas(result, _truthful_formats)
     return result
+
+
+# DRF reads a decimal as at least one digit with an optional sign and point; drf-spectacular's
+# pattern (^-?\d{0,8}(?:\.\d{0,2})?$) also lets through "" and "-", which DRF refuses.
+_DECIMAL_PATTERN = re.compile(r"^\^(-\?)?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+# DRF writes and reads a time as HH:MM[:SS[.ffffff]]; JSON Schema's "time" format demands a
+# time-zone offset, which DRF neither writes nor needs (OpenAPI 3.0 has no "time" format).
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+
+
+def _truthful_formats(schema: dict) -> None:
+    if schema.get("type") != "string":
+        return
+    if schema.get("format") == "decimal" and (match := _DECIMAL_PATTERN.match(schema.get("pattern", ""))):
+        sign, whole, places = match.groups()
+        schema["pattern"] = rf"^{sign or ''}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+    elif schema.get("format") == "time":
+        del schema["format"]
+        schema["pattern"] = TIME_PATTERN
+
+
+def _walk_schemas(node, visit) -> None:
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk_schemas(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_schemas(value, visit)

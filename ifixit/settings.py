@@ -349,7 +349,11 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON in, JSON out: form encodings lose types (null, numbers, lists) and the schema would
+    # have to promise three encodings of every body. The photo upload takes multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "ifixit.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ifixit.api.exception_handler",
@@ -386,7 +390,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One "Phase" enum in the schema for phase, to_phase, expected_phase, ...
     "ENUM_NAME_OVERRIDES": {"Phase": "ifixit.inventory.models.Phase"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.document_throttling"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.complete_responses"],
 }
 
 # --- Security (production) --------------------------------------------------

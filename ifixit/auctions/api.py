@@ -25,8 +25,8 @@ class SourceOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     enabled = serializers.BooleanField()
     paused = serializers.BooleanField()
-    state = serializers.CharField(source="health.state", default="stopped")
-    last_message_at = serializers.DateTimeField(source="health.last_message_at", default=None)
+    state = serializers.CharField(source="current_health.state")
+    last_message_at = serializers.DateTimeField(source="current_health.last_message_at", allow_null=True)
 
 
 class LotOutputSerializer(serializers.Serializer):
@@ -76,6 +76,7 @@ class SourceListApi(APIView):
 
 
 class LotListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = [IsAuthenticated, CanViewAuctions]
 
     class FilterSerializer(serializers.Serializer):
@@ -90,7 +91,7 @@ class LotListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         lots = selectors.lot_board(filters=LotFilters(**filters.validated_data))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(lots, request, view=self)
         return paginator.get_paginated_response(LotOutputSerializer(page, many=True).data)
 

@@ -41,6 +41,15 @@ class AuctionSource(models.Model):
     def __repr__(self) -> str:
         return f"<AuctionSource {self.pk} {self.name!r} {self.kind}>"  # no credentials, ever
 
+    @property
+    def current_health(self) -> "FeedHealth":
+        """Its health row, or (a source the feeds have not run yet) an unsaved one with the
+        starting values: stopped, nothing received."""
+        try:
+            return self.health
+        except FeedHealth.DoesNotExist:
+            return FeedHealth(source=self)
+
 
 class FeedHealth(models.Model):
     """What the feeds process last reported about a source (one row per source)."""

@@ -4,21 +4,17 @@ user's own only (another user's preference is a 404), for people who may see auc
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit.api import Pagination
 from ifixit.auctions import preferences
 from ifixit.auctions.api import CanViewAuctions
 from ifixit.auctions.models import LotAlert
 
 PERMISSIONS = [IsAuthenticated, CanViewAuctions]
 TAGS = ["auction alerts"]
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
 
 
 class ModelPairSerializer(serializers.Serializer):
@@ -92,13 +88,14 @@ def _output(items, *, many: bool = False):
 
 
 class PreferenceListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = PERMISSIONS
 
     @extend_schema(
         tags=TAGS, operation_id="bidding_preferences_list", responses=PreferenceOutputSerializer(many=True), summary="Your bidding preferences"
     )
     def get(self, request):
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(preferences.preferences_of(request.user), request, view=self)
         return paginator.get_paginated_response(_output(page, many=True))
 
@@ -180,6 +177,7 @@ class AlertOutputSerializer(serializers.Serializer):
 
 
 class AlertListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = PERMISSIONS
 
     class FilterSerializer(serializers.Serializer):
@@ -198,7 +196,7 @@ class AlertListApi(APIView):
         alerts = preferences.alerts_of(request.user)
         if filters.validated_data.get("reason"):
             alerts = alerts.filter(reason=filters.validated_data["reason"])
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(alerts, request, view=self)
         return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 
@@ -220,13 +218,14 @@ class WatchOutputSerializer(serializers.Serializer):
 
 
 class WatchListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = PERMISSIONS
 
     @extend_schema(
         tags=TAGS, operation_id="lot_watches_list", responses=WatchOutputSerializer(many=True), summary="The lots you watch, latest first"
     )
     def get(self, request):
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(preferences.watches_of(request.user), request, view=self)
         return paginator.get_paginated_response(WatchOutputSerializer(page, many=True).data)
 

@@ -277,6 +277,7 @@ class CustomerInputSerializer(serializers.Serializer):
 
 
 class CustomerListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = CUSTOMER_CARE
 
     class FilterSerializer(serializers.Serializer):
@@ -329,7 +330,7 @@ class CustomerListApi(APIView):
                 marketing=data.get("marketing", ""),
             ),
         )
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(customers, request, view=self)
         return paginator.get_paginated_response(CustomerOutputSerializer(page, many=True, context={"request": request}).data)
 
@@ -524,6 +525,7 @@ class CustomerHistoryApi(APIView):
 
 
 class CustomerCommunicationListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = CUSTOMER_CARE
 
     class InputSerializer(serializers.Serializer):
@@ -571,7 +573,7 @@ class CustomerCommunicationListApi(APIView):
         customer = visible_customer(request, customer_id)
         # The customer is already scoped; their whole log goes with them.
         communications = customer.communications.select_related("user", "car", "location").order_by("-occurred_at", "-id")
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(communications, request, view=self)
         return paginator.get_paginated_response(CommunicationOutputSerializer(page, many=True).data)
 
@@ -641,6 +643,7 @@ def visible_follow_up(request, follow_up_id: int) -> None:
 
 
 class FollowUpListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = [IsAuthenticated, CanViewFollowUps]
 
     class FilterSerializer(serializers.Serializer):
@@ -687,7 +690,7 @@ class FollowUpListApi(APIView):
             status=data["status"],
             location_id=visible_location_id(request, data.get("location")),
         )
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(follow_ups, request, view=self)
         return paginator.get_paginated_response(FollowUpOutputSerializer(page, many=True).data)
 

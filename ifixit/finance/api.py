@@ -249,6 +249,7 @@ def reject_unknown_fields(serializer: serializers.Serializer, attrs: dict) -> di
 
 
 class LenderListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = [IsAuthenticated, CanViewLenders]
 
     class FilterSerializer(serializers.Serializer):
@@ -271,7 +272,7 @@ class LenderListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         lenders = selectors.lenders(include_inactive=filters.validated_data["include_inactive"])
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(lenders, request, view=self)
         return paginator.get_paginated_response(LenderOutputSerializer(page, many=True, context={"request": request}).data)
 
@@ -359,6 +360,7 @@ class FiguresInputSerializer(serializers.Serializer):
 
 
 class ApplicationListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     permission_classes = FINANCE
 
     class FilterSerializer(serializers.Serializer):
@@ -421,7 +423,7 @@ class ApplicationListApi(APIView):
                 q=data.get("q", "").strip(),
             ),
         )
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(applications, request, view=self)
         return paginator.get_paginated_response(ApplicationOutputSerializer(page, many=True, context={"request": request}).data)
 

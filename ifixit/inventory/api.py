@@ -653,6 +653,7 @@ TRANSFER_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such
 
 
 class TransferListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["open", *Transfer.Status.values], required=False, default="")
         location = serializers.IntegerField(required=False, min_value=1)
@@ -677,7 +678,7 @@ class TransferListApi(APIView):
         transfers = selectors.transfer_list(
             user=request.user, status=filters.validated_data["status"], location_id=filters.validated_data.get("location")
         )
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(transfers, request, view=self)
         return paginator.get_paginated_response(TransferOutputSerializer(page, many=True).data)
 

@@ -30,6 +30,7 @@ class NotificationOutputSerializer(serializers.Serializer):
 
 
 class NotificationListApi(APIView):
+    pagination_class = Pagination  # the schema shows the list's envelope (count, next, previous, results)
     class FilterSerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
 
@@ -44,7 +45,7 @@ class NotificationListApi(APIView):
         notifications = selectors.notifications_for(request.user).prefetch_related("deliveries")
         if filters.validated_data["unread"]:
             notifications = notifications.filter(read_at__isnull=True)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
         return paginator.get_paginated_response(NotificationOutputSerializer(page, many=True).data)
 

@@ -7,11 +7,11 @@ field-keyed 400 like any bad parameter (`ifixit.api.exception_handler`).
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.analytics.benchmark_views import MAX_DAYS, PERMISSION, default_period
 from ifixit.analytics.benchmarks import (
     DEFAULT_SORT,

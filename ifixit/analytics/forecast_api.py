@@ -5,11 +5,11 @@ forecast (the same service and cache as the Forecast page)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.analytics import forecasts
 from ifixit.analytics.market_api import CanSeeMarket, SegmentSerializer
 from ifixit.analytics.ml import forecast as ml

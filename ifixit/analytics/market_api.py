@@ -6,11 +6,11 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.analytics import comparison, selectors
 from ifixit.analytics.models import FULL, Rollup
 from ifixit.analytics.seasonality import SeasonalProfile

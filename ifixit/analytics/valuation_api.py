@@ -5,12 +5,12 @@ accuracy."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.analytics import advice, model_audit, valuation
 from ifixit.analytics.market_api import CanSeeMarket
 from ifixit.analytics.models import ValueModel

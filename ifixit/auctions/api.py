@@ -1,12 +1,12 @@
 """Auctions REST API: sources (never their credentials), lots and their price ticks."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.api import Pagination, permission
 from ifixit.auctions import selectors
 from ifixit.auctions.models import Lot

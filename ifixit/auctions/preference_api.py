@@ -2,12 +2,13 @@
 user's own only (another user's preference is a 404), for people who may see auctions."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.api import Pagination
 from ifixit.auctions import preferences
 from ifixit.auctions.api import CanViewAuctions

@@ -18,12 +18,13 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.crm import selectors, services
 from ifixit.crm.history import ACTIONS, customer_changes
 from ifixit.crm.models import Communication, Customer, FollowUp

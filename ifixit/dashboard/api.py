@@ -2,10 +2,11 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.dashboard import selectors, services
 from ifixit.dashboard.models import JobProbe
 from ifixit.dashboard.permissions import IsGroupAdmin

@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.crm.api import LOCATION_NOT_FOUND, CarBriefOutputSerializer, visible_location_id
 from ifixit.finance import calculator, selectors, services
 from ifixit.finance.models import MAX_APR, MAX_TERM_MONTHS, MIN_TERM_MONTHS, FinanceApplication, Lender, Status

@@ -5,10 +5,10 @@ see answers 404. (The list of locations is inventory's GET /api/v1/locations/.)
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.inventory.api import ERRORS, MONEY, LocationOutputSerializer
 from ifixit.inventory.models import Phase, Transfer
 from ifixit.locations import selectors

@@ -1,11 +1,11 @@
 """Notification centre REST API: the signed-in user's own notifications."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.api import Pagination
 from ifixit.notifications import selectors, services
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
@@ -35,6 +35,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ifixit import serializers
 from ifixit.finance.api import reject_unknown_fields
 from ifixit.api import DETAIL_ERROR, FIELD_ERRORS, Pagination, errors, permission
 from ifixit.inventory.api import LocationOutputSerializer

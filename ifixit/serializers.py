@@ -1,0 +1,100 @@
+"""DRF's serializers, reading a JSON body as strictly as the OpenAPI schema describes it.
+
+Every app's API imports its serializers from here (`from ifixit import serializers`), not from
+rest_framework. DRF is lenient with JSON: a string field takes 0, a boolean takes 0, 1 or
+"yes", an integer takes "5", a decimal takes a JSON number, " 5 " or "1e3", and a nullable
+decimal takes "". The schema promises a string, a boolean, an integer and a decimal string, so
+a generated client, and the contract check (.ci/contract.sh), must see those refused.
+
+A query string or a form is text by nature, so there DRF's reading stays ("?unread=true").
+"""
+
+import re
+
+from rest_framework import serializers as drf
+from rest_framework.serializers import *  # noqa: F403  the rest of DRF's serializers, unchanged
+from rest_framework.utils import html
+
+
+def _from_text(field) -> bool:
+    """True when the field reads a query string or form (a QueryDict), not a JSON body."""
+    return html.is_html_input(getattr(field.root, "initial_data", None))
+
+
+class _StrictText:
+    def to_internal_value(self, data):
+        if not isinstance(data, str) and not _from_text(self):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CharField(_StrictText, drf.CharField):
+    pass
+
+
+class EmailField(_StrictText, drf.EmailField):
+    pass
+
+
+class URLField(_StrictText, drf.URLField):
+    pass
+
+
+class RegexField(_StrictText, drf.RegexField):
+    pass
+
+
+class SlugField(_StrictText, drf.SlugField):
+    pass
+
+
+class ChoiceField(drf.ChoiceField):
+    def to_internal_value(self, data):
+        # DRF looks a choice up by str(data), so 0 would pass for "0".
+        if not isinstance(data, str) and not _from_text(self) and not self._has_number_choices():
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+    def _has_number_choices(self) -> bool:
+        return any(not isinstance(key, str) for key in self.choices)
+
+
+class BooleanField(drf.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and not _from_text(self):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class IntegerField(drf.IntegerField):
+    def to_internal_value(self, data):
+        whole_float = isinstance(data, float) and data.is_integer()
+        if not _from_text(self) and (isinstance(data, bool) or not (isinstance(data, int) or whole_float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FloatField(drf.FloatField):
+    def to_internal_value(self, data):
+        if not _from_text(self) and (isinstance(data, bool) or not isinstance(data, (int, float))):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# A decimal in JSON is a string of digits with an optional sign and point, as the schema's
+# pattern says (ifixit.api._truthful_formats); DRF checks the digits and places after.
+_DECIMAL_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+class DecimalField(drf.DecimalField):
+    default_error_messages = {"text": 'Send the number as a string of digits with an optional point, such as "1234.50".'}
+
+    def validate_empty_values(self, data):
+        if isinstance(data, str) and not data.strip() and not _from_text(self):
+            self.fail("text")  # DRF reads "" as null for a nullable decimal
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not _from_text(self) and not (isinstance(data, str) and _DECIMAL_TEXT.fullmatch(data)):
+            self.fail("text")
+        return super().to_internal_value(data)

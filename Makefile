@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser bench bench-feeds bench-reports bench-analytics bench-ml clean help
+.PHONY: install run test test-production test-browser test-contract bench bench-feeds bench-reports bench-analytics bench-ml clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -40,6 +40,11 @@ test-production: install
 
 test-browser: install
 	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+# The API against its own OpenAPI schema: the demo system started on ports of its own, then
+# schemathesis (all checks) as an admin and as a one-location manager; CI runs it too.
+test-contract: install
+	bash .ci/contract.sh
 
 bench: install
 	$(PY) bench/run.py

@@ -7,7 +7,7 @@
 #
 # Rates are off for the run (schemathesis is one fast client, not an attack) and wrong-token
 # refusals are not counted (its ignored_auth check sends wrong tokens on purpose); both are
-# tested on their own in the suite (ifixit/tests/test_throttling.py).
+# tested on their own in the suite (ifixit/tests/test_api_throttling.py).
 #
 #   bash .ci/contract.sh            # or: make test-contract
 set -uo pipefail
@@ -62,7 +62,12 @@ for user in admin manager.leeds; do
     -H "Authorization: Bearer $token" -H "Host: localhost" \
     --checks all --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" --seed "$SEED" \
     --workers 1 --request-timeout 30 \
-    --report junit --report-dir "$REPORTS/$user" || rc=1
+    --report junit --report-dir "$REPORTS/$user" 2>&1 | tee "$REPORTS/$user.log"
+  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+    rc=1
+    echo "== contract: what failed as $user:"
+    "$PY" "$ROOT/.ci/contract/summary.py" <"$REPORTS/$user.log"
+  fi
   echo "== contract: as $user took $((SECONDS - step_started))s"
 done
 echo "== contract: took $((SECONDS - started))s in all; $([ "$rc" = 0 ] && echo "1 passed (contract)" || echo "1 failed (contract)")"

@@ -23,7 +23,8 @@ def exception_handler(exc, context):
     (409 when someone else changed the row first)."""
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        codes = {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
+        groups = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+        codes = {e.code for errors in groups for e in errors}
         code = status.HTTP_409_CONFLICT if "conflict" in codes else status.HTTP_400_BAD_REQUEST
         return Response(body, status=code)
     if isinstance(exc, OverflowError):
@@ -112,6 +113,8 @@ _GENERIC = {
     "401": "Not signed in, or the token is invalid or revoked.",
     "403": "Signed in, but this account may not do this (or its sign-in still owes the second factor).",
     "404": "Nothing with this id that you may see, or no such page of the list.",
+    "409": "The record's state refuses this now (a car's phase, an application's status, or someone else's change "
+    "first); keyed by field like a 400. The same request may succeed once the record has moved on.",
     "429": "Too many requests from this token or address: wait the seconds Retry-After gives.",
 }
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -125,7 +128,8 @@ def complete_responses(result, generator, request, public):
     """drf-spectacular post-processing: what every operation can answer, said once.
 
     Every operation is authenticated (401), permission-checked (403) and throttled (429 with
-    Retry-After); one with input can be refused (400, always the same body); one with an id in
+    Retry-After); one with input can be refused (400, always the same body); a write can meet a
+    record whose state refuses it (409, the same body); one with an id in
     its path, or a page number, can find nothing (404). Each app's own wording of a 403 or 404
     is kept where it gave one.
     """
@@ -146,13 +150,32 @@ def complete_responses(result, generator, request, public):
                 responses["400"] = _json(VALIDATION_ERROR_SCHEMA, description)
             for code in ("401", "403"):
                 responses.setdefault(code, _json(detail, _GENERIC[code]))
+            if method != "get":
+                responses.setdefault("409", _json(VALIDATION_ERROR_SCHEMA, _GENERIC["409"]))
             if "{" in path or any(p.get("name") == "page" and p.get("in") == "query" for p in parameters):
                 responses.setdefault("404", _json(detail, _GENERIC["404"]))
             responses.setdefault("429", _json(detail, _GENERIC["429"], headers={
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."},
             }))
     _walk_schemas(result, _truthful_formats)
+    # What the API reads (query parameters and request bodies; COMPONENT_SPLIT_REQUEST names
+    # those "...Request"): DRF's and Django's text fields refuse a NUL character.
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                _walk_schemas(operation.get("parameters", []), _no_nul_in_text)
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _walk_schemas(schema, _no_nul_in_text)
     return result
+
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _no_nul_in_text(schema: dict) -> None:
+    if schema.get("type") == "string" and not {"format", "pattern", "enum"} & schema.keys():
+        schema["pattern"] = NO_NUL_PATTERN
 
 
 # DRF reads a decimal as at least one digit with an optional sign and point; drf-spectacular's

@@ -66,7 +66,18 @@ class BooleanField(drf.BooleanField):
         return super().to_internal_value(data)
 
 
+# What the database's integer column holds (PostgreSQL "integer"): a bound on every integer the
+# API reads unless the field sets a narrower one, so the schema says it and a larger number is
+# a 400 that names the field, not a database error.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+
 class IntegerField(drf.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", INTEGER_MIN)
+        kwargs.setdefault("max_value", INTEGER_MAX)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         whole_float = isinstance(data, float) and data.is_integer()
         if not _from_text(self) and (isinstance(data, bool) or not (isinstance(data, int) or whole_float)):

@@ -389,7 +389,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One "Phase" enum in the schema for phase, to_phase, expected_phase, ...
-    "ENUM_NAME_OVERRIDES": {"Phase": "ifixit.inventory.models.Phase"},
+    "ENUM_NAME_OVERRIDES": {
+        "Phase": "ifixit.inventory.models.Phase",
+        "CustomerKindEnum": "ifixit.crm.models.Customer.Kind",
+        "LenderKindEnum": "ifixit.finance.models.Lender.Kind",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.complete_responses"],
 }
 

@@ -1,5 +1,6 @@
 """The audit log of security-relevant actions: sign-ins that passed or failed, lockouts,
-second-factor changes, API tokens made and revoked. `record` adds a row; nothing edits one.
+second-factor changes, API tokens made and revoked, and what was done with a customer's
+personal data (CUSTOMER_ACTIONS). `record` adds a row; nothing edits one.
 
 Rows are kept AUDIT_KEEP_DAYS (beat prunes older ones, `audit_prune`).
 """
@@ -12,6 +13,15 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
+
+# What was done with a customer's personal data (crm.data_rights, crm.services). Their
+# detail holds record numbers only, never the customer's details: an erasure must not
+# leave a copy behind in its own audit row.
+CUSTOMER_EXPORTED = "customer.exported"
+CUSTOMER_ERASED = "customer.erased"
+CUSTOMER_ERASE_REFUSED = "customer.erase_refused"
+CUSTOMER_MERGED = "customer.merged"
+CUSTOMER_ACTIONS = [CUSTOMER_EXPORTED, CUSTOMER_ERASED, CUSTOMER_ERASE_REFUSED, CUSTOMER_MERGED]
 
 
 def record(request, action: str, *, actor=None, target=None, username: str = "", detail: dict | None = None) -> None:

@@ -36,6 +36,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_customer",
         "crm.add_customer",
         "crm.change_customer",
+        # A customer's right to erasure is answered by the location's manager (or an
+        # admin), not by the salesperson who deals with them.
+        "crm.erase_customer",
         "crm.add_communication",
         "crm.view_followup",
         "crm.add_followup",

@@ -62,12 +62,19 @@ class Customer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the customer's personal data was erased at their request (UK GDPR art. 17,
+    # crm.data_rights): the row stays, anonymised, because sales and finance point at it.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[tags])
 
     class Meta:
         ordering = ["name", "id"]
-        permissions = [("merge_customer", "Can merge two customer records")]
+        permissions = [
+            ("merge_customer", "Can merge two customer records"),
+            ("erase_customer", "Can erase a customer's personal data"),
+        ]
         indexes = [models.Index(Lower("name"), name="customer_name_ci")]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="customer_has_a_name"),
@@ -80,6 +87,10 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Communication(models.Model):

@@ -26,10 +26,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ifixit.accounts import roles
+from ifixit.accounts import audit, roles
 from ifixit.accounts.models import User
 from ifixit.crm import selectors
 from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule, Survey, Tag
+from ifixit.errors import conflict
 from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import Car, Location, Sale
 from ifixit.inventory.selectors import locations_visible_to
@@ -88,9 +89,18 @@ def normalise_postcode(value: str) -> str:
 
 def _locked_customer(user: User, customer_id: int) -> Customer:
     try:
-        return selectors.customers_visible_to(user).select_for_update().get(pk=customer_id)
+        customer = selectors.customers_visible_to(user).select_for_update().get(pk=customer_id)
     except Customer.DoesNotExist:
         raise Customer.DoesNotExist(f"No customer {customer_id} that you may see.") from None
+    _refuse_if_erased(customer)
+    return customer
+
+
+def _refuse_if_erased(customer: Customer) -> None:
+    """An erased customer's record is kept for its figures only: writing to it would start
+    holding personal data again (crm.data_rights)."""
+    if customer.is_erased:
+        raise conflict("customer", f"Customer #{customer.pk} was erased at their request; add them again as a new customer if they come back.")
 
 
 def _clean_contact(fields: dict) -> dict:
@@ -238,6 +248,8 @@ def customer_merge(*, user: User, survivor_id: int, merged_id: int) -> Customer:
     if len(records) != 2:
         raise Customer.DoesNotExist("Both records must exist and not be merged already.")
     survivor, merged = records[survivor_id], records[merged_id]
+    _refuse_if_erased(survivor)
+    _refuse_if_erased(merged)
 
     Sale.objects.filter(customer=merged).update(customer=survivor)
     Communication.objects.filter(customer=merged).update(customer=survivor)
@@ -272,6 +284,7 @@ def customer_merge(*, user: User, survivor_id: int, merged_id: int) -> Customer:
         body=f"{merged.name} (#{merged.pk}) was merged into this record by {user.get_username()}.",
         user=user,
     )
+    audit.record(None, audit.CUSTOMER_MERGED, actor=user, detail={"survivor": survivor.pk, "merged": merged.pk})
     return survivor
 
 

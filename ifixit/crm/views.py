@@ -3,11 +3,12 @@
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ifixit.crm import selectors, services
+from ifixit.crm import data_rights, selectors, services
 from ifixit.crm.forms import (
     CustomerCreateForm,
     CustomerFilterForm,
@@ -176,6 +177,7 @@ def _detail_context(request, customer: Customer, **extra) -> dict:
         "can_message": user.has_perm("crm.add_communication"),
         "can_follow_up": user.has_perm("crm.add_followup"),
         "can_merge": user.has_perm("crm.merge_customer"),
+        "can_erase": user.has_perm(data_rights.ERASE_PERMISSION),
         "can_sell": user.has_perm("inventory.add_sale"),
         "finance_applications": applications_for_customer(user=user, customer_id=customer.pk),
         "message_form": MessageForm(cars=cars, prefix="msg"),
@@ -588,3 +590,77 @@ def _survey_closed(request, reason: str) -> HttpResponse:
     )
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+# --- Data rights (UK GDPR): a copy of everything held, and erasure ---------------------------
+
+
+def _personal_download(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # personal data: never kept by a browser or proxy cache
+    return response
+
+
+def _export_or_404(request, pk: int) -> dict:
+    try:
+        return data_rights.customer_export(user=request.user, customer_id=pk)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer") from None
+
+
+@login_required
+@permission_required("crm.view_customer", raise_exception=True)
+@require_GET
+def customer_export_json(request, pk: int):
+    data = _export_or_404(request, pk)
+    return _personal_download(JsonResponse(data, json_dumps_params={"indent": 2}), f"customer-{pk}-data.json")
+
+
+@login_required
+@permission_required("crm.view_customer", raise_exception=True)
+@require_GET
+def customer_export_pdf(request, pk: int):
+    data = _export_or_404(request, pk)
+    response = HttpResponse(data_rights.customer_export_pdf(data), content_type="application/pdf")
+    return _personal_download(response, f"customer-{pk}-data.pdf")
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why",
+        max_length=data_rights.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Whose request, by its date and channel (“erasure request by email of 3 May”), not the name: "
+        "it stays in the audit log.",
+    )
+    confirm = forms.BooleanField(
+        label="I understand this cannot be undone", error_messages={"required": "Tick the box to confirm."}
+    )
+
+
+@login_required
+@permission_required(data_rights.ERASE_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_erase(request, pk: int):
+    customer = _customer_or_404(request, pk)
+    form = EraseForm(request.POST or None)
+    refusals = data_rights.erase_refusals(customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data_rights.customer_erase(user=request.user, customer_id=customer.pk, reason=form.cleaned_data["reason"])
+        except data_rights.ErasureRefused as exc:
+            refusals = exc.messages
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except Customer.DoesNotExist:
+            raise Http404("No such customer") from None
+        else:
+            messages.success(request, f"The personal data of customer #{customer.pk} was erased.")
+            return redirect("customer_detail", pk=customer.pk)
+    refused = request.method == "POST" and bool(refusals)
+    return TemplateResponse(
+        request,
+        "crm/customer_erase.html",
+        {"customer": customer, "form": form, "refusals": refusals, "coverage": data_rights.COVERAGE, "copies": data_rights.COPIES},
+        status=400 if form.errors or refused else 200,
+    )

@@ -8,8 +8,8 @@ buyers) are refused with 403 by the permission classes below; adding or changing
 lender is the service's call (managers and admins). The services' Django
 ValidationErrors become field-keyed 400s in `ifixit.api.exception_handler`.
 
-Workflow states and lender kinds are plain strings in the schema: "status" and "kind"
-already name other choice sets there (transfers, customers).
+Workflow states are plain strings in the schema: "status" already names other choice sets
+there (transfers, customers); lender kinds are the LenderKindEnum (settings.SPECTACULAR_SETTINGS).
 """
 
 from datetime import date
@@ -229,14 +229,14 @@ class LenderInputSerializer(serializers.Serializer):
     """A lender's details, shaped only: the service normalises and checks them."""
 
     name = serializers.CharField(max_length=120)
-    kind = serializers.CharField(required=False, help_text="bank or finance_house (the default).")
+    kind = serializers.ChoiceField(choices=Lender.Kind.choices, required=False, help_text="finance_house by default.")
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     phone = serializers.CharField(
         required=False, allow_blank=True, max_length=40, help_text="Any common form; British without +country. Stored as E.164."
     )
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     website = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    typical_decision_hours = serializers.IntegerField(required=False, help_text="1 to 720; 24 by default.")
+    typical_decision_hours = serializers.IntegerField(required=False, min_value=1, max_value=720, help_text="24 by default.")
     notes = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 
@@ -344,6 +344,9 @@ class LenderDetailApi(APIView):
 AMOUNT_FINANCED_HELP = "Leave out (or null) to finance the balance: cash price − deposit − part-exchange."
 
 
+TERM_RANGE = f"The term must be between {MIN_TERM_MONTHS} and {MAX_TERM_MONTHS} months."
+
+
 class FiguresInputSerializer(serializers.Serializer):
     """The figures of a finance agreement, shaped only: they are checked together
     (`services.check_figures`), and what is wrong is said field by field."""
@@ -356,7 +359,9 @@ class FiguresInputSerializer(serializers.Serializer):
     amount_financed = serializers.DecimalField(
         **MONEY, required=False, allow_null=True, default=None, help_text=AMOUNT_FINANCED_HELP
     )
-    term_months = serializers.IntegerField(help_text=f"{MIN_TERM_MONTHS} to {MAX_TERM_MONTHS}.")
+    term_months = serializers.IntegerField(
+        min_value=MIN_TERM_MONTHS, max_value=MAX_TERM_MONTHS, error_messages=dict.fromkeys(("min_value", "max_value"), TERM_RANGE)
+    )
     apr = serializers.DecimalField(**APR, help_text=f"Annual percentage rate, 0 to {MAX_APR}, to one decimal place.")
 
 

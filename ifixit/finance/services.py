@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
+from ifixit.errors import conflict
 from ifixit.finance import calculator
 from ifixit.finance.models import (
     ENDINGS,
@@ -301,7 +302,7 @@ def application_update(*, user: User, application_id: int, **figures) -> Finance
         raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
     application = _locked_application(user, application_id)
     if application.status != Status.DRAFT:
-        raise ValidationError({"status": f"Only a draft can be changed; this one is {application.get_status_display().lower()}."})
+        raise conflict("status", f"Only a draft can be changed; this one is {application.get_status_display().lower()}.")
     current = {name: getattr(application, name) for name in FIGURE_FIELDS}
     current.update(figures)
     errors = {}
@@ -342,9 +343,9 @@ def application_move(
     if to_status not in Status.values:
         raise ValidationError({"to_status": f"Unknown state {to_status!r}."})
     if to_status not in TRANSITIONS[application.status]:
-        raise ValidationError(
-            {"to_status": f"An application that is {application.get_status_display().lower()} cannot become "
-                          f"{Status(to_status).label.lower()}."}
+        raise conflict(
+            "to_status",
+            f"An application that is {application.get_status_display().lower()} cannot become {Status(to_status).label.lower()}.",
         )
     note = note.strip()
     if to_status in (Status.DECLINED, Status.REFERRED) and not note:

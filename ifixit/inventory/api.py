@@ -4,13 +4,14 @@ Each view shapes its input with a nested InputSerializer (or FilterSerializer fo
 strings), reads through a selector, so location scoping is the same as on the pages,
 and writes through the service that the pages call too. The rules themselves (VIN,
 prices, mileage, phase moves, photo checks) live in the models and services; their
-Django ValidationErrors become field-keyed 400s (409 on a stale phase) in
+Django ValidationErrors become field-keyed 400s (409 where the car's state refuses it) in
 `ifixit.api.exception_handler`.
 """
 
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import status
@@ -22,10 +23,29 @@ from rest_framework.views import APIView
 from ifixit import serializers
 from ifixit.api import DETAIL_ERROR, FIELD_ERROR_BODY, FIELD_ERRORS, Pagination, errors
 from ifixit.inventory import selectors, services
-from ifixit.inventory.models import Car, Payment, Phase, PurchaseFunding, RepairItem, Transfer
+from ifixit.inventory.models import MIN_YEAR, Car, Payment, Phase, PurchaseFunding, RepairItem, Transfer
 from ifixit.inventory.selectors import SORTS, CarFilters
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+# --- Fields the schema describes as the models check them ----------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\s*(?:[A-HJ-NPR-Za-hj-npr-z0-9]\s*){17}$"})
+class VinField(serializers.CharField):
+    """17 letters and digits, never I, O or Q; spaces and case forgiven (models.normalise_vin).
+    The model checks it and says which rule it broke."""
+
+
+class YearField(serializers.IntegerField):
+    """A model year from 1900 to next year (models.validate_year). DRF makes a field afresh for
+    every serializer it builds, so "next year" moves on at New Year without a restart."""
+
+    def __init__(self, **kwargs):
+        latest = timezone.now().year + 1
+        says = f"Year must be between {MIN_YEAR} and {latest}."
+        super().__init__(min_value=MIN_YEAR, max_value=latest, error_messages={"min_value": says, "max_value": says}, **kwargs)
 
 
 # --- Error bodies, for the schema ------------------------------------------------------
@@ -33,7 +53,8 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 ERRORS = errors(forbidden="The user's role does not allow this.", not_found="No such car among the locations the user may see.")
 CONFLICT = OpenApiResponse(
     response=FIELD_ERROR_BODY,
-    description="Someone else moved the car meanwhile (expected_phase is stale); keyed by field like a 400.",
+    description="The car's state refuses this: its phase does not allow it, it is on the road, or someone else moved it "
+    "meanwhile (expected_phase is stale); keyed by field like a 400.",
 )
 
 
@@ -259,12 +280,12 @@ class CarListApi(APIView):
             choices=Phase.choices, required=False, help_text="Starting phase; purchased by default."
         )
         note = serializers.CharField(required=False, allow_blank=True, help_text="Note on the first timeline row.")
-        vin = serializers.CharField()
+        vin = VinField()
         registration = serializers.CharField(required=False, allow_blank=True)
         make = serializers.CharField()
         model = serializers.CharField()
         trim = serializers.CharField(required=False, allow_blank=True)
-        year = serializers.IntegerField()
+        year = YearField()
         mileage = serializers.IntegerField(help_text="Miles.")
         colour = serializers.CharField(required=False, allow_blank=True)
         fuel = serializers.ChoiceField(choices=Car.Fuel.choices, required=False)
@@ -316,12 +337,12 @@ class CarListApi(APIView):
 
 class CarDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
-        vin = serializers.CharField()
+        vin = VinField()
         registration = serializers.CharField(allow_blank=True)
         make = serializers.CharField()
         model = serializers.CharField()
         trim = serializers.CharField(allow_blank=True)
-        year = serializers.IntegerField()
+        year = YearField()
         mileage = serializers.IntegerField(help_text="Miles.")
         colour = serializers.CharField(allow_blank=True)
         fuel = serializers.ChoiceField(choices=Car.Fuel.choices)

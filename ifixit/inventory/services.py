@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ifixit.accounts.models import User
+from ifixit.errors import conflict
 from ifixit.finance.models import MIN_AMOUNT_FINANCED
 from ifixit.finance.models import OPEN as FINANCE_OPEN
 from ifixit.inventory.events import publish_phase_changed
@@ -75,8 +76,8 @@ def _locked_car(user: User, car_id: int) -> Car:
 
 
 def _stale(car: Car, *, field: str) -> ValidationError:
-    message = f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again."
-    return ValidationError({field: ValidationError(message, code="conflict")})
+    return conflict(field, f"This car was moved to {Phase(car.phase).label} by someone else meanwhile. Reload and try again.")
+
 
 
 def _check_vin_unique(vin: str, exclude_pk: int | None = None) -> None:
@@ -163,9 +164,7 @@ def car_change_phase(
         raise ValidationError({"to_phase": "Record the sale to mark a car sold."})
     _refuse_if_on_the_road(car, "to_phase")
     if to_phase not in TRANSITIONS[car.phase]:
-        raise ValidationError(
-            {"to_phase": f"A car cannot go from {Phase(car.phase).label} to {Phase(to_phase).label}."}
-        )
+        raise conflict("to_phase", f"A car cannot go from {Phase(car.phase).label} to {Phase(to_phase).label}.")
     _move(car, to_phase, user, note)
     return car
 
@@ -271,7 +270,7 @@ def sale_record(
     if expected_phase and car.phase != expected_phase:
         raise _stale(car, field="price")
     if Phase.SOLD not in TRANSITIONS[car.phase]:
-        raise ValidationError({"price": f"A {Phase(car.phase).label.lower()} car cannot be sold; list or reserve it first."})
+        raise conflict("price", f"A {Phase(car.phase).label.lower()} car cannot be sold; list or reserve it first.")
     if sold_on > timezone.localdate():
         raise ValidationError({"sold_on": "The sale date cannot be in the future."})
     if car.purchased_on and sold_on < car.purchased_on:
@@ -345,7 +344,7 @@ def _locked_sale(user: User, car_id: int) -> Sale:
     car = _locked_car(user, car_id)
     sale = Sale.objects.select_for_update().filter(car=car).first()
     if sale is None:
-        raise ValidationError({"sale": "This car has not been sold."})
+        raise conflict("sale", "This car has not been sold.")
     sale.car = car
     return sale
 
@@ -383,9 +382,9 @@ def sale_switch_to_cash(*, user: User, car_id: int, note: str) -> Sale:
     if sale.payment != Payment.FINANCE:
         raise ValidationError({"note": "This sale is not on finance."})
     if sale.delivered_at:
-        raise ValidationError({"note": "A delivered car's payment cannot change."})
+        raise conflict("note", "A delivered car's payment cannot change.")
     if sale.car.finance_applications.filter(status="funded").exists():
-        raise ValidationError({"note": "The finance for this car is already funded; it cannot become a cash sale."})
+        raise conflict("note", "The finance for this car is already funded; it cannot become a cash sale.")
     sale.payment = Payment.CASH
     sale.payment_changed_at, sale.payment_changed_by, sale.payment_note = timezone.now(), user, note.strip()[:500]
     sale.save(update_fields=["payment", "payment_changed_at", "payment_changed_by", "payment_note"])
@@ -531,9 +530,7 @@ def _dispatched_transfer(car: Car) -> Transfer | None:
 def _refuse_if_on_the_road(car: Car, field: str) -> None:
     transfer = _dispatched_transfer(car)
     if transfer is not None:
-        raise ValidationError(
-            {field: f"This car is on its way to {transfer.to_location.name} (transfer #{transfer.pk}); receive it there first."}
-        )
+        raise conflict(field, f"This car is on its way to {transfer.to_location.name} (transfer #{transfer.pk}); receive it there first.")
 
 
 def _locked_transfer(user: User, transfer_id: int) -> Transfer:
@@ -579,17 +576,19 @@ def transfer_request(
 ) -> Transfer:
     _require(user, "inventory.add_transfer")
     car = _locked_car(user, car_id)
-    errors: dict[str, str] = {}
+    errors: dict[str, str | ValidationError] = {}
     destination = Location.objects.filter(pk=to_location_id).first()
     if car.phase == Phase.SOLD:
-        errors["car"] = "A sold car cannot be transferred."
+        errors["car"] = ValidationError("A sold car cannot be transferred.", code="conflict")
     elif car.phase == Phase.IN_TRANSIT:
-        errors["car"] = "This car is already in transit; transfer it once it has arrived."
+        errors["car"] = ValidationError("This car is already in transit; transfer it once it has arrived.", code="conflict")
     elif car.transfers.filter(status__in=Transfer.OPEN).exists():
-        errors["car"] = "This car already has an open transfer; finish or cancel that one first."
+        errors["car"] = ValidationError("This car already has an open transfer; finish or cancel that one first.", code="conflict")
     elif car.finance_applications.filter(status__in=FINANCE_OPEN).exists():
         # The application is the selling site's deal, seen and worked there.
-        errors["car"] = "A finance application for this car is in progress here; finish or withdraw it first."
+        errors["car"] = ValidationError(
+            "A finance application for this car is in progress here; finish or withdraw it first.", code="conflict"
+        )
     if destination is None:
         errors["to_location"] = "Choose a location of the group."
     elif destination.pk == car.location_id:

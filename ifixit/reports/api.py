@@ -659,6 +659,11 @@ def schedule_response(request, schedule_id: int, *, status_code: int = status.HT
     return Response(ScheduleOutputSerializer(schedule, context={"request": request}).data, status=status_code)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "format": "email", "maxLength": 254}})
+class EmailListField(serializers.ListField):
+    """Addresses, each checked (and said which is wrong) by the service."""
+
+
 class ScheduleInputSerializer(serializers.Serializer):
     """A schedule, shaped only: the service checks it whole (the report and its
     parameters, the cadence, the recipients)."""
@@ -666,7 +671,7 @@ class ScheduleInputSerializer(serializers.Serializer):
     name = serializers.CharField(
         required=False, allow_blank=True, max_length=120, help_text="The report's title if left empty."
     )
-    report_key = serializers.CharField(max_length=40, help_text="A report of the catalogue the user may run.")
+    report_key = serializers.CharField(max_length=40, help_text="A report of the catalogue the user may run.")  # choices: __init__
     params = ReportParamsField(
         required=False,
         help_text="The report's parameters; the report's default period and all the user's locations if left out.",
@@ -691,11 +696,19 @@ class ScheduleInputSerializer(serializers.Serializer):
         required=False,
         help_text="Colleagues who may run the report on all its locations.",
     )
-    recipient_emails = serializers.ListField(
+    recipient_emails = EmailListField(
         child=serializers.CharField(max_length=254),
         required=False,
         help_text="Outside addresses: accountants, the bank.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The catalogue is filled as the report modules load, after this class is made.
+        self.fields["report_key"] = serializers.ChoiceField(
+            choices=catalogue.keys(), help_text=self.fields["report_key"].help_text,
+            error_messages={"invalid_choice": "There is no report “{input}”."},
+        )
 
     def validate(self, attrs):
         reject_unknown_fields(self, attrs)

@@ -130,6 +130,11 @@ def get(key: str) -> Report:
         raise ValidationError({"report": f"There is no report {key!r}."}) from None
 
 
+def keys() -> list[str]:
+    _load_library()
+    return sorted(REPORTS)
+
+
 def available_to(user: User) -> list[Report]:
     _load_library()
     return [r for r in REPORTS.values() if user.has_perm(r.permission)]

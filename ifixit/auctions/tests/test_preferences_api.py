@@ -82,6 +82,9 @@ def test_a_buyer_creates_reads_changes_and_deletes_their_preference(buyer, sourc
     assert changed["price_max"] == 3_000 and changed["min_roi"] is None and changed["makes"] == ["Kia"]
     assert changed["recent_matches"] == 0  # £4,000 is over £3,000
     assert api(buyer).patch(url, {"price_max": 4_000}, format="json").json()["recent_matches"] == 1
+    half_a_pair = api(buyer).patch(url, {"models": [{"make": "Ford"}]}, format="json")
+    assert half_a_pair.status_code == 400, half_a_pair.json()
+    assert half_a_pair.json() == {"models": {"0": {"model": ["This field is required."]}}}
 
     replaced = api(buyer).put(url, {"name": "Anything"}, format="json").json()
     assert replaced["makes"] == [] and replaced["price_max"] is None and replaced["active"] is True

@@ -506,7 +506,7 @@ def test_a_change_that_does_not_add_up_or_to_a_submitted_application_is_refused(
 
     submitted = FinanceApplicationFactory(car=CarFactory(location=north, phase=Phase.RESERVED), status=Status.SUBMITTED)
     response = api.patch(url("api_finance_application_detail", submitted.id), {"apr": "8.9"}, format="json")
-    assert response.status_code == 400 and "Only a draft" in response.json()["status"][0]
+    assert response.status_code == 409 and "Only a draft" in response.json()["status"][0]
     submitted.refresh_from_db()
     assert submitted.apr == Decimal("9.9")
 
@@ -538,24 +538,25 @@ def test_an_application_moves_through_its_workflow(api, north, customer, lender)
 
 
 @pytest.mark.parametrize(
-    "status, body, field, says",
+    "status, body, answer, field, says",
     [
-        (Status.DRAFT, {"to_status": "funded"}, "to_status", "cannot become funded"),
-        (Status.DECLINED, {"to_status": "submitted"}, "to_status", "cannot become submitted"),
-        (Status.SUBMITTED, {"to_status": "declined", "note": " "}, "note", "what the lender said"),
-        (Status.SUBMITTED, {"to_status": "withdrawn"}, "note", "why"),
-        (Status.SUBMITTED, {"to_status": "approved", "car_outcome": "listed"}, "car_outcome", "Choose what happens"),
-        (Status.SUBMITTED, {"to_status": "paid"}, "to_status", "not a valid choice"),
-        (Status.CONTRACT_SIGNED, {"to_status": "funded"}, "to_status", "Record the sale on finance first"),
+        # The workflow refuses the move from where the application is: a conflict with its state.
+        (Status.DRAFT, {"to_status": "funded"}, 409, "to_status", "cannot become funded"),
+        (Status.DECLINED, {"to_status": "submitted"}, 409, "to_status", "cannot become submitted"),
+        (Status.SUBMITTED, {"to_status": "declined", "note": " "}, 400, "note", "what the lender said"),
+        (Status.SUBMITTED, {"to_status": "withdrawn"}, 400, "note", "why"),
+        (Status.SUBMITTED, {"to_status": "approved", "car_outcome": "listed"}, 400, "car_outcome", "Choose what happens"),
+        (Status.SUBMITTED, {"to_status": "paid"}, 400, "to_status", "not a valid choice"),
+        (Status.CONTRACT_SIGNED, {"to_status": "funded"}, 400, "to_status", "Record the sale on finance first"),
     ],
 )
-def test_a_forbidden_move_is_refused_and_writes_nothing(api, north, status, body, field, says):
+def test_a_forbidden_move_is_refused_and_writes_nothing(api, north, status, body, answer, field, says):
     application = FinanceApplicationFactory(car=CarFactory(location=north, phase=Phase.RESERVED), status=status)
     before = application.status_changed_at
 
     response = api.post(url("api_finance_application_move", application.id), body, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == answer
     assert says in " ".join(response.json()[field]), response.json()
     application.refresh_from_db()
     assert (application.status, application.status_changed_at) == (status, before)
@@ -867,7 +868,7 @@ def test_a_funded_finance_sale_cannot_become_cash(api, customer, reserved_car):
     sold(reserved_car, customer)
     FinanceApplicationFactory(car=reserved_car, customer=customer, status=Status.FUNDED)
     response = api.post(url("api_car_sale_switch_to_cash", reserved_car.id), {"note": "Changed mind"}, format="json")
-    assert response.status_code == 400 and "already funded" in response.json()["note"][0]
+    assert response.status_code == 409 and "already funded" in response.json()["note"][0]
     assert Sale.objects.get().payment == Payment.FINANCE
 
 
@@ -887,7 +888,7 @@ def test_delivery_and_switching_refuse_anonymous_the_outsider_the_workshop_and_g
 
 def test_an_unsold_car_cannot_be_delivered(api, reserved_car):
     response = api.post(url("api_car_sale_deliver", reserved_car.id))
-    assert response.status_code == 400 and "has not been sold" in response.json()["sale"][0]
+    assert response.status_code == 409 and "has not been sold" in response.json()["sale"][0]
     assert Car.objects.get(pk=reserved_car.pk).phase == Phase.RESERVED
 
 

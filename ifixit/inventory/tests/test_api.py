@@ -420,12 +420,20 @@ def test_it_moves_a_car_to_its_next_phase(api, manager, car):
     assert change.note == "Passed MOT"
 
 
-@pytest.mark.parametrize("to_phase", ["sold", "listed", "sourced", "flying"])
-def test_a_forbidden_move_is_refused_and_changes_nothing(api, north, to_phase):
+@pytest.mark.parametrize(
+    "to_phase, answer, says",
+    [
+        ("sold", 400, "Record the sale"),  # never by a move, whatever the phase
+        ("listed", 409, "cannot go from"),  # the request is sound; the car's phase refuses it
+        ("sourced", 409, "cannot go from"),
+        ("flying", 400, "not a valid choice"),
+    ],
+)
+def test_a_forbidden_move_is_refused_and_changes_nothing(api, north, to_phase, answer, says):
     car = CarFactory(location=north, phase=Phase.PURCHASED)
     response = api.post(url("api_car_phase", car.id), {"to_phase": to_phase}, format="json")
-    assert response.status_code == 400
-    assert "to_phase" in response.json()
+    assert response.status_code == answer
+    assert says in response.json()["to_phase"][0]
     car.refresh_from_db()
     assert car.phase == Phase.PURCHASED and car.phase_changes.count() == 1
 
@@ -692,7 +700,7 @@ def test_a_bad_sale_is_refused_by_field_and_writes_nothing(api, listed_car, chan
 def test_a_car_in_the_workshop_cannot_be_sold(api, car):
     body = {"sold_on": str(timezone.localdate()), "price": "9000"}
     response = api.post(url("api_car_sale", car.id), body, format="json")
-    assert response.status_code == 400 and "price" in response.json()
+    assert response.status_code == 409 and "cannot be sold" in response.json()["price"][0]
     assert not Sale.objects.exists()
 
 

@@ -29,7 +29,9 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(PY) -m ifixit.run
 
+# The layers first (pyproject.toml [tool.importlinter]: imports point down), then the suite.
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	IFIXIT_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The production profile locally: a throw-away PostgreSQL 15 and redis-server on loopback

@@ -45,6 +45,8 @@ until curl -fsS --max-time 10 "$BASE/healthz" >/dev/null 2>&1; do
   sleep 2
 done
 echo "== contract: healthy after $((SECONDS - started))s"
+# The first schema request builds and caches it; schemathesis gives a schema 10 s.
+curl -fsS --max-time 120 -o /dev/null "$BASE/api/schema/" || { echo "== contract: no schema at $BASE/api/schema/"; exit 1; }
 
 token_for() {  # a fresh API token for one demo user, made through the accounts service
   "$PY" manage.py shell --no-imports -c "

@@ -41,7 +41,7 @@ def _setup_django() -> None:
 
 
 def _catalogue(rng: random.Random) -> dict[str, list[str]]:
-    from ifixit.analytics import vocabulary
+    from ifixit import vocabulary
 
     models = sorted({m.casefold() for m in vocabulary.MODEL_SPELLINGS.values()})
     return {make.casefold(): rng.sample(models, 8) for make in vocabulary.MAKES}

@@ -46,8 +46,10 @@ def main() -> None:
     from django.core.cache import cache
     from django.core.management import call_command
 
-    from ifixit.analytics import selectors, synthetic, warehouse
+    from ifixit.analytics import synthetic
     from ifixit.analytics.models import SaleFact
+    from ifixit.analytics.warehouse import selectors
+    from ifixit.analytics.warehouse import services as warehouse
     from ifixit.embedded_redis import ensure_running
     from django.conf import settings
 
@@ -126,7 +128,7 @@ def own_sales_benchmarks(count: int, today, *, phase_history: bool = True) -> No
     from ifixit.accounts.models import User
     from ifixit.accounts.services import user_set_role
     from ifixit.analytics import synthetic
-    from ifixit.analytics.benchmarks import SORT_VALUES, benchmark_rows
+    from ifixit.analytics.benchmarks.selectors import SORT_VALUES, benchmark_rows
     from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem, Sale
 
     rng = random.Random(11)

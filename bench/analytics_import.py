@@ -80,8 +80,8 @@ def main() -> None:
     from django.core.files import File
     from django.core.management import call_command
 
-    from ifixit.analytics import services
     from ifixit.analytics.models import SaleFact
+    from ifixit.analytics.warehouse import imports as services
 
     call_command("migrate", verbosity=0)
     path = var_dir / "auction-results.csv"

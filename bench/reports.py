@@ -51,7 +51,8 @@ def main() -> None:
     from ifixit.accounts import roles
     from ifixit.accounts.models import User
     from ifixit.accounts.services import user_set_role
-    from ifixit.inventory.models import Car, Location, Payment, Phase, RepairItem, Sale
+    from ifixit.inventory.models import Car, Payment, Phase, RepairItem, Sale
+    from ifixit.locations.models import Location
     from ifixit.reports import periods, renderers
     from ifixit.reports.catalogue import Params, run
 

@@ -108,7 +108,9 @@ INSTALLED_APPS = [
     "ifixit.finance",
     "ifixit.reports",
     "ifixit.analytics",
+    "ifixit.privacy",
     "ifixit.dashboard",
+    "ifixit.demo",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +234,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ifixit",
+        # Cached answers are pickles naming the classes they hold: when code moves (analytics
+        # split into sub-packages, 2026-12), a new version ignores what the old code wrote.
+        "VERSION": 2,
     },
     # Request counts of the API throttles and token failures (ifixit/throttling.py), apart from the
     # cached answers so that they can be cleared alone.

@@ -14,7 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-# What was done with a customer's personal data (crm.data_rights, crm.services). Their
+# What was done with a customer's personal data (privacy.data_rights, crm.services). Their
 # detail holds record numbers only, never the customer's details: an erasure must not
 # leave a copy behind in its own audit row.
 CUSTOMER_EXPORTED = "customer.exported"

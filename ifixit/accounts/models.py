@@ -34,7 +34,7 @@ class User(AbstractUser):
         help_text="Mirrors the user's role group; set through accounts.services.user_set_role.",
     )
     locations = models.ManyToManyField(
-        "inventory.Location",
+        "locations.Location",
         blank=True,
         related_name="staff",
         help_text="Locations this user may see. Admins and group-wide users see all.",

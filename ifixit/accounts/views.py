@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ifixit.accounts import audit, services, sessions, signin, two_factor
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.locations.selectors import locations_visible_to
 
 
 class TokenForm(forms.Form):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from ifixit.analytics import synthetic, warehouse
+from ifixit.analytics import synthetic
 from ifixit.analytics.models import SaleFact
+from ifixit.analytics.warehouse import services as warehouse
 
 
 @dataclass
@@ -77,9 +78,9 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
     from django.db.models import Count, Max
 
     from ifixit.accounts.models import User
-    from ifixit.analytics import valuation
     from ifixit.analytics.ml import evaluation, value
     from ifixit.analytics.models import Valuation, ValueModel
+    from ifixit.analytics.valuation import services as valuation
     from ifixit.auctions.models import AuctionSource, Lot, Opportunity
     from ifixit.auctions.preferences import PreferenceInput, preference_save
     from ifixit.inventory.models import Car, Phase, RepairItem, Sale

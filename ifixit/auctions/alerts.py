@@ -56,7 +56,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.analytics import vocabulary
+from ifixit import vocabulary
+from ifixit.auctions import valuation
 from ifixit.auctions.models import BiddingPreference, Lot, LotAlert, LotWatch
 from ifixit.money import format_money
 from ifixit.notifications.services import notify
@@ -325,17 +326,9 @@ def lot_facts(lot: Lot, advice=None) -> LotFacts:
 
 
 def lots_advice(lots: list[Lot]) -> dict[int, object]:
-    """Expected margin and ROI per lot id from analytics (imported here: analytics imports
-    auctions, and advice may be missing from a deployment; then margin and ROI minimums
-    simply match nothing)."""
-    if not lots:
-        return {}
-    try:
-        from ifixit.analytics.advice import lot_advice_many
-    except ImportError:
-        log.warning("analytics.advice.lot_advice_many is not available: margin and ROI minimums match no lot")
-        return {}
-    return lot_advice_many(lots)
+    """Expected margin and ROI per lot id (auctions.valuation: none without a valuation, and
+    then margin and ROI minimums simply match nothing)."""
+    return valuation.lot_advice_many(lots)
 
 
 # --- the compiled index, per process, rebuilt when preferences change ---------------------

@@ -198,7 +198,7 @@ class BiddingPreference(models.Model):
 
     Every list criterion left empty means "any". `makes` holds makes wanted in any model;
     `car_models` holds [make, model] pairs, so "any Kia, or a Ford Focus" is makes=["Kia"],
-    car_models=[["Ford", "Focus"]]. Names are stored in analytics.vocabulary's spelling.
+    car_models=[["Ford", "Focus"]]. Names are stored in ifixit.vocabulary's spelling.
     """
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="bidding_preferences")

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.analytics import vocabulary
+from ifixit import vocabulary
 from ifixit.auctions import alerts
 from ifixit.auctions.models import AuctionSource, BiddingPreference, Lot, LotAlert, LotWatch
 from ifixit.notifications import selectors as notification_selectors

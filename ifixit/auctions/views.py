@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from ifixit.analytics.advice import lot_advice, lot_advice_many, model_accuracy
-from ifixit.auctions import selectors, webhooks
+from ifixit.auctions import selectors, valuation, webhooks
 from ifixit.auctions.forms import LotFilterForm
 from ifixit.auctions.models import AuctionSource, Lot
 from ifixit.auctions.tasks import process_webhook_inbox
@@ -32,7 +31,7 @@ def lot_board(request):
         request,
         "auctions/board.html",
         {"form": form, "page": page, "query": query.urlencode(), "ws": ws, "makes": selectors.lot_makes(),
-         "advice": lot_advice_many(page.object_list)},
+         "advice": valuation.lot_advice_many(page.object_list)},
     )
 
 
@@ -43,7 +42,7 @@ def lot_detail(request, pk: int):
     lot = get_object_or_404(Lot.objects.select_related("source"), pk=pk)
     ticks = selectors.lot_ticks(lot=lot)
     return TemplateResponse(request, "auctions/lot.html", {
-        "lot": lot, "ticks": ticks, "chart": price_chart(ticks), "advice": lot_advice(lot), "accuracy": model_accuracy(),
+        "lot": lot, "ticks": ticks, "chart": price_chart(ticks), "advice": valuation.lot_advice(lot), "accuracy": valuation.model_accuracy(),
     })
 
 

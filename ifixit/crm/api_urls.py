@@ -9,8 +9,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/", api.CustomerDetailApi.as_view(), name="api_customer_detail"),
     path("customers/<int:customer_id>/timeline/", api.CustomerTimelineApi.as_view(), name="api_customer_timeline"),
     path("customers/<int:customer_id>/history/", api.CustomerHistoryApi.as_view(), name="api_customer_history"),
-    path("customers/<int:customer_id>/export/", api.CustomerExportApi.as_view(), name="api_customer_export"),
-    path("customers/<int:customer_id>/erase/", api.CustomerEraseApi.as_view(), name="api_customer_erase"),
     path(
         "customers/<int:customer_id>/communications/",
         api.CustomerCommunicationListApi.as_view(),

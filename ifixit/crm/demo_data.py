@@ -35,7 +35,8 @@ from ifixit.accounts.models import User
 from ifixit.crm import services
 from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule, Survey, Tag
 from ifixit.inventory.demo_data import LONDON
-from ifixit.inventory.models import Location, RepairItem, Sale
+from ifixit.inventory.models import RepairItem, Sale
+from ifixit.locations.models import Location
 from ifixit.phones import normalise_phone
 
 BATCH_SIZE = 500

@@ -14,6 +14,10 @@ from simple_history.models import HistoricalRecords
 from ifixit.phones import validate_phone
 
 
+# Declared on Customer (Meta.permissions); checked by the data-rights pages (ifixit.privacy).
+ERASE_PERMISSION = "crm.erase_customer"
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=40)
 
@@ -55,7 +59,7 @@ class Customer(models.Model):
     sms_marketing_changed_at = models.DateTimeField(null=True, blank=True)
 
     # Where they bought or were served: a user sees a customer of any of these.
-    locations = models.ManyToManyField("inventory.Location", related_name="customers")
+    locations = models.ManyToManyField("locations.Location", related_name="customers")
     # Set when an admin merged this record into another; the survivor holds everything.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records")
 
@@ -63,7 +67,7 @@ class Customer(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     # Set when the customer's personal data was erased at their request (UK GDPR art. 17,
-    # crm.data_rights): the row stays, anonymised, because sales and finance point at it.
+    # privacy.data_rights): the row stays, anonymised, because sales and finance point at it.
     erased_at = models.DateTimeField(null=True, blank=True)
     erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -125,7 +129,7 @@ class Communication(models.Model):
     SENT_BY_SYSTEM = (Channel.EMAIL, Channel.SMS)
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="communications")
-    location = models.ForeignKey("inventory.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    location = models.ForeignKey("locations.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     car = models.ForeignKey("inventory.Car", null=True, blank=True, on_delete=models.SET_NULL, related_name="communications")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
@@ -171,7 +175,7 @@ class FollowUpRule(models.Model):
         SELLER = "seller", "The salesperson who sold the car"
         MANAGER = "manager", "The location's manager"
 
-    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE, related_name="follow_up_rules")
+    location = models.ForeignKey("locations.Location", on_delete=models.CASCADE, related_name="follow_up_rules")
     name = models.CharField(max_length=100, help_text="e.g. “Check-in call” or “Warranty renewal”.")
     months_after_sale = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(60)])
     days_after_sale = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(365)])
@@ -217,7 +221,7 @@ class FollowUp(models.Model):
         NOT_INTERESTED = "not_interested", "Not interested"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
-    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+")
     car = models.ForeignKey("inventory.Car", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
     due_at = models.DateTimeField()
@@ -265,7 +269,7 @@ class Survey(models.Model):
 
     sale = models.OneToOneField("inventory.Sale", on_delete=models.CASCADE, related_name="survey")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
-    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+")
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     send_on = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)

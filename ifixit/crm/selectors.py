@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from ifixit.accounts.models import User
 from ifixit.crm.models import Communication, Customer, FollowUp, Survey
-from ifixit.inventory.models import Location, RepairItem, Sale
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.inventory.models import RepairItem, Sale
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
 
 # A survey answer at or below either of these is a complaint the manager hears about.
 LOW_RECOMMEND = 6

@@ -29,11 +29,12 @@ from django.utils import timezone
 from ifixit.accounts import audit, roles
 from ifixit.accounts.models import User
 from ifixit.crm import selectors
+from ifixit.crm.extensions import customers_merged
 from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule, Survey, Tag
 from ifixit.errors import conflict
-from ifixit.finance.models import FinanceApplication
-from ifixit.inventory.models import Car, Location, Sale
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.inventory.models import Car, Sale
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
 from ifixit.notifications import sms
 from ifixit.notifications.errors import DeliveryError
 from ifixit.notifications.services import STALE_CLAIM, STALE_QUEUE, claimable, notify, send_email
@@ -98,7 +99,7 @@ def _locked_customer(user: User, customer_id: int) -> Customer:
 
 def _refuse_if_erased(customer: Customer) -> None:
     """An erased customer's record is kept for its figures only: writing to it would start
-    holding personal data again (crm.data_rights)."""
+    holding personal data again (privacy.data_rights)."""
     if customer.is_erased:
         raise conflict("customer", f"Customer #{customer.pk} was erased at their request; add them again as a new customer if they come back.")
 
@@ -255,7 +256,7 @@ def customer_merge(*, user: User, survivor_id: int, merged_id: int) -> Customer:
     Communication.objects.filter(customer=merged).update(customer=survivor)
     FollowUp.objects.filter(customer=merged).update(customer=survivor)
     Survey.objects.filter(customer=merged).update(customer=survivor)
-    FinanceApplication.objects.filter(customer=merged).update(customer=survivor)
+    customers_merged.send(sender=Customer, survivor=survivor, merged=merged)  # finance moves its applications
     Customer.objects.filter(merged_into=merged).update(merged_into=survivor)
     survivor.locations.add(*merged.locations.all())
     survivor.tags.add(*merged.tags.all())
@@ -293,8 +294,8 @@ def customer_merge(*, user: User, survivor_id: int, merged_id: int) -> Customer:
 
 def after_sale(*, sale: Sale) -> None:
     """What a sale means to customer care: the customer is now the location's, the
-    location's automatic follow-ups are made, the survey is scheduled. Called by
-    inventory's sale_record, inside its transaction."""
+    location's automatic follow-ups are made, the survey is scheduled. On inventory's
+    sale_recorded (crm.sales), inside the sale's transaction."""
     if sale.customer_id is None:
         return
     sale.customer.locations.add(sale.location)
@@ -305,7 +306,7 @@ def after_sale(*, sale: Sale) -> None:
 def sale_unwound(*, sale: Sale, user: User, note: str) -> None:
     """A sale is being undone (its finance fell through): the reminders and survey it
     made go with it, follow-ups people wrote by hand stay (about the car, not the sale),
-    and the customer's log says what happened. Called by inventory's sale_unwind,
+    and the customer's log says what happened. On inventory's sale_unwinding (crm.sales),
     inside its transaction, before the sale row is deleted."""
     sale.follow_ups.filter(rule__isnull=True).update(sale=None)
     if sale.customer_id is None:

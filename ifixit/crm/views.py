@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ifixit.crm import data_rights, selectors, services
+from ifixit.crm import selectors, services
 from ifixit.crm.forms import (
     CustomerCreateForm,
     CustomerFilterForm,
@@ -31,11 +31,11 @@ from ifixit.crm.forms import (
     SurveyAnswerForm,
     SurveyDelayForm,
 )
+from ifixit.crm.extensions import customer_panels
 from ifixit.crm.history import customer_changes
-from ifixit.crm.models import Customer, FollowUp, FollowUpRule
-from ifixit.finance.selectors import applications_for_customer
-from ifixit.inventory.selectors import locations_visible_to
-from ifixit.inventory.views import apply_service_errors
+from ifixit.crm.models import ERASE_PERMISSION, Customer, FollowUp, FollowUpRule
+from ifixit.locations.selectors import locations_visible_to
+from ifixit.pages import apply_service_errors, location_param
 
 PAGE_SIZE = 25
 
@@ -177,9 +177,9 @@ def _detail_context(request, customer: Customer, **extra) -> dict:
         "can_message": user.has_perm("crm.add_communication"),
         "can_follow_up": user.has_perm("crm.add_followup"),
         "can_merge": user.has_perm("crm.merge_customer"),
-        "can_erase": user.has_perm(data_rights.ERASE_PERMISSION),
+        "can_erase": user.has_perm(ERASE_PERMISSION),
         "can_sell": user.has_perm("inventory.add_sale"),
-        "finance_applications": applications_for_customer(user=user, customer_id=customer.pk),
+        "panels": customer_panels(user=user, customer=customer),  # other apps' (crm.extensions)
         "message_form": MessageForm(cars=cars, prefix="msg"),
         "log_form": LogForm(cars=cars, prefix="log"),
         "follow_up_form": FollowUpForm(
@@ -381,12 +381,7 @@ def follow_up_list(request):
     status = request.GET.get("status", FollowUp.Status.OPEN)
     if status not in FollowUp.Status.values:
         status = FollowUp.Status.OPEN
-    try:
-        location_id = int(request.GET.get("location") or 0) or None
-    except ValueError:
-        raise Http404("No such location")
-    if location_id and location_id not in {loc.pk for loc in locations}:
-        raise Http404("No such location")
+    location_id = location_param(request, locations)
     follow_ups = selectors.follow_up_list(
         user=request.user, assignee=request.user if scope == "mine" else None, status=status, location_id=location_id
     )
@@ -506,12 +501,7 @@ def satisfaction(request):
     from ifixit.crm.charts import nps_trend
 
     locations = list(selectors.locations_for_crm(request.user))
-    try:
-        location_id = int(request.GET.get("location") or 0) or None
-    except ValueError:
-        raise Http404("No such location")
-    if location_id and location_id not in {loc.pk for loc in locations}:
-        raise Http404("No such location")
+    location_id = location_param(request, locations)
     date_from, date_to = _date_param(request, "from"), _date_param(request, "to")
     error = ""
     if date_from and date_to and date_to < date_from:
@@ -590,77 +580,3 @@ def _survey_closed(request, reason: str) -> HttpResponse:
     )
     response["Referrer-Policy"] = "same-origin"
     return response
-
-
-# --- Data rights (UK GDPR): a copy of everything held, and erasure ---------------------------
-
-
-def _personal_download(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # personal data: never kept by a browser or proxy cache
-    return response
-
-
-def _export_or_404(request, pk: int) -> dict:
-    try:
-        return data_rights.customer_export(user=request.user, customer_id=pk)
-    except Customer.DoesNotExist:
-        raise Http404("No such customer") from None
-
-
-@login_required
-@permission_required("crm.view_customer", raise_exception=True)
-@require_GET
-def customer_export_json(request, pk: int):
-    data = _export_or_404(request, pk)
-    return _personal_download(JsonResponse(data, json_dumps_params={"indent": 2}), f"customer-{pk}-data.json")
-
-
-@login_required
-@permission_required("crm.view_customer", raise_exception=True)
-@require_GET
-def customer_export_pdf(request, pk: int):
-    data = _export_or_404(request, pk)
-    response = HttpResponse(data_rights.customer_export_pdf(data), content_type="application/pdf")
-    return _personal_download(response, f"customer-{pk}-data.pdf")
-
-
-class EraseForm(forms.Form):
-    reason = forms.CharField(
-        label="Why",
-        max_length=data_rights.REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Whose request, by its date and channel (“erasure request by email of 3 May”), not the name: "
-        "it stays in the audit log.",
-    )
-    confirm = forms.BooleanField(
-        label="I understand this cannot be undone", error_messages={"required": "Tick the box to confirm."}
-    )
-
-
-@login_required
-@permission_required(data_rights.ERASE_PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def customer_erase(request, pk: int):
-    customer = _customer_or_404(request, pk)
-    form = EraseForm(request.POST or None)
-    refusals = data_rights.erase_refusals(customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            data_rights.customer_erase(user=request.user, customer_id=customer.pk, reason=form.cleaned_data["reason"])
-        except data_rights.ErasureRefused as exc:
-            refusals = exc.messages
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except Customer.DoesNotExist:
-            raise Http404("No such customer") from None
-        else:
-            messages.success(request, f"The personal data of customer #{customer.pk} was erased.")
-            return redirect("customer_detail", pk=customer.pk)
-    refused = request.method == "POST" and bool(refusals)
-    return TemplateResponse(
-        request,
-        "crm/customer_erase.html",
-        {"customer": customer, "form": form, "refusals": refusals, "coverage": data_rights.COVERAGE, "copies": data_rights.COPIES},
-        status=400 if form.errors or refused else 200,
-    )

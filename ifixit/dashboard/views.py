@@ -57,7 +57,7 @@ def opportunity_queue(request):
     ones we bid on that wait for "won" (a car) or "lost"."""
     _require_admin(request.user)
     from ifixit.auctions.models import Lot, Opportunity
-    from ifixit.inventory.selectors import locations_visible_to
+    from ifixit.locations.selectors import locations_visible_to
 
     lots = Lot.objects.select_related("source", "opportunity").order_by("ends_at", "id")
     fresh = lots.exclude(stage=Lot.Stage.CLOSED).filter(opportunity__isnull=True)[:50]
@@ -76,7 +76,7 @@ def opportunity_action(request, lot_id: int):
     from django.core.exceptions import ValidationError
 
     from ifixit.auctions.services import opportunity_decide, opportunity_win
-    from ifixit.inventory.models import Location
+    from ifixit.locations.models import Location
 
     decision = request.POST.get("decision", "")
     try:

@@ -225,6 +225,16 @@ def visible_application(request, application_id: int) -> None:
 # --- Lenders -----------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "maxLength": 254, "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class OptionalEmailField(serializers.CharField):
+    """An email address, or "" for none: the model checks it and says what is wrong."""
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class OptionalUrlField(serializers.CharField):
+    """A web address, or "" for none: the model checks it and says what is wrong."""
+
+
 class LenderInputSerializer(serializers.Serializer):
     """A lender's details, shaped only: the service normalises and checks them."""
 
@@ -234,8 +244,8 @@ class LenderInputSerializer(serializers.Serializer):
     phone = serializers.CharField(
         required=False, allow_blank=True, max_length=40, help_text="Any common form; British without +country. Stored as E.164."
     )
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    website = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = OptionalEmailField(required=False, allow_blank=True, max_length=254)
+    website = OptionalUrlField(required=False, allow_blank=True, max_length=200)
     typical_decision_hours = serializers.IntegerField(required=False, min_value=1, max_value=720, help_text="24 by default.")
     notes = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)

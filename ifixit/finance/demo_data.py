@@ -43,7 +43,6 @@ from ifixit.crm import demo_data as crm_demo
 from ifixit.crm.models import Communication, Customer
 from ifixit.finance import calculator
 from ifixit.finance.models import (
-    MIN_AMOUNT_FINANCED,
     OPEN,
     WITH_LENDER,
     ApplicationEvent,
@@ -52,7 +51,8 @@ from ifixit.finance.models import (
     Status,
 )
 from ifixit.inventory.demo_data import CATALOGUE, LONDON, PLATE_LETTERS
-from ifixit.inventory.models import Car, Location, Payment, Phase, PhaseChange, Sale
+from ifixit.inventory.models import MIN_AMOUNT_FINANCED, Car, Payment, Phase, PhaseChange, Sale
+from ifixit.locations.models import Location
 from ifixit.money import format_money
 from ifixit.phones import normalise_phone
 

@@ -15,13 +15,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ifixit.inventory.models import MAX_PRICE, money_field
+from ifixit.inventory.models import MAX_PRICE, MIN_AMOUNT_FINANCED, money_field
 from ifixit.phones import validate_phone
 
 MIN_TERM_MONTHS = 6
 MAX_TERM_MONTHS = 84  # seven years: no UK lender finances a used car for longer
 MAX_APR = Decimal("49.9")
-MIN_AMOUNT_FINANCED = Decimal("500")
 
 
 class Lender(models.Model):
@@ -104,7 +103,7 @@ class FinanceApplication(models.Model):
     car = models.ForeignKey("inventory.Car", on_delete=models.PROTECT, related_name="finance_applications")
     lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="applications")
     # Where the deal is done: the car's location when the application was made.
-    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="finance_applications")
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="finance_applications")
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="finance_applications"
     )

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from ifixit.accounts.models import User
 from ifixit.finance.models import OPEN, WITH_LENDER, FinanceApplication, Lender, Status
-from ifixit.inventory.models import Location, Payment, Sale
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.inventory.models import Payment, Sale
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
 
 ZERO = Decimal("0")
 
@@ -84,6 +85,22 @@ def application_get(*, user: User, pk: int) -> FinanceApplication:
 
 def applications_for_car(*, user: User, car_id: int) -> QuerySet[FinanceApplication]:
     return applications_visible_to(user).filter(car_id=car_id).select_related("lender", "customer").order_by("-created_at", "-id")
+
+
+def car_funded(*, car_id: int) -> bool:
+    """Whether the lender has paid out for this car: one of its applications is funded (at most
+    one can be). Not scoped: it says whether a sale may be handed over, whoever asks."""
+    return FinanceApplication.objects.filter(car_id=car_id, status=Status.FUNDED).exists()
+
+
+def funded_among(applications) -> bool:
+    """car_funded, from the car's applications already read (the car's page), without a query."""
+    return any(application.status == Status.FUNDED for application in applications)
+
+
+def car_finance_open(*, car_id: int) -> bool:
+    """An application for this car is still being worked (OPEN): the deal is in progress."""
+    return FinanceApplication.objects.filter(car_id=car_id, status__in=OPEN).exists()
 
 
 def applications_for_customer(*, user: User, customer_id: int) -> QuerySet[FinanceApplication]:

@@ -23,7 +23,6 @@ from ifixit.finance.models import (
     LENDER_DECISIONS,
     MAX_APR,
     MAX_TERM_MONTHS,
-    MIN_AMOUNT_FINANCED,
     MIN_TERM_MONTHS,
     OPEN,
     TRANSITIONS,
@@ -34,7 +33,7 @@ from ifixit.finance.models import (
     Status,
 )
 from ifixit.finance.selectors import applications_visible_to
-from ifixit.inventory.models import MAX_PRICE, Car, Payment, Phase, Sale
+from ifixit.inventory.models import MAX_PRICE, MIN_AMOUNT_FINANCED, Car, Payment, Phase, Sale
 from ifixit.inventory.selectors import cars_visible_to
 from ifixit.money import format_money
 from ifixit.notifications.services import notify

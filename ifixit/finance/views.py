@@ -16,7 +16,7 @@ from ifixit.finance.forms import ApplicationForm, BoardFilterForm, FiguresForm, 
 from ifixit.finance.models import ENDINGS, FinanceApplication, Lender, Status
 from ifixit.inventory.models import Phase
 from ifixit.inventory.selectors import cars_visible_to
-from ifixit.inventory.views import apply_service_errors
+from ifixit.pages import apply_service_errors
 
 PAGE_SIZE = 50
 WAITING_SHOWN = 20

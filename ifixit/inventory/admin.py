@@ -2,14 +2,7 @@
 
 from django.contrib import admin
 
-from ifixit.inventory.models import Car, CarPhoto, Location, PhaseChange, PhotoFileChange, RepairItem, Sale
-
-
-@admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "time_zone", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name", "code")
+from ifixit.inventory.models import Car, CarPhoto, PhaseChange, PhotoFileChange, RepairItem, Sale
 
 
 class RepairItemInline(admin.TabularInline):

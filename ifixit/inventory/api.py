@@ -25,6 +25,7 @@ from ifixit.api import DETAIL_ERROR, FIELD_ERROR_BODY, FIELD_ERRORS, Pagination,
 from ifixit.inventory import selectors, services
 from ifixit.inventory.models import MIN_YEAR, Car, Payment, Phase, PurchaseFunding, RepairItem, Transfer
 from ifixit.inventory.selectors import SORTS, CarFilters
+from ifixit.locations.selectors import locations_visible_to
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -235,7 +236,7 @@ class LocationListApi(APIView):
         responses={200: OutputSerializer(many=True), 401: ERRORS[401]},
     )
     def get(self, request):
-        locations = selectors.locations_visible_to(request.user)
+        locations = locations_visible_to(request.user)
         return Response(self.OutputSerializer(locations, many=True).data)
 
 
@@ -328,7 +329,7 @@ class CarListApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        location = selectors.locations_visible_to(request.user).filter(pk=data.pop("location")).first()
+        location = locations_visible_to(request.user).filter(pk=data.pop("location")).first()
         if location is None:
             raise serializers.ValidationError({"location": ["Choose one of your active locations."]})
         car = services.car_create(user=request.user, location=location, **data)
@@ -640,7 +641,7 @@ class RepairBoardApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         location_id = filters.validated_data.get("location")
-        if location_id and not selectors.locations_visible_to(request.user).filter(pk=location_id).exists():
+        if location_id and not locations_visible_to(request.user).filter(pk=location_id).exists():
             raise NotFound("No such location among those you may see.")
         rows = selectors.repair_board(user=request.user, location_id=location_id)
         return Response(RepairBoardRowOutputSerializer(rows, many=True).data)

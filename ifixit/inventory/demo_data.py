@@ -25,7 +25,8 @@ from django.utils import timezone
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.accounts.services import user_set_role
-from ifixit.inventory.models import Car, Location, Payment, Phase, PhaseChange, PurchaseFunding, RepairItem, Sale
+from ifixit.inventory.models import Car, Payment, Phase, PhaseChange, PurchaseFunding, RepairItem, Sale
+from ifixit.locations.models import Location
 from ifixit.money import format_money
 
 LONDON = ZoneInfo("Europe/London")

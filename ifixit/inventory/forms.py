@@ -5,7 +5,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from ifixit.inventory.models import Car, Location, Payment, Phase, RepairItem
+from ifixit.inventory.models import Car, Payment, Phase, RepairItem
+from ifixit.locations.models import Location
 from ifixit.inventory.selectors import PAYMENT_FILTERS, SORTS, CarFilters
 from ifixit.money import symbol
 from ifixit.inventory.services import CAR_EDITABLE_FIELDS

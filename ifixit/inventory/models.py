@@ -1,4 +1,4 @@
-"""Locations, cars and their phase lifecycle, costs, photos and sales."""
+"""Cars and their phase lifecycle, costs, photos and sales, at the group's locations."""
 
 import re
 import uuid
@@ -11,60 +11,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ifixit.locations.models import Location
 from ifixit.uploads import CONTENT_TYPE_BY_EXTENSION
 
 MAX_PRICE = Decimal("10000000")  # no car this business trades costs ten million
 MAX_MILEAGE = 1_500_000
 MIN_YEAR = 1900
-
-
-class Location(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    code = models.CharField(max_length=10, unique=True, help_text="Short code shown in lists, e.g. LDN.")
-    address = models.TextField(blank=True)
-    time_zone = models.CharField(max_length=64, default="Europe/London")
-    is_active = models.BooleanField(default=True)
-    # Repair-time alerts: a car in fixing this many days is at risk, then overdue.
-    repair_at_risk_days = models.PositiveSmallIntegerField(
-        default=21, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Days in fixing before a car is at risk."
-    )
-    repair_overdue_days = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Days in fixing before a car is overdue."
-    )
-    daily_holding_cost = models.DecimalField(
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("12.00"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))],
-        help_text="What a car in stock costs per day (finance, insurance, space, depreciation).",
-    )
-    # Customer care (crm): how long after a sale its satisfaction survey goes out.
-    survey_after_days = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        default=7,
-        validators=[MaxValueValidator(90)],
-        help_text="Days after a sale that the customer is sent the satisfaction survey; empty: no surveys.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-        permissions = [("change_repair_thresholds", "Can set a location's repair-time thresholds and holding cost")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(repair_at_risk_days__lt=F("repair_overdue_days")), name="location_at_risk_before_overdue"
-            ),
-            models.CheckConstraint(condition=Q(daily_holding_cost__gte=0), name="location_holding_cost_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self):
-        if self.repair_at_risk_days and self.repair_overdue_days and self.repair_at_risk_days >= self.repair_overdue_days:
-            raise ValidationError(
-                {"repair_at_risk_days": "A car must be at risk before it is overdue: make this fewer days than overdue."}
-            )
+# Lenders do not finance less than this: a sale leaving less to pay after its part-exchange is a
+# cash sale (and a finance application asks for at least this much).
+MIN_AMOUNT_FINANCED = Decimal("500")
 
 
 class Phase(models.TextChoices):

@@ -22,7 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Car, Location, Phase, Sale, Transfer
+from ifixit.inventory.models import Car, Phase, Sale, Transfer
+from ifixit.locations.models import Location
 from ifixit.inventory.selectors import cars_visible_to
 
 # Below this many similar sales a median says more about single cars than about the site.

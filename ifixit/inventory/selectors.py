@@ -15,17 +15,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Car, CarPhoto, Location, Payment, Phase, PhaseChange, RepairItem, Sale, Transfer
+from ifixit.inventory.models import Car, CarPhoto, Payment, Phase, PhaseChange, RepairItem, Sale, Transfer
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
-
-
-def locations_visible_to(user: User) -> QuerySet[Location]:
-    if not user.is_authenticated or not user.is_active:
-        return Location.objects.none()
-    if user.is_group_wide:
-        return Location.objects.all()
-    return Location.objects.filter(staff=user)
 
 
 def cars_visible_to(user: User) -> QuerySet[Car]:

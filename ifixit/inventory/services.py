@@ -17,14 +17,13 @@ from django.utils import timezone
 
 from ifixit.accounts.models import User
 from ifixit.errors import conflict
-from ifixit.finance.models import MIN_AMOUNT_FINANCED
-from ifixit.finance.models import OPEN as FINANCE_OPEN
+from ifixit.inventory import events, extensions
 from ifixit.inventory.events import publish_phase_changed
 from ifixit.inventory.models import (
+    MIN_AMOUNT_FINANCED,
     TRANSITIONS,
     Car,
     CarPhoto,
-    Location,
     Payment,
     Phase,
     PhaseChange,
@@ -34,8 +33,10 @@ from ifixit.inventory.models import (
     normalise_plate,
     normalise_vin,
 )
+from ifixit.locations.models import Location
 from ifixit.inventory import selectors
-from ifixit.inventory.selectors import cars_visible_to, locations_visible_to
+from ifixit.inventory.selectors import cars_visible_to
+from ifixit.locations.selectors import locations_visible_to
 from ifixit.money import format_money
 from ifixit.uploads import check_image
 
@@ -111,16 +112,8 @@ def car_create(*, user: User, location: Location, phase: str = Phase.PURCHASED, 
     car.save()
     PhaseChange.objects.create(car=car, from_phase="", to_phase=phase, changed_at=now, changed_by=user, note=note or "Registered")
     if phase != Phase.SOURCED:
-        _queue_valuation(car.pk)
+        events.car_bought.send(sender=Car, car=car)
     return car
-
-
-def _queue_valuation(car_id: int) -> None:
-    """What the value model expects a car to sell for, kept from the day it was bought, is
-    what the model's self-audit sets against the real sale."""
-    from ifixit.analytics.tasks import record_valuation
-
-    transaction.on_commit(lambda: record_valuation.delay(car_id))
 
 
 @transaction.atomic
@@ -180,7 +173,7 @@ def _move(car: Car, to_phase: str, user: User, note: str) -> None:
         car.purchased_on = timezone.localdate(now)
     car.save(update_fields=["phase", "phase_changed_at", "purchased_on", "updated_at"])
     if bought:
-        _queue_valuation(car.pk)
+        events.car_bought.send(sender=Car, car=car)
     publish_phase_changed(car_id=car.pk, from_phase=from_phase, to_phase=to_phase, by=user.get_username())
 
 
@@ -256,15 +249,11 @@ def sale_record(
     A cash sale is handed over at once; a sale on finance waits for its application to
     be funded before the car can be delivered (sale_deliver).
     """
-    from ifixit.crm import services as crm
-    from ifixit.crm.selectors import customers_visible_to
-    from ifixit.finance import services as finance
-
     _require(user, "inventory.add_sale")
     car = _locked_car(user, car_id)
     customer = None
     if customer_id is not None:
-        customer = customers_visible_to(user).filter(pk=customer_id).first()
+        customer = extensions.customer_for_sale(user=user, customer_id=customer_id)
         if customer is None:
             raise ValidationError({"customer": "Choose a customer of your locations."})
     if expected_phase and car.phase != expected_phase:
@@ -307,10 +296,8 @@ def sale_record(
     car.transfers.filter(status__in=[Transfer.Status.REQUESTED, Transfer.Status.APPROVED]).update(
         status=Transfer.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user, note="The car was sold."
     )
-    if payment == Payment.CASH:
-        # Paid another way after all: the finance asked for meanwhile is no longer needed.
-        finance.applications_withdraw_for_car(user=user, car_id=car.pk, note="The car was sold for cash.")
-    crm.after_sale(sale=sale)
+    # Customer care's follow-ups and survey; a cash sale's finance asked for meanwhile withdrawn.
+    events.sale_recorded.send(sender=Sale, sale=sale, user=user)
     return sale
 
 
@@ -352,18 +339,13 @@ def _locked_sale(user: User, car_id: int) -> Sale:
 @transaction.atomic
 def sale_deliver(*, user: User, car_id: int) -> Sale:
     """Hand a sold car over to its buyer. A sale on finance waits until the lender has
-    paid: its application must be funded first (or the sale switched to cash)."""
-    from ifixit.finance.models import FinanceApplication, Status
-
+    paid: its application must be funded first (or the sale switched to cash), which finance
+    says by refusing sale_delivering."""
     _require(user, "inventory.deliver_sale")
     sale = _locked_sale(user, car_id)
     if sale.delivered_at:
         raise ValidationError({"sale": f"This car was already delivered on {timezone.localdate(sale.delivered_at):%d %b %Y}."})
-    if sale.payment == Payment.FINANCE and not FinanceApplication.objects.filter(car_id=car_id, status=Status.FUNDED).exists():
-        raise ValidationError(
-            {"sale": "This car was sold on finance: it can be delivered once its finance application is funded, "
-                     "or after the sale is switched to cash."}
-        )
+    events.sale_delivering.send(sender=Sale, sale=sale, user=user)
     sale.delivered_at, sale.delivered_by = timezone.now(), user
     sale.save(update_fields=["delivered_at", "delivered_by"])
     return sale
@@ -372,9 +354,8 @@ def sale_deliver(*, user: User, car_id: int) -> Sale:
 @transaction.atomic
 def sale_switch_to_cash(*, user: User, car_id: int, note: str) -> Sale:
     """The customer pays another way after all: the sale becomes a cash sale, its open
-    finance applications are withdrawn, and the car can be delivered."""
-    from ifixit.finance import services as finance
-
+    finance applications are withdrawn (by finance, on sale_switched_to_cash, which it refuses
+    once the finance is funded), and the car can be delivered."""
     _require(user, "inventory.add_sale")
     sale = _locked_sale(user, car_id)
     if not note.strip():
@@ -383,12 +364,10 @@ def sale_switch_to_cash(*, user: User, car_id: int, note: str) -> Sale:
         raise ValidationError({"note": "This sale is not on finance."})
     if sale.delivered_at:
         raise conflict("note", "A delivered car's payment cannot change.")
-    if sale.car.finance_applications.filter(status="funded").exists():
-        raise conflict("note", "The finance for this car is already funded; it cannot become a cash sale.")
     sale.payment = Payment.CASH
     sale.payment_changed_at, sale.payment_changed_by, sale.payment_note = timezone.now(), user, note.strip()[:500]
     sale.save(update_fields=["payment", "payment_changed_at", "payment_changed_by", "payment_note"])
-    finance.applications_withdraw_for_car(user=user, car_id=car_id, note=f"The sale was switched to cash: {note.strip()}")
+    events.sale_switched_to_cash.send(sender=Sale, sale=sale, user=user, note=note.strip())
     return sale
 
 
@@ -400,17 +379,14 @@ def sale_unwind(*, user: User, car_id: int, to_phase: str, note: str) -> Car:
     car goes back to reserved or listed and stops counting as sold. The sale row goes,
     with the follow-ups and survey it made; the car's history and the customer's log
     keep the record. Call inside the caller's transaction, with the car locked."""
-    from ifixit.analytics import warehouse
-    from ifixit.crm.services import sale_unwound
-
     if to_phase not in UNWIND_TO:
         raise ValidationError({"car_outcome": "A car whose sale is undone goes back to reserved or listed."})
     sale = _locked_sale(user, car_id)
     if sale.delivered_at:
         raise ValidationError({"car_outcome": "The car was delivered; its sale cannot be undone here."})
     car = sale.car
-    sale_unwound(sale=sale, user=user, note=note)
-    warehouse.sale_withdrawn(sale_id=sale.pk)
+    # Before the row goes: customer care and the warehouse forget what the sale made them keep.
+    events.sale_unwinding.send(sender=Sale, sale=sale, user=user, note=note)
     sale.delete()
     _move(car, to_phase, user, f"Sale undone: {note}")
     return car
@@ -423,7 +399,7 @@ def sale_unwind(*, user: User, car_id: int, to_phase: str, note: str) -> Car:
 def location_set_repair_thresholds(
     *, user: User, location_id: int, at_risk_days: int, overdue_days: int, daily_holding_cost: Decimal
 ) -> Location:
-    _require(user, "inventory.change_repair_thresholds")
+    _require(user, "locations.change_repair_thresholds")
     try:
         location = locations_visible_to(user).select_for_update().get(pk=location_id)
     except Location.DoesNotExist:
@@ -584,11 +560,11 @@ def transfer_request(
         errors["car"] = ValidationError("This car is already in transit; transfer it once it has arrived.", code="conflict")
     elif car.transfers.filter(status__in=Transfer.OPEN).exists():
         errors["car"] = ValidationError("This car already has an open transfer; finish or cancel that one first.", code="conflict")
-    elif car.finance_applications.filter(status__in=FINANCE_OPEN).exists():
-        # The application is the selling site's deal, seen and worked there.
-        errors["car"] = ValidationError(
-            "A finance application for this car is in progress here; finish or withdraw it first.", code="conflict"
-        )
+    else:
+        try:  # finance: not while an application for the car is open
+            events.transfer_requesting.send(sender=Transfer, car=car, user=user)
+        except ValidationError as refusal:
+            errors.update(refusal.error_dict)
     if destination is None:
         errors["to_location"] = "Choose a location of the group."
     elif destination.pk == car.location_id:

@@ -12,8 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ifixit.inventory import selectors, services
-from ifixit.analytics.advice import car_advice
+from ifixit.inventory import extensions, selectors, services, valuation
 from ifixit.inventory.placement import placement_advice
 from ifixit.inventory.forms import (
     CarFilterForm,
@@ -28,25 +27,19 @@ from ifixit.inventory.forms import (
     TransferActionForm,
     TransferRequestForm,
 )
-from ifixit.inventory.models import CarPhoto, Location, Payment, Phase, RepairItem, Transfer
+from ifixit.inventory.models import CarPhoto, Payment, Phase, RepairItem, Transfer
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
+from ifixit.pages import apply_service_errors, location_param
 from ifixit.uploads import served_image_headers
 
 PAGE_SIZE = 25
 
 
-def apply_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's field-keyed errors beside the form's fields."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 @require_GET
 def home(request):
-    locations = selectors.locations_visible_to(request.user).filter(is_active=True)
+    locations = locations_visible_to(request.user).filter(is_active=True)
     try:
         location_id = int(request.GET.get("location") or 0) or None
     except ValueError:
@@ -62,7 +55,7 @@ def home(request):
 @login_required
 @require_GET
 def car_list(request):
-    locations = list(selectors.locations_visible_to(request.user))
+    locations = list(locations_visible_to(request.user))
     form = CarFilterForm(request.GET or None, locations=locations)
     filters = form.to_filters()
     paginator = Paginator(selectors.car_list(user=request.user, filters=filters), PAGE_SIZE)
@@ -107,7 +100,7 @@ def _detail_context(request, car, **extra):
         "transfer_form": TransferRequestForm(destinations=selectors.transfer_destinations(car=car)),
         "placement": placement,
         # Stock advice speaks of prices and margins: not for the workshop.
-        "stock_advice": car_advice(user=request.user, car=car, placement=placement)
+        "stock_advice": valuation.car_advice(user=request.user, car=car, placement=placement)
         if placement is not None and request.user.has_perm("reports.view_money_reports") else None,
     }
     ctx.update(_sale_context(request, car))
@@ -116,28 +109,19 @@ def _detail_context(request, car, **extra):
 
 
 def _sale_context(request, car) -> dict:
-    """The sale card and the finance card of a car's page."""
-    from ifixit.finance.selectors import applications_for_car
-    from ifixit.finance.services import FINANCEABLE_PHASES
-
+    """The sale card of a car's page and the panels other apps add after it (finance's card:
+    inventory.extensions)."""
     sale = getattr(car, "sale", None)  # None for unsold cars (and old records sold without one)
     undelivered = sale is not None and sale.delivered_at is None
-    may_finance = request.user.has_perm("finance.view_financeapplication")
-    applications = list(applications_for_car(user=request.user, car_id=car.pk)) if may_finance else []
-    financeable = car.phase in FINANCEABLE_PHASES and (sale is None or (sale.payment == Payment.FINANCE and undelivered))
-    funded = any(a.status == "funded" for a in applications) if may_finance else bool(
-        sale and car.finance_applications.filter(status="funded").exists()
-    )
+    extra = extensions.car_panels(user=request.user, car=car, sale=sale)
     on_finance = undelivered and sale.payment == Payment.FINANCE
     return {
         "sale": sale,
         # Offered when it would work: a cash sale, or finance the lender has paid out.
-        "can_deliver": undelivered and (not on_finance or funded) and request.user.has_perm("inventory.deliver_sale"),
-        "can_switch_to_cash": on_finance and not funded and request.user.has_perm("inventory.add_sale"),
+        "can_deliver": undelivered and not extra.holds_delivery and request.user.has_perm("inventory.deliver_sale"),
+        "can_switch_to_cash": on_finance and extra.holds_delivery and request.user.has_perm("inventory.add_sale"),
         "switch_form": SwitchToCashForm(),
-        "finance_applications": applications,
-        "can_apply_finance": financeable and request.user.has_perm("finance.add_financeapplication"),
-        "show_finance": may_finance and (applications or financeable),
+        "car_panels": extra.panels,
     }
 
 
@@ -152,7 +136,7 @@ def car_detail(request, pk: int):
 @permission_required("inventory.add_car", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def car_create(request):
-    locations = list(selectors.locations_visible_to(request.user).filter(is_active=True))
+    locations = list(locations_visible_to(request.user).filter(is_active=True))
     form = CarRegistrationForm(request.POST or None, locations=locations)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -316,8 +300,6 @@ def car_photo(request, pk: int, photo_id: int):
 @permission_required("inventory.add_sale", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def sale_record(request, pk: int):
-    from ifixit.crm.selectors import customers_visible_to
-
     car = selectors.car_get(user=request.user, pk=pk)
     if car.phase == Phase.SOLD:
         messages.info(request, "This car is already sold.")
@@ -339,7 +321,7 @@ def sale_record(request, pk: int):
         customer_id = int(form["customer"].value() or 0)
     except (TypeError, ValueError):
         customer_id = 0
-    customer = customers_visible_to(request.user).filter(pk=customer_id).first() if customer_id else None
+    customer = extensions.customer_for_sale(user=request.user, customer_id=customer_id) if customer_id else None
     status = 400 if form.errors else 200
     return TemplateResponse(
         request, "inventory/sale_form.html", {"form": form, "car": car, "customer": customer}, status=status
@@ -385,21 +367,11 @@ def sale_switch_to_cash(request, pk: int):
 # --- Repair board ----------------------------------------------------------------------
 
 
-def _location_param(request, locations) -> int | None:
-    try:
-        location_id = int(request.GET.get("location") or 0) or None
-    except ValueError:
-        raise Http404("No such location")
-    if location_id and location_id not in {loc.pk for loc in locations}:
-        raise Http404("No such location")
-    return location_id
-
-
 @login_required
 @require_GET
 def repair_board(request):
-    locations = list(selectors.locations_visible_to(request.user).filter(is_active=True))
-    location_id = _location_param(request, locations)
+    locations = list(locations_visible_to(request.user).filter(is_active=True))
+    location_id = location_param(request, locations)
     rows = selectors.repair_board(user=request.user, location_id=location_id)
     counts = {state: sum(1 for row in rows if row.state == state) for state in selectors.RepairState.LABELS}
     shown = [loc for loc in locations if not location_id or loc.pk == location_id]
@@ -411,10 +383,10 @@ def repair_board(request):
 
 
 @login_required
-@permission_required("inventory.change_repair_thresholds", raise_exception=True)
+@permission_required("locations.change_repair_thresholds", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def repair_settings(request, location_id: int):
-    location = get_object_or_404(selectors.locations_visible_to(request.user), pk=location_id)
+    location = get_object_or_404(locations_visible_to(request.user), pk=location_id)
     form = RepairSettingsForm(request.POST or None, instance=location)
     if request.method == "POST" and form.is_valid():
         try:
@@ -459,8 +431,8 @@ def transfer_actions_for(user, transfer: Transfer, visible_location_ids: set[int
 @login_required
 @require_GET
 def transfer_list(request):
-    locations = list(selectors.locations_visible_to(request.user))
-    location_id = _location_param(request, locations)
+    locations = list(locations_visible_to(request.user))
+    location_id = location_param(request, locations)
     status = request.GET.get("status", "open")
     if status not in ("open", "", *Transfer.Status.values):
         status = "open"
@@ -477,7 +449,7 @@ def transfer_list(request):
 @require_GET
 def transfer_detail(request, pk: int):
     transfer = get_object_or_404(selectors.transfer_list(user=request.user), pk=pk)
-    visible = set(selectors.locations_visible_to(request.user).values_list("pk", flat=True))
+    visible = set(locations_visible_to(request.user).values_list("pk", flat=True))
     return TemplateResponse(
         request,
         "inventory/transfer_detail.html",

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class LocationsConfig(AppConfig):
-    """Pages about the group's sites: managing them and each one's inventory figures.
-    The Location model itself lives in inventory, beside the cars that reference it."""
+    """The group's sites and who may see which: the bottom of the stack with accounts, so
+    every app may hang rows on a location. The sites' pages (the list with stock, a site's
+    figures, managing sites) build on the cars and live in inventory.sites."""
 
     name = "ifixit.locations"
     default_auto_field = "django.db.models.BigAutoField"

@@ -19,7 +19,7 @@ class Notification(models.Model):
     link = models.CharField(max_length=500, blank=True, help_text="Where the notification leads, a path inside the site.")
     # The location the notification is about, if any: a user moved off a location no
     # longer sees its notifications.
-    location = models.ForeignKey("inventory.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("locations.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # False when the user turned in-app off for this kind: kept for the record and for

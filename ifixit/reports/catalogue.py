@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Location, Phase
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.inventory.models import Phase
+from ifixit.locations.models import Location
+from ifixit.locations.selectors import locations_visible_to
 from ifixit.reports import periods
 
 PERIOD = "period"

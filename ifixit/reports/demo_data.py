@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Location
+from ifixit.locations.models import Location
 from ifixit.reports import catalogue, renderers, scheduling
 from ifixit.reports.models import Run, Schedule
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.selectors import locations_visible_to
+from ifixit.locations.selectors import locations_visible_to
 from ifixit.notifications.services import notify
 from ifixit.notifications.tasks import backoff
 from ifixit.reports import catalogue, renderers, scheduling

@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ifixit.inventory.selectors import locations_visible_to
-from ifixit.inventory.views import apply_service_errors
+from ifixit.locations.selectors import locations_visible_to
+from ifixit.pages import apply_service_errors
 from ifixit.reports import catalogue, charts, renderers, scheduling, selectors, services
 from ifixit.reports.forms import COMMON_ZONES, ParamsForm, ScheduleForm, colleagues_of
 from ifixit.reports.models import Run, Schedule

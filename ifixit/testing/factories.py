@@ -12,7 +12,8 @@ from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.accounts.roles import sync_role_groups
 from ifixit.finance.calculator import monthly_payment
-from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem
+from ifixit.inventory.models import Car, Phase, PhaseChange, RepairItem
+from ifixit.locations.models import Location
 
 VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 

@@ -42,7 +42,7 @@ logs; before a longer hole the history is ignored (the market before it is not t
 after). Missing months at the end (no sales lately) are forecast over, not filled, when
 at most MAX_GAP_MONTHS; a longer silence refuses the forecast.
 
-Pure functions over pandas Series; no ORM here (forecasts.py reads the series).
+Pure functions over pandas Series; no ORM here (forecast/selectors.py reads the series).
 """
 
 import math

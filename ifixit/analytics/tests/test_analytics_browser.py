@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ifixit.analytics import synthetic, warehouse
+from ifixit.analytics import synthetic
 from ifixit.analytics.models import ImportBatch, SaleFact
+from ifixit.analytics.warehouse import services as warehouse
 from ifixit.inventory.models import Phase, Sale
 from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.testing.browser import screenshot

@@ -10,9 +10,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ifixit.analytics import advice, synthetic, valuation
+from ifixit.analytics import synthetic
+from ifixit.analytics.advice import selectors as advice
 from ifixit.analytics.ml import value
 from ifixit.analytics.models import SaleFact, ValueModel
+from ifixit.analytics.valuation import services as valuation
 from ifixit.auctions import alerts, preferences, services
 from ifixit.auctions.feeds import messages
 from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, LotAlert

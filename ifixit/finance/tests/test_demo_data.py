@@ -13,16 +13,8 @@ from ifixit.crm.models import Communication
 from ifixit.finance import calculator
 from ifixit.finance.demo_data import ALBION_STOPPED_DAYS_AGO, finance_demo_data_create
 from ifixit.finance.models import OPEN, TRANSITIONS, WITH_LENDER, ApplicationEvent, FinanceApplication, Lender, Status
-from ifixit.inventory.models import (
-    Car,
-    Location,
-    Payment,
-    Phase,
-    PhaseChange,
-    PurchaseFunding,
-    Sale,
-    validate_uk_plate,
-)
+from ifixit.inventory.models import Car, Payment, Phase, PhaseChange, PurchaseFunding, Sale, validate_uk_plate
+from ifixit.locations.models import Location
 from ifixit.money import format_money
 from ifixit.phones import normalise_phone
 

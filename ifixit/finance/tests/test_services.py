@@ -491,3 +491,25 @@ def test_a_longer_decision_time_lets_a_flagged_application_be_told_again(manager
     application.refresh_from_db()
     assert application.waiting_flagged_at is None
     assert application.waiting_due_at == application.status_changed_at + timedelta(hours=72)
+
+
+def test_a_customer_merge_takes_their_applications_to_the_survivor(admin_user, north, lender):
+    from ifixit.crm import services as crm
+
+    survivor, duplicate = CustomerFactory(locations=[north]), CustomerFactory(locations=[north])
+    application = FinanceApplicationFactory(car=CarFactory(location=north, phase=Phase.RESERVED), customer=duplicate, lender=lender)
+
+    crm.customer_merge(user=admin_user, survivor_id=survivor.pk, merged_id=duplicate.pk)
+
+    application.refresh_from_db()
+    assert application.customer == survivor
+
+
+def test_the_customer_page_panel_lists_only_applications_the_user_may_see(manager, outsider, north, lender):
+    from ifixit.finance.customers import panel
+
+    customer = CustomerFactory(locations=[north])
+    assert panel(user=manager, customer=customer) is None  # nothing to show: no panel
+    application = FinanceApplicationFactory(car=CarFactory(location=north, phase=Phase.RESERVED), customer=customer, lender=lender)
+    assert panel(user=manager, customer=customer) == {"applications": [application]}
+    assert panel(user=outsider, customer=customer) is None

@@ -18,7 +18,8 @@ from django.utils import timezone
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
 from ifixit.inventory import selectors, services
-from ifixit.inventory.models import Car, Location, Phase, PhaseChange
+from ifixit.inventory.models import Car, Phase, PhaseChange
+from ifixit.locations.models import Location
 from ifixit.notifications.models import Notification
 from ifixit.testing.factories import CarFactory, RepairItemFactory, UserFactory
 

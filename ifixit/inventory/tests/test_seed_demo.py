@@ -14,7 +14,6 @@ from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import (
     TRANSITIONS,
     Car,
-    Location,
     Phase,
     PhaseChange,
     RepairItem,
@@ -23,6 +22,7 @@ from ifixit.inventory.models import (
     validate_uk_plate,
     validate_vin,
 )
+from ifixit.locations.models import Location
 from ifixit.testing.factories import CarFactory
 
 CARS = 150

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from ifixit.inventory.models import STOCK_PHASES, Car, Phase
 from ifixit.inventory.selectors import ZERO, with_cost_totals
-from ifixit.locations.selectors import AGEING_BANDS, AgeingBand
+from ifixit.inventory.sites.selectors import AGEING_BANDS, AgeingBand
 from ifixit.money import to_cents
 from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MAKE, MONEY, PHASE, Chart, Column, Result, Scope, register
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from ifixit.inventory.models import Car, Location, Phase, Sale
+from ifixit.inventory.models import Car, Phase, Sale
+from ifixit.locations.models import Location
 from ifixit.reports import services
 from ifixit.reports.models import Run
 from ifixit.testing.factories import UserFactory, random_vin

@@ -5,8 +5,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ifixit.analytics import synthetic, warehouse
+from ifixit.analytics import synthetic
 from ifixit.analytics.models import SaleFact
+from ifixit.analytics.warehouse import services as warehouse
 
 
 class Command(BaseCommand):

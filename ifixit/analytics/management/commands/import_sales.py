@@ -1,5 +1,5 @@
 """Import a file of historical sales (auction results or retail sales) into the warehouse,
-in the foreground: the same checks and the same import as the page (analytics.services).
+in the foreground: the same checks and the same import as the page (analytics.warehouse.imports).
 
     manage.py import_sales results.xlsx --mapping bca.json [--all-or-nothing] [--user USERNAME]
 
@@ -8,7 +8,7 @@ The mapping file is a JSON object, I-fixit field -> the file's column, for examp
     {"make": "Manufacturer", "model": "Model", "price": "Hammer price", "sale_date": "Sale date",
      "mileage": "Odometer", "mileage_unit": "km", "source": "BCA", "kind": "auction"}
 
-(see analytics.importer for every field). Exits with a non-zero code when the file cannot
+(see analytics.warehouse.mappings for every field). Exits with a non-zero code when the file cannot
 be read, the mapping does not fit it, or it was refused (all or nothing with bad rows).
 """
 
@@ -20,8 +20,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from ifixit.accounts.models import User
-from ifixit.analytics import services
 from ifixit.analytics.models import ImportBatch
+from ifixit.analytics.warehouse import imports
 
 
 class Command(BaseCommand):
@@ -51,19 +51,19 @@ class Command(BaseCommand):
 
         with path.open("rb") as handle:
             try:
-                batch = services.import_create(
+                batch = imports.import_create(
                     user=owner, file=File(handle, name=path.name), mapping=mapping_data, all_or_nothing=all_or_nothing,
                     run_in_background=False,
                 )
             except PermissionDenied as exc:
-                raise CommandError(f"{user} may not import sales ({services.IMPORT_PERMISSION}).") from exc
+                raise CommandError(f"{user} may not import sales ({imports.IMPORT_PERMISSION}).") from exc
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
                     self.stderr.write(f"{field}: {' '.join(messages)}")
                 raise CommandError(f"{path.name} was not imported: fix the mapping (or the file) and run again.") from exc
 
         self.stdout.write(f"Import #{batch.pk}: {path.name}{' (all or nothing)' if all_or_nothing else ''}")
-        batch = services.import_run(batch.pk, on_progress=self._progress())
+        batch = imports.import_run(batch.pk, on_progress=self._progress())
         self._summary(batch)
         if batch.status != ImportBatch.Status.DONE:
             raise CommandError(batch.error or f"{path.name}: {batch.get_status_display()}.")
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         shown = {"step": -1}
 
         def show(batch: ImportBatch) -> None:
-            percent, stage = services.import_progress(batch)
+            percent, stage = imports.import_progress(batch)
             line = f"{stage}: {percent}% ({batch.rows_total:,} rows)"
             if live:
                 self.stdout.write(f"\r{line}  ", ending="")

@@ -13,7 +13,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ifixit.analytics import valuation
+from ifixit.analytics.valuation import services as valuation
 
 
 def _line(name: str, metrics) -> str:

@@ -1,0 +1,1 @@
+"""Make and model benchmarks from the group's own sales (page and API)."""

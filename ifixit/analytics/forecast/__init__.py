@@ -1,0 +1,1 @@
+"""Market forecasts per segment, with their backtest (page and API)."""

@@ -1,0 +1,31 @@
+"""Celery tasks of the warehouse: they load and call a service. An import is acknowledged
+late and rejected if its worker dies, so the broker hands it on; the batch's own claim
+(a conditional update from queued) makes sure it is imported once. Only a message the
+broker redelivered (its worker died mid-import) may take over a running batch: the import
+is idempotent, so starting it again completes it without counting a sale twice.
+
+Each task keeps the name it was registered under when analytics' tasks lived in one
+module: beat's schedules (ifixit/schedules.py) and messages already queued name it so.
+The analytics app's ready() imports this module, since Celery looks for tasks only in
+an app's top-level tasks module."""
+
+from celery import shared_task
+
+from ifixit.analytics.warehouse import imports
+
+
+@shared_task(name="ifixit.analytics.tasks.run_import", bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_import(self, batch_id: int) -> str | None:
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    batch = imports.import_run(batch_id, resume=redelivered)
+    return batch.status if batch else None
+
+
+@shared_task(name="ifixit.analytics.tasks.refresh_warehouse")
+def refresh_warehouse() -> dict:
+    """Queued by beat: new own sales and sold lots become facts, and the rollups of the
+    months they (and any import) touched are recomputed, resuming where the last run stopped."""
+    from ifixit.analytics.warehouse import services as warehouse
+
+    synced = warehouse.facts_sync()
+    return {"sales": synced.sales, "lots": synced.lots, "months": warehouse.rollups_refresh()}

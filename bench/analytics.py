@@ -129,7 +129,8 @@ def own_sales_benchmarks(count: int, today, *, phase_history: bool = True) -> No
     from ifixit.accounts.services import user_set_role
     from ifixit.analytics import synthetic
     from ifixit.analytics.benchmarks.selectors import SORT_VALUES, benchmark_rows
-    from ifixit.inventory.models import Car, Location, Phase, PhaseChange, RepairItem, Sale
+    from ifixit.inventory.models import Car, Phase, PhaseChange, RepairItem, Sale
+    from ifixit.locations.models import Location
 
     rng = random.Random(11)
     locations = [Location.objects.get_or_create(code=c, defaults={"name": n})[0] for c, n in (("BL", "Bench Leeds"), ("BM", "Bench Manchester"))]

@@ -68,7 +68,8 @@ def history() -> History:
 
 def _history() -> History:
     from ifixit.auctions.models import Opportunity
-    from ifixit.inventory.models import Car, Location, Phase, RepairItem, Sale
+    from ifixit.inventory.models import Car, Phase, RepairItem, Sale
+    from ifixit.locations.models import Location
 
     # Cars whose repair is over: ready, listed, reserved or sold; a car still in the
     # workshop would pull the medians down.

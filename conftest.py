@@ -1,10 +1,13 @@
-"""Fixtures for the whole suite: a real Redis, and the three actors every view test uses."""
+"""Fixtures for the whole suite: a real Redis, the actors every view test uses, and the
+scaffolding every page and API test shares (an API client per user, htmx headers, the
+unauthenticated checks)."""
 
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from ifixit import embedded_redis
 from ifixit.accounts import roles
@@ -85,6 +88,69 @@ def workshop_user(north):
 @pytest.fixture
 def sales_user(north):
     return UserFactory(username="sal", role=roles.SALES, locations=[north])
+
+
+# --- Shared scaffolding for page and API tests ---------------------------------------------------
+
+
+@pytest.fixture
+def api_for():
+    """An API client signed in as the given user: `api_for(user).get(...)`."""
+
+    def client_for(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user=user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def anon():
+    """An API client with no credentials."""
+    return APIClient()
+
+
+@pytest.fixture
+def api(api_for, manager):
+    return api_for(manager)
+
+
+@pytest.fixture
+def outsider_api(api_for, outsider):
+    return api_for(outsider)
+
+
+@pytest.fixture
+def workshop_api(api_for, workshop_user):
+    return api_for(workshop_user)
+
+
+@pytest.fixture
+def sales_api(api_for, sales_user):
+    return api_for(sales_user)
+
+
+@pytest.fixture
+def admin_api(api_for, admin_user):
+    return api_for(admin_user)
+
+
+@pytest.fixture
+def htmx():
+    """The request headers htmx sends: `client.get(url, **htmx)` asks for the fragment."""
+    return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def assert_unauthenticated():
+    """The API's answer to a request without credentials: 401 with a Bearer challenge."""
+
+    def check(response):
+        assert response.status_code == 401, response.content
+        assert response["WWW-Authenticate"] == "Bearer"
+
+    return check
 
 
 pytest_plugins = ["ifixit.testing.browser", "ifixit.testing.stand_ins"]

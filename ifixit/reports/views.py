@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ifixit.locations.selectors import locations_visible_to
 from ifixit.pages import apply_service_errors
-from ifixit.reports import catalogue, charts, renderers, scheduling, selectors, services
+from ifixit.reports import catalogue, charts, downloads, renderers, scheduling, selectors, services
 from ifixit.reports.forms import COMMON_ZONES, ParamsForm, ScheduleForm, colleagues_of
 from ifixit.reports.models import Run, Schedule
+
 
 def _report(request, key: str) -> catalogue.Report:
     try:
@@ -57,21 +58,23 @@ def report_run(request, key: str):
             apply_service_errors(form, exc)
             status = 400
         else:
-            parameters = params.describe(report, today=today, location_names={loc.pk: loc.name for loc in scope.locations})
             fmt = request.GET.get("format")
             if fmt:
                 if fmt not in renderers.FORMATS:
                     raise Http404("No such format")
-                if len(result.rows) > settings.REPORTS_INLINE_MAX_ROWS:  # made in the background, with progress
-                    run = services.report_generate(user=request.user, report_key=report.key, params=params, format=fmt)
-                    messages.info(request, f"{len(result.rows):,} rows: the file is being made in the background. You will be told when it is ready.")
-                    return redirect("report_run_detail", pk=run.pk)
-                spec = renderers.FORMATS[fmt]
-                content = renderers.render(fmt, report=report, result=result, parameters=parameters, generated_at=timezone.now())
-                response = HttpResponse(content, content_type=spec.content_type)
-                start, end = (scope.start, scope.end) if scope.start else (today, today)
-                response["Content-Disposition"] = f'attachment; filename="{report.key}-{start:%Y%m%d}-{end:%Y%m%d}.{spec.extension}"'
-                return response
+                download = downloads.report_download(
+                    user=request.user, report=report, scope=scope, result=result, params=params, format=fmt, today=today
+                )
+                if download.run is not None:  # made in the background, with progress
+                    messages.info(
+                        request,
+                        f"{len(result.rows):,} rows: the file is being made in the background. "
+                        "You will be told when it is ready.",
+                    )
+                    return redirect("report_run_detail", pk=download.run.pk)
+                return download.response()
+            names = {loc.pk: loc.name for loc in scope.locations}
+            parameters = params.describe(report, today=today, location_names=names)
             chart = charts.bar_chart(result)
     elif asked:
         status = 400
@@ -81,8 +84,16 @@ def report_run(request, key: str):
     return TemplateResponse(
         request,
         "reports/report.html",
-        {"report": report, "form": form, "result": result, "chart": chart, "parameters": parameters,
-         "query": query.urlencode(), "formats": renderers.FORMATS, "can_schedule": request.user.has_perm("reports.add_schedule")},
+        {
+            "report": report,
+            "form": form,
+            "result": result,
+            "chart": chart,
+            "parameters": parameters,
+            "query": query.urlencode(),
+            "formats": renderers.FORMATS,
+            "can_schedule": request.user.has_perm("reports.add_schedule"),
+        },
         status=status,
     )
 
@@ -97,12 +108,16 @@ def report_generate(request, key: str):
     fmt = request.POST.get("format", "")
     if form.is_valid():
         try:
-            run = services.report_generate(user=request.user, report_key=report.key, params=form.to_params(), format=fmt)
+            run = services.report_generate(
+                user=request.user, report_key=report.key, params=form.to_params(), format=fmt
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             return redirect("report_run_detail", pk=run.pk)
-    return TemplateResponse(request, "reports/report.html", {"report": report, "form": form, "formats": renderers.FORMATS}, status=400)
+    return TemplateResponse(
+        request, "reports/report.html", {"report": report, "form": form, "formats": renderers.FORMATS}, status=400
+    )
 
 
 def _run(request, pk: int) -> Run:
@@ -137,7 +152,9 @@ def run_file_link(request, token: str):
     """The link in an email whose file was too large to attach: signed, expiring, no sign-in."""
     run = services.run_for_link(token)
     if run is None:
-        return TemplateResponse(request, "reports/link_expired.html", {"days": settings.REPORTS_LINK_VALID_DAYS}, status=410)
+        return TemplateResponse(
+            request, "reports/link_expired.html", {"days": settings.REPORTS_LINK_VALID_DAYS}, status=410
+        )
     response = FileResponse(run.file.open("rb"), as_attachment=True, filename=run.file_name)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -162,7 +179,11 @@ def _schedule_forms(request, report, *, schedule: Schedule | None = None):
         params_form = ParamsForm(request.POST, report=report, locations=locations, prefix="p")
         form = ScheduleForm(request.POST, colleagues=colleagues_of(owner))
     else:
-        params_initial = ParamsForm.initial_from(catalogue.Params.from_json(schedule.params)) if schedule else {"period": "last_week" if catalogue.PERIOD in report.accepts else ""}
+        params_initial = (
+            ParamsForm.initial_from(catalogue.Params.from_json(schedule.params))
+            if schedule
+            else {"period": "last_week" if catalogue.PERIOD in report.accepts else ""}
+        )
         params_form = ParamsForm(initial=params_initial, report=report, locations=locations, prefix="p")
         initial = ScheduleForm.initial_from(schedule) if schedule else {"recipient_users": [request.user.pk]}
         form = ScheduleForm(initial=initial, colleagues=colleagues_of(owner))
@@ -174,7 +195,10 @@ def _save_schedule(request, report, form, params_form, schedule_id=None):
         return None
     try:
         return services.schedule_save(
-            user=request.user, schedule_id=schedule_id, report_key=report.key, params=params_form.to_params().to_json(),
+            user=request.user,
+            schedule_id=schedule_id,
+            report_key=report.key,
+            params=params_form.to_params().to_json(),
             **form.service_fields(),
         )
     except ValidationError as exc:
@@ -193,10 +217,17 @@ def schedule_create(request):
     if request.method == "POST":
         schedule = _save_schedule(request, report, form, params_form)
         if schedule is not None:
-            messages.success(request, f"Scheduled. First run {timezone.localtime(schedule.next_run_at):%a %d %b %H:%M}.")
+            messages.success(
+                request, f"Scheduled. First run {timezone.localtime(schedule.next_run_at):%a %d %b %H:%M}."
+            )
             return redirect("report_schedule_detail", pk=schedule.pk)
     status = 400 if (form.errors or params_form.errors) else 200
-    return TemplateResponse(request, "reports/schedule_form.html", {"report": report, "form": form, "params_form": params_form, "zones": COMMON_ZONES}, status=status)
+    return TemplateResponse(
+        request,
+        "reports/schedule_form.html",
+        {"report": report, "form": form, "params_form": params_form, "zones": COMMON_ZONES},
+        status=status,
+    )
 
 
 @login_required
@@ -206,14 +237,16 @@ def schedule_edit(request, pk: int):
     schedule = _schedule(request, pk)
     report = _report(request, schedule.report_key)
     form, params_form = _schedule_forms(request, report, schedule=schedule)
-    if request.method == "POST":
-        if _save_schedule(request, report, form, params_form, schedule_id=schedule.pk) is not None:
-            messages.success(request, "Schedule saved.")
-            return redirect("report_schedule_detail", pk=schedule.pk)
+    posted = request.method == "POST"
+    if posted and _save_schedule(request, report, form, params_form, schedule_id=schedule.pk) is not None:
+        messages.success(request, "Schedule saved.")
+        return redirect("report_schedule_detail", pk=schedule.pk)
     status = 400 if (form.errors or params_form.errors) else 200
     return TemplateResponse(
-        request, "reports/schedule_form.html",
-        {"report": report, "form": form, "params_form": params_form, "schedule": schedule, "zones": COMMON_ZONES}, status=status,
+        request,
+        "reports/schedule_form.html",
+        {"report": report, "form": form, "params_form": params_form, "schedule": schedule, "zones": COMMON_ZONES},
+        status=status,
     )
 
 
@@ -237,9 +270,16 @@ def schedule_detail(request, pk: int):
     runs = selectors.schedule_runs(schedule=schedule)
     template = "reports/schedule_detail.html#history" if request.htmx else "reports/schedule_detail.html"
     return TemplateResponse(
-        request, template,
-        {"schedule": schedule, "report": report, "parameters": params.describe(report, today=today, location_names=names),
-         "upcoming": upcoming, "runs": runs, "polling": any(not r.is_done for r in runs)},
+        request,
+        template,
+        {
+            "schedule": schedule,
+            "report": report,
+            "parameters": params.describe(report, today=today, location_names=names),
+            "upcoming": upcoming,
+            "runs": runs,
+            "polling": any(not r.is_done for r in runs),
+        },
     )
 
 

@@ -1,39 +1,13 @@
-"""A report's Result as a file: CSV for other programs, XLSX for spreadsheets, PDF to print
-or send. Every format has the same columns, rows and totals row; only the presentation
-differs.
+"""A report as a PDF, to print or send: a branded band on every page, the parameters and
+the chart above the table, values as people read them (£1,234.50, 12.5%, 24/11/2026), and
+a table paged by arithmetic ("Page N of M" in the footer)."""
 
-CSV holds raw values a program can read back without guessing: UTF-8 with a byte-order
-mark (so Excel reads £ and € right), dates as ISO 8601 (2026-11-24), money as plain
-decimals with two places and no symbol ("1234.50", "-80.00"; the currency is in the
-header: "Price (GBP)"), percentages as percentage points with one decimal ("12.5", the
-header says "Margin (%)"), counts and days as integers, other decimals with the places
-they have ("14.5"), nothing as an empty field. Text that starts with = + - @ gets a
-leading apostrophe so a spreadsheet opening the file does not run it as a formula. The totals row, when the report has one, is last, labelled
-"Total"; notes are left out so the file stays one table.
-
-XLSX cells are typed (numbers are numbers, dates are dates) with number formats in the
-group's currency; PDF shows the values as people read them (£1,234.50, 12.5%,
-24/11/2026).
-"""
-
-import csv
 import io
 import math
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.core.exceptions import ValidationError
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing
@@ -46,254 +20,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
-from ifixit.money import currency, format_money, symbol, to_cents
-from ifixit.reports.catalogue import DATE, DAYS, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Report, Result
-
-
-@dataclass(frozen=True)
-class Format:
-    label: str
-    content_type: str
-    extension: str
-
-
-FORMATS = {
-    "csv": Format("CSV", "text/csv; charset=utf-8", "csv"),
-    "xlsx": Format("Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "pdf": Format("PDF", "application/pdf", "pdf"),
-}
-
-TOTAL_LABEL = "Total"
-NUMERIC = frozenset({INT, MONEY, PERCENT, DAYS, DECIMAL})
-
-
-def render(
-    fmt: str, *, report: Report, result: Result, parameters: list[tuple[str, str]], generated_at: datetime
-) -> bytes:
-    """The file's bytes; `parameters` are the lines Params.describe gives, shown in the
-    XLSX and PDF headers."""
-    try:
-        renderer = _RENDERERS[fmt]
-    except KeyError:
-        raise ValidationError({"format": f"There is no format {fmt!r}; choose one of {', '.join(FORMATS)}."}) from None
-    if timezone.is_aware(generated_at):
-        generated_at = timezone.localtime(generated_at)
-    return renderer(report=report, result=result, parameters=parameters, generated_at=generated_at)
-
-
-def _totals_row(result: Result) -> list | None:
-    """The totals as one row of values, "Total" in the first column that has no figure."""
-    totals = result.totals
-    if totals is None:
-        return None
-    values = [totals.get(c.key) for c in result.columns]
-    label_at = next((i for i, c in enumerate(result.columns) if totals.get(c.key) is None), None)
-    if label_at is not None:
-        values[label_at] = TOTAL_LABEL
-    return values
-
-
-def _local(value: datetime) -> datetime:
-    """Naive local time: how a person reads it, and all a spreadsheet cell can hold."""
-    if timezone.is_aware(value):
-        value = timezone.make_naive(value)
-    return value
-
-
-def _generated(generated_at: datetime) -> str:
-    return f"{generated_at:%d %b %Y %H:%M}"
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-# A spreadsheet runs a field starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_label(column: Column) -> str:
-    if column.kind == MONEY:
-        return f"{column.label} ({currency()})"
-    if column.kind == PERCENT:
-        return f"{column.label} (%)"
-    return column.label
-
-
-def _plain_decimal(value) -> Decimal:
-    # str() first: Decimal(0.1) would carry the float's binary noise into the file.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _csv_value(kind: str, value) -> str:
-    if value is None or value == "":
-        return ""
-    if kind == MONEY and not isinstance(value, str):
-        return f"{to_cents(_plain_decimal(value)):f}"
-    if kind == PERCENT and not isinstance(value, str):
-        return f"{(_plain_decimal(value) * 100).quantize(Decimal('0.1')):f}"
-    if kind in (INT, DAYS) and not isinstance(value, str):
-        # A count is whole; should a fraction come, it is written as it is, never cut off.
-        return str(int(value)) if value == int(value) else f"{_plain_decimal(value):f}"
-    if kind == DECIMAL and not isinstance(value, str):
-        return f"{_plain_decimal(value):f}"
-    if isinstance(value, datetime):
-        return _local(value).isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def _render_csv(*, report: Report, result: Result, parameters, generated_at) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    columns = result.columns
-    kinds = [c.kind for c in columns]
-    keys = [c.key for c in columns]
-    writer.writerow([_csv_label(c) for c in columns])
-    writer.writerows([_csv_value(kind, row.get(key)) for kind, key in zip(kinds, keys)] for row in result.rows)
-    totals = _totals_row(result)
-    if totals is not None:
-        writer.writerow([_csv_value(kind, value) for kind, value in zip(kinds, totals)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-# --- XLSX ------------------------------------------------------------------------------------
-
-_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_ITALIC = Font(italic=True, color="5F6B7A")
-_HEADER_FILL = PatternFill("solid", fgColor="E9EDF2")
-_HEADER_BORDER = Border(bottom=Side(style="thin", color="5F6B7A"))
-_TOTALS_BORDER = Border(top=Side(style="thin", color="5F6B7A"))
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _number_format(kind: str) -> str | None:
-    return {
-        MONEY: f'"{symbol()}"#,##0.00',
-        PERCENT: "0.0%",
-        INT: "#,##0",
-        DAYS: "#,##0",
-        DECIMAL: "#,##0.0#",
-        DATE: "dd/mm/yyyy",
-    }.get(kind)
-
-
-def _xlsx_value(value):
-    if isinstance(value, datetime):
-        return _local(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _shown_width(kind: str, value) -> int:
-    """Roughly how many characters a cell shows, for the column width."""
-    if value is None:
-        return 0
-    if isinstance(value, str):
-        return len(value)
-    if kind == MONEY:
-        return len(symbol()) + len(f"{value:,.2f}")
-    if kind == PERCENT:
-        return len(f"{value:.1%}")
-    if kind == DATE:
-        return 16 if isinstance(value, datetime) else 10
-    if kind in (INT, DAYS):
-        return len(f"{value:,}")
-    return len(str(value))
-
-
-def _sheet_title(title: str) -> str:
-    return (_SHEET_TITLE_FORBIDDEN.sub(" ", title).strip() or "Report")[:31]
-
-
-def _render_xlsx(*, report: Report, result: Result, parameters, generated_at) -> bytes:
-    # Write-only mode streams rows out as they come: a 20,000-row report in a few seconds
-    # and without a cell object per value kept in memory. Sheet settings (widths, frozen
-    # panes) must therefore be set before the first row.
-    wb = Workbook(write_only=True)
-    wb.properties.title = report.title
-    wb.properties.creator = "I-fixit"
-    ws = wb.create_sheet(_sheet_title(report.title))
-    columns = result.columns
-    totals = _totals_row(result)
-
-    def cell(value, font=None, number_format=None, fill=None, border=None, alignment=None):
-        c = WriteOnlyCell(ws, value=_xlsx_value(value))
-        if isinstance(value, str):
-            c.data_type = "s"  # text such as "=A1" from a person stays text, never a formula
-        if font is not None:
-            c.font = font
-        if number_format is not None:
-            c.number_format = number_format
-        if fill is not None:
-            c.fill = fill
-        if border is not None:
-            c.border = border
-        if alignment is not None:
-            c.alignment = alignment
-        return c
-
-    preamble = [[cell(report.title, _TITLE)]]
-    preamble += [[cell(label, _BOLD), cell(value)] for label, value in parameters]
-    preamble += [[cell("Generated", _BOLD), cell(_generated(generated_at))], []]
-    header_row = len(preamble) + 1
-    first_data_row = header_row + 1
-    last_data_row = header_row + len(result.rows)
-
-    sample = result.rows[:1000]
-    for i, column in enumerate(columns, start=1):
-        widest = max([len(column.label)] + [_shown_width(column.kind, row.get(column.key)) for row in sample])
-        if totals is not None:
-            widest = max(widest, _shown_width(column.kind, totals[i - 1]))
-        ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), 60)
-    ws.freeze_panes = f"A{first_data_row}"
-    ws.auto_filter = AutoFilter(ref=f"A{header_row}:{get_column_letter(len(columns))}{max(last_data_row, header_row)}")
-
-    for line in preamble:
-        ws.append(line)
-    ws.append([cell(c.label, _BOLD, fill=_HEADER_FILL, border=_HEADER_BORDER, alignment=_WRAP) for c in columns])
-
-    # One styled cell per column, its value replaced row after row: append writes the row
-    # out at once, and styling 240,000 fresh cells would be most of the time spent here.
-    formats = [_number_format(c.kind) for c in columns]
-    templates = [cell(None, number_format=f) if f else None for f in formats]
-    keys = [c.key for c in columns]
-    for row in result.rows:
-        out = []
-        for key, template in zip(keys, templates):
-            value = row.get(key)
-            if isinstance(value, str):
-                out.append(cell(value) if value.startswith("=") else _xlsx_value(value))
-            elif value is None or template is None:
-                out.append(_xlsx_value(value))
-            else:
-                template.value = _xlsx_value(value)
-                out.append(template)
-        ws.append(out)
-
-    if totals is not None:
-        ws.append(
-            [
-                cell(value, _BOLD, number_format=None if isinstance(value, str) else fmt, border=_TOTALS_BORDER)
-                for value, fmt in zip(totals, formats)
-            ]
-        )
-    if result.notes:
-        ws.append([])
-        for note in result.notes:
-            ws.append([cell(note, _ITALIC)])
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-# --- PDF -------------------------------------------------------------------------------------
+from ifixit.money import format_money
+from ifixit.reports.catalogue import DAYS, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Report, Result
+from ifixit.reports.renderers.layout import NUMERIC, generated_label, naive_local, totals_row
 
 INK = colors.HexColor("#1c2430")
 ACCENT = colors.HexColor("#ffd500")
@@ -347,9 +76,9 @@ def _pdf_text(kind: str, value) -> str:
         return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
     if kind == DECIMAL:
         text = f"{value:,.2f}"  # as the XLSX format #,##0.0# shows it: 14.5, 4.23, 3.0
-        return text[:-1] if text.endswith("0") else text
+        return text.removesuffix("0")
     if isinstance(value, datetime):
-        return f"{_local(value):%d/%m/%Y %H:%M}"
+        return f"{naive_local(value):%d/%m/%Y %H:%M}"
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return str(value)
@@ -431,8 +160,13 @@ class _PagedTable(Flowable):
             return []  # not even a row here: start on the next page
         end = self.start + fit
         rest = _PagedTable(
-            header=self.header, rows=self.rows, start=end, totals_at=self.totals_at, widths=self.widths,
-            header_height=self.header_height, numeric=self.numeric,
+            header=self.header,
+            rows=self.rows,
+            start=end,
+            totals_at=self.totals_at,
+            widths=self.widths,
+            header_height=self.header_height,
+            numeric=self.numeric,
         )
         return [self._table(self.start, end), rest]
 
@@ -466,8 +200,12 @@ class _PagedTable(Flowable):
                 ("BACKGROUND", (0, at), (-1, at), colors.white),
             ]
         return Table(
-            data, colWidths=self.widths, rowHeights=[self.header_height] + [PDF_ROW_HEIGHT] * (end - start),
-            style=TableStyle(style), repeatRows=1, hAlign="LEFT",
+            data,
+            colWidths=self.widths,
+            rowHeights=[self.header_height] + [PDF_ROW_HEIGHT] * (end - start),
+            style=TableStyle(style),
+            repeatRows=1,
+            hAlign="LEFT",
         )
 
 
@@ -566,12 +304,12 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> bytes:
+def render_pdf(*, report: Report, result: Result, parameters, generated_at) -> bytes:
     columns = result.columns
     page_size = pdf_page_size(columns)
     page_width, page_height = page_size
     frame_width = page_width - 2 * PDF_MARGIN
-    generated = _generated(generated_at)
+    generated = generated_label(generated_at)
     styles = {
         "title": ParagraphStyle("title", fontName=PDF_BOLD, fontSize=16, leading=20, textColor=INK, spaceAfter=3 * mm),
         "heading": ParagraphStyle(
@@ -610,13 +348,29 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
 
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=page_size, leftMargin=PDF_MARGIN, rightMargin=PDF_MARGIN, topMargin=PDF_TOP_MARGIN,
-        bottomMargin=PDF_BOTTOM_MARGIN, title=report.title, author="I-fixit", creator="I-fixit",
+        buffer,
+        pagesize=page_size,
+        leftMargin=PDF_MARGIN,
+        rightMargin=PDF_MARGIN,
+        topMargin=PDF_TOP_MARGIN,
+        bottomMargin=PDF_BOTTOM_MARGIN,
+        title=report.title,
+        author="I-fixit",
+        creator="I-fixit",
         subject="; ".join(f"{label}: {value}" for label, value in parameters),
     )
     # No frame padding: the page holds exactly what pdf_rows_per_page says.
-    frame = Frame(PDF_MARGIN, PDF_BOTTOM_MARGIN, frame_width, page_height - PDF_TOP_MARGIN - PDF_BOTTOM_MARGIN,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    frame = Frame(
+        PDF_MARGIN,
+        PDF_BOTTOM_MARGIN,
+        frame_width,
+        page_height - PDF_TOP_MARGIN - PDF_BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
     doc.addPageTemplates([PageTemplate(id="report", frames=[frame], onPage=decorate)])
 
     about = [
@@ -625,12 +379,19 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
     ]
     story = [
         Paragraph(escape(report.title), styles["title"]),
-        Table(about, colWidths=[32 * mm, frame_width - 32 * mm], hAlign="LEFT", style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-        ])),
+        Table(
+            about,
+            colWidths=[32 * mm, frame_width - 32 * mm],
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            ),
+        ),
         Spacer(1, 5 * mm),
     ]
     story += _chart(result, frame_width, styles)
@@ -638,7 +399,7 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
     kinds = [c.kind for c in columns]
     keys = [c.key for c in columns]
     body = [[_pdf_text(kind, row.get(key)) for kind, key in zip(kinds, keys)] for row in result.rows]
-    totals = _totals_row(result)
+    totals = totals_row(result)
     totals_text = None
     if totals is not None:
         totals_text = ["" if value is None else _pdf_text(kind, value) for kind, value in zip(kinds, totals)]
@@ -656,16 +417,19 @@ def _render_pdf(*, report: Report, result: Result, parameters, generated_at) -> 
         for c, width in zip(columns, widths)
     ]
     header_lines = max(h.count("\n") + 1 for h in header)
-    story.append(_PagedTable(
-        header=header, rows=body, start=0, totals_at=len(body) - 1 if totals_text is not None else -1,
-        widths=widths, header_height=pdf_header_height(header_lines),
-        numeric=[i for i, kind in enumerate(kinds) if kind in NUMERIC],
-    ))
+    story.append(
+        _PagedTable(
+            header=header,
+            rows=body,
+            start=0,
+            totals_at=len(body) - 1 if totals_text is not None else -1,
+            widths=widths,
+            header_height=pdf_header_height(header_lines),
+            numeric=[i for i, kind in enumerate(kinds) if kind in NUMERIC],
+        )
+    )
     if not result.rows:
         story.append(Paragraph("No rows for these parameters.", styles["empty"]))
     story += [Paragraph(escape(note), styles["note"]) for note in result.notes]
     doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
-
-
-_RENDERERS = {"csv": _render_csv, "xlsx": _render_xlsx, "pdf": _render_pdf}

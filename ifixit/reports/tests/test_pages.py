@@ -14,8 +14,6 @@ from ifixit.reports import services
 from ifixit.reports.models import Run, Schedule
 from ifixit.testing.factories import CarFactory
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
 
 @pytest.fixture
 def signed_in(client, manager):
@@ -25,7 +23,9 @@ def signed_in(client, manager):
 
 def sold(location, days_ago=2, make="Ford"):
     car = CarFactory(location=location, phase=Phase.SOLD, make=make, model="Focus")
-    return Sale.objects.create(car=car, sold_on=timezone.localdate() - timedelta(days=days_ago), price=Decimal("9000"), location=location)
+    return Sale.objects.create(
+        car=car, sold_on=timezone.localdate() - timedelta(days=days_ago), price=Decimal(9000), location=location
+    )
 
 
 def test_the_catalogue_lists_what_the_role_may_run(client, manager, workshop_user):
@@ -53,7 +53,9 @@ def test_a_report_shows_on_screen_with_its_chart_and_totals(signed_in, north, so
 
 
 def test_a_bad_range_is_shown_beside_the_field(signed_in):
-    response = signed_in.get(reverse("report_run", args=["sales"]) + "?show=1&period=custom&start=2026-06-01&end=2026-05-01")
+    response = signed_in.get(
+        reverse("report_run", args=["sales"]) + "?show=1&period=custom&start=2026-06-01&end=2026-05-01"
+    )
     assert response.status_code == 400 and "ends before it starts" in response.content.decode()
 
 
@@ -70,17 +72,17 @@ def test_a_report_downloads_in_each_format(fmt, starts, signed_in, north):
     assert f".{fmt}" in response["Content-Disposition"]
 
 
-def test_a_large_download_is_made_in_the_background(signed_in, north, settings):
+def test_a_large_download_is_made_in_the_background(signed_in, north, settings, htmx):
     settings.REPORTS_INLINE_MAX_ROWS = 1
     sold(north)
     sold(north)
     response = signed_in.get(reverse("report_run", args=["sales"]) + "?show=1&period=last_7_days&format=pdf")
     run = Run.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("report_run_detail", args=[run.pk])
-    progress = signed_in.get(reverse("report_run_detail", args=[run.pk]), **HTMX).content.decode()
+    progress = signed_in.get(reverse("report_run_detail", args=[run.pk]), **htmx).content.decode()
     assert "<html" not in progress and 'hx-trigger="every 1s"' in progress and "Queued" in progress
     services.run_execute(run_id=run.pk)
-    done = signed_in.get(reverse("report_run_detail", args=[run.pk]), **HTMX)
+    done = signed_in.get(reverse("report_run_detail", args=[run.pk]), **htmx)
     assert done["HX-Refresh"] == "true"
     page = signed_in.get(reverse("report_run_detail", args=[run.pk])).content.decode()
     assert 'data-testid="run-download"' in page
@@ -101,17 +103,34 @@ def test_someone_else_s_run_and_file_are_not_found(client, outsider, manager, no
 
 
 def schedule_post(manager, **changes):
-    data = {"report": "sales", "p-period": "last_week", "format": "xlsx", "frequency": "weekly", "weekday": "0",
-            "time_of_day": "07:00", "time_zone": "Europe/London", "recipient_users": [manager.pk], "recipient_emails": ""}
+    data = {
+        "report": "sales",
+        "p-period": "last_week",
+        "format": "xlsx",
+        "frequency": "weekly",
+        "weekday": "0",
+        "time_of_day": "07:00",
+        "time_zone": "Europe/London",
+        "recipient_users": [manager.pk],
+        "recipient_emails": "",
+    }
     data.update(changes)
     return data
 
 
 def test_a_weekly_schedule_is_made_from_the_form(signed_in, manager):
-    response = signed_in.post(reverse("report_schedule_create") + "?report=sales", schedule_post(manager, recipient_emails="accounts@example.com"))
+    response = signed_in.post(
+        reverse("report_schedule_create") + "?report=sales",
+        schedule_post(manager, recipient_emails="accounts@example.com"),
+    )
     made = Schedule.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("report_schedule_detail", args=[made.pk])
-    assert (made.frequency, made.weekday, made.time_of_day, made.params["period"]) == ("weekly", 0, time(7, 0), "last_week")
+    assert (made.frequency, made.weekday, made.time_of_day, made.params["period"]) == (
+        "weekly",
+        0,
+        time(7, 0),
+        "last_week",
+    )
     page = signed_in.get(reverse("report_schedule_detail", args=[made.pk])).content.decode()
     assert "Weekly on Monday at 07:00" in page and "accounts@example.com" in page and 'data-testid="next-run"' in page
 
@@ -131,12 +150,20 @@ def test_a_bad_schedule_is_refused_beside_its_field(changes, message, signed_in,
     assert not Schedule.objects.exists()
 
 
-def test_send_now_pause_resume_and_the_history_fragment(signed_in, manager):
-    made = services.schedule_save(user=manager, report_key="sales", params={"period": "last_week"}, format="csv",
-                                  frequency="daily", time_of_day=time(6, 0), time_zone="Europe/London", recipient_user_ids=[manager.pk])
+def test_send_now_pause_resume_and_the_history_fragment(signed_in, manager, htmx):
+    made = services.schedule_save(
+        user=manager,
+        report_key="sales",
+        params={"period": "last_week"},
+        format="csv",
+        frequency="daily",
+        time_of_day=time(6, 0),
+        time_zone="Europe/London",
+        recipient_user_ids=[manager.pk],
+    )
     assert signed_in.post(reverse("report_schedule_action", args=[made.pk, "send-now"])).status_code == 302
     run = Run.objects.get()
-    fragment = signed_in.get(reverse("report_schedule_detail", args=[made.pk]), **HTMX).content.decode()
+    fragment = signed_in.get(reverse("report_schedule_detail", args=[made.pk]), **htmx).content.decode()
     assert "<html" not in fragment and "Queued" in fragment and "every 2s" in fragment
     signed_in.post(reverse("report_schedule_action", args=[made.pk, "pause"]))
     made.refresh_from_db()
@@ -150,8 +177,16 @@ def test_send_now_pause_resume_and_the_history_fragment(signed_in, manager):
 
 
 def test_another_users_schedule_is_not_found(client, manager, outsider):
-    made = services.schedule_save(user=manager, report_key="sales", params={"period": "last_week"}, format="csv",
-                                  frequency="daily", time_of_day=time(6, 0), time_zone="Europe/London", recipient_user_ids=[manager.pk])
+    made = services.schedule_save(
+        user=manager,
+        report_key="sales",
+        params={"period": "last_week"},
+        format="csv",
+        frequency="daily",
+        time_of_day=time(6, 0),
+        time_zone="Europe/London",
+        recipient_user_ids=[manager.pk],
+    )
     client.force_login(outsider)
     assert client.get(reverse("report_schedule_detail", args=[made.pk])).status_code == 404
     assert client.post(reverse("report_schedule_action", args=[made.pk, "send-now"])).status_code == 404

@@ -31,7 +31,9 @@ def command(socket_path: Path) -> list[str]:
         "--dir", str(data_dir),
         "--dbfilename", "redis.rdb",
         "--save", "60", "100",
-        "--appendonly", "no",
+        "--appendonly", "yes",  # the job queue survives a crash of Redis, losing at most a second
+        "--appendfsync", "everysec",
+        "--appendfilename", "redis.aof",
         "--daemonize", "no",
         "--loglevel", "warning",
     ]

@@ -4,7 +4,8 @@ Redis, answers 200 or 503, and reveals nothing but "ok"/"error" per dependency.
 `/healthz?processes=1` is for an operator or a monitor (and CI's newcomer leg): it also
 says whether each process of the system works, and answers 503 unless all do: web (this
 answer), worker (a job queued now, or a moment ago, came back done), beat (its heartbeat
-ran within two of its minutes), feeds (a source is live and its feed reported lately) and,
+ran within two of its minutes), relay (the outbox relay went round lately and no job waits
+to be published), feeds (a source is live and its feed reported lately) and,
 where the demo's auction simulator is the source, the simulator (its /stats answers).
 A load balancer must not ask for it: a stopped beat is no reason to take a web node out.
 
@@ -78,6 +79,21 @@ def _worker_ok() -> bool:
     return False
 
 
+RELAY_ROUND_SECONDS = 15  # the relay goes round every second
+OUTBOX_WAIT_SECONDS = 30  # a job waiting longer to be published means the relay is not doing it
+
+
+def _relay_ok() -> bool:
+    """The outbox relay went round lately, and no job has waited long to be published."""
+    from ifixit.jobs import outbox
+
+    now = timezone.now()
+    last_round = outbox.relay_last_round()
+    _, oldest = outbox.backlog()
+    fresh = last_round is not None and now - last_round < timedelta(seconds=RELAY_ROUND_SECONDS)
+    return fresh and (oldest is None or now - oldest < timedelta(seconds=OUTBOX_WAIT_SECONDS))
+
+
 def _beat_ok() -> bool:
     from ifixit.dashboard.models import JobProbe
 
@@ -115,7 +131,7 @@ def _processes() -> dict[str, bool]:
     from ifixit.auctions.management.commands.demo_auction_source import PREFIX as SIMULATED
 
     checks = {"web": True}
-    for name, check in (("worker", _worker_ok), ("beat", _beat_ok), ("feeds", _feeds_ok)):
+    for name, check in (("worker", _worker_ok), ("beat", _beat_ok), ("relay", _relay_ok), ("feeds", _feeds_ok)):
         try:
             checks[name] = check()
         except Exception:

@@ -80,7 +80,7 @@ def preflight() -> tuple[int, int]:
 
 
 # What each Procfile process has in its command line.
-RUN_PROCESS_MARKERS = ("ifixit.asgi", "celery -A ifixit", "auction_simulator", "run_feeds", "ifixit.embedded_redis", "redis.sock")
+RUN_PROCESS_MARKERS = ("ifixit.asgi", "celery -A ifixit", "auction_simulator", "run_feeds", "outbox_relay", "ifixit.embedded_redis", "redis.sock")
 
 
 def _processes_of_this_checkout(var_dir: Path) -> dict[int, tuple[int, str]]:

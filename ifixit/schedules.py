@@ -30,6 +30,18 @@ SCHEDULES: list[Every] = [
         description="Forgets job probes older than a fortnight.",
     ),
     Every(
+        name="queue sampling",
+        task="ifixit.jobs.tasks.sample_queues",
+        seconds=60,
+        description="Records the queue's depth and the outbox's backlog for the job pages' chart.",
+    ),
+    Every(
+        name="job history pruning",
+        task="ifixit.jobs.tasks.prune_job_history",
+        seconds=24 * 60 * 60,
+        description="Forgets job runs and published outbox messages older than JOBS_HISTORY_DAYS (dead letters wait to be resolved).",
+    ),
+    Every(
         name="audit-log pruning",
         task="ifixit.accounts.tasks.prune_audit_log",
         seconds=24 * 60 * 60,

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ifixit.jobs",
     "ifixit.accounts",
     "ifixit.inventory",
     "ifixit.locations",
@@ -154,6 +155,8 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 8 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 OTP_TOTP_ISSUER = "I-fixit"
 AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 400)
+# Job runs and published outbox messages are kept this long (dead letters until resolved).
+JOBS_HISTORY_DAYS = env_int("JOBS_HISTORY_DAYS", 14)
 SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)
 SIGNIN_DELAY_AFTER = env_int("SIGNIN_DELAY_AFTER", 3)
 SIGNIN_LOCKOUT_MINUTES = env_int("SIGNIN_LOCKOUT_MINUTES", 15)
@@ -258,6 +261,8 @@ CHANNEL_LAYERS = {
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1) if _redis.scheme == "unix" else REDIS_URL
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# Nothing reads task results; every run is recorded as a JobRun instead (ifixit.jobs.recording).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task gives the task back
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from ifixit.celery import app as celery_app
 from ifixit.dashboard.models import JobProbe
+from ifixit.jobs.selectors import queue_length
 
 
 @dataclass
@@ -20,14 +21,6 @@ def workers_answering(timeout: float = 2.0) -> list[str]:
     """Hostnames of the workers that answer a broadcast ping within `timeout`."""
     replies = celery_app.control.ping(timeout=timeout) or []
     return sorted(name for reply in replies for name in reply)
-
-
-def queue_length(queue: str = "celery") -> int | None:
-    try:
-        with celery_app.connection_for_write() as conn:
-            return conn.default_channel.client.llen(queue)
-    except Exception:  # a broker that is not Redis, or not reachable
-        return None
 
 
 def job_health(timeout: float = 2.0) -> JobHealth:

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ifixit.dashboard.models import JobProbe
+from ifixit.jobs import outbox
 
 
 def job_probe_queue(*, origin: str = JobProbe.Origin.MANUAL, hold_seconds: int = 0, queued_from: str = "") -> JobProbe:
@@ -18,8 +19,7 @@ def job_probe_queue(*, origin: str = JobProbe.Origin.MANUAL, hold_seconds: int =
         probe = JobProbe(origin=origin, hold_seconds=hold_seconds, queued_from=queued_from or socket.gethostname())
         probe.full_clean()
         probe.save()
-        # Queued after commit, so a worker never looks for a row that is not there yet.
-        transaction.on_commit(lambda: run_job_probe.delay(str(probe.pk)))
+        outbox.enqueue(run_job_probe, [str(probe.pk)])
     return probe
 
 

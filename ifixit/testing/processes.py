@@ -85,8 +85,11 @@ def start(name: str, args: list[str], log_dir: Path, env: dict[str, str], port: 
     return Proc(name=name, popen=popen, log_path=log_path, port=port)
 
 
-def start_worker(name: str, log_dir: Path, env: dict[str, str], concurrency: int = 1) -> Proc:
+def start_worker(name: str, log_dir: Path, env: dict[str, str], concurrency: int = 1, include: str = "") -> Proc:
+    """A Celery worker; `include` names a module of extra tasks for it (the tests' own)."""
     args = [str(BIN / "celery"), "-A", "ifixit", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]
+    if include:
+        args += ["--include", include]
     proc = start(name, args, log_dir, env)
     wait_for(lambda: "ready." in proc.log() or proc.popen.poll() is not None, 60, f"{name} to start")
     assert proc.popen.poll() is None, f"{name} exited:\n{proc.log()}"
@@ -96,6 +99,14 @@ def start_worker(name: str, log_dir: Path, env: dict[str, str], concurrency: int
 def start_beat(log_dir: Path, env: dict[str, str]) -> Proc:
     args = [str(BIN / "celery"), "-A", "ifixit", "beat", "--loglevel", "INFO", "--schedule", str(log_dir / "beat-state")]
     return start("beat", args, log_dir, env)
+
+
+def start_relay(log_dir: Path, env: dict[str, str], interval: float = 0.2) -> Proc:
+    args = [sys.executable, str(ROOT / "manage.py"), "outbox_relay", "--interval", str(interval)]
+    proc = start("relay", args, log_dir, env)
+    wait_for(lambda: "outbox relay:" in proc.log() or proc.popen.poll() is not None, 60, "the relay to start")
+    assert proc.popen.poll() is None, f"the relay exited:\n{proc.log()}"
+    return proc
 
 
 def start_web(name: str, log_dir: Path, env: dict[str, str]) -> Proc:

@@ -64,7 +64,7 @@ def test_with_nothing_running_beside_web_the_processes_say_so(client, db, settin
     settings.HEALTH_WORKER_WAIT_SECONDS = 0.3  # no worker runs in this test: the probe stays queued
     response = client.get("/healthz?processes=1")
     assert response.status_code == 503
-    assert response.json()["processes"] == {"web": "ok", "worker": "error", "beat": "error", "feeds": "error"}
+    assert response.json()["processes"] == {"web": "ok", "worker": "error", "beat": "error", "relay": "error", "feeds": "error"}
     from ifixit.dashboard.models import JobProbe
 
     assert JobProbe.objects.filter(origin="health", finished_at__isnull=True).count() == 1
@@ -75,22 +75,24 @@ def test_with_nothing_running_beside_web_the_processes_say_so(client, db, settin
 def test_every_process_healthy_through_a_real_worker_beat_feed_and_simulator(transactional_db, client, tmp_path):
     from ifixit.auctions.simulator import SimulatorConfig, SimulatorServer
     from ifixit.dashboard.models import JobProbe
-    from ifixit.testing.processes import process_env, start_worker
+    from ifixit.testing.processes import process_env, start_relay, start_worker
 
     JobProbe.objects.create(origin=JobProbe.Origin.BEAT, queued_from="beat")  # beat's last heartbeat, just now
     worker = start_worker("health-worker", tmp_path, process_env())
+    relay = start_relay(tmp_path, process_env())
     try:
         with SimulatorServer(SimulatorConfig(lots=2, rate=0)) as simulator:
             _feed("Simulated auctions 2026-12-06 08:00:00", simulator.url, live=True)
             response = client.get("/healthz?processes=1")
             body = response.json()
             assert response.status_code == 200, body
-            assert body["processes"] == {"web": "ok", "worker": "ok", "beat": "ok", "feeds": "ok", "simulator": "ok"}
+            assert body["processes"] == {"web": "ok", "worker": "ok", "beat": "ok", "relay": "ok", "feeds": "ok", "simulator": "ok"}
         # The simulator gone: its feed still says live for a moment, the simulator check does not.
         response = client.get("/healthz?processes=1")
         assert response.status_code == 503 and response.json()["processes"]["simulator"] == "error"
     finally:
         worker.kill()
+        relay.kill()
     probe = JobProbe.objects.get(origin="health")
     assert probe.worker.startswith("health-worker@") and probe.finished_at is not None
 

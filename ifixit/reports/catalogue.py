@@ -73,7 +73,9 @@ class Result:
         summed = [c for c in self.columns if c.total]
         if not summed and not self.extra_totals:
             return None
-        totals = {c.key: sum((row.get(c.key) or 0 for row in self.rows), Decimal("0") if c.kind == MONEY else 0) for c in summed}
+        totals = {
+            c.key: sum((row.get(c.key) or 0 for row in self.rows), Decimal(0) if c.kind == MONEY else 0) for c in summed
+        }
         totals.update(self.extra_totals)
         return totals
 
@@ -110,13 +112,28 @@ class Report:
 REPORTS: dict[str, Report] = {}
 
 
-def register(*, key: str, title: str, description: str, category: str, accepts=(PERIOD, LOCATIONS), permission="inventory.view_car", default_period="last_month"):
+def register(
+    *,
+    key: str,
+    title: str,
+    description: str,
+    category: str,
+    accepts=(PERIOD, LOCATIONS),
+    permission="inventory.view_car",
+    default_period="last_month",
+):
     """Decorator: put a report's build function in the catalogue."""
 
     def wrap(build: Callable[[Scope], Result]) -> Callable[[Scope], Result]:
         REPORTS[key] = Report(
-            key=key, title=title, description=description, accepts=frozenset(accepts), build=build, category=category,
-            permission=permission, default_period=default_period,
+            key=key,
+            title=title,
+            description=description,
+            accepts=frozenset(accepts),
+            build=build,
+            category=category,
+            permission=permission,
+            default_period=default_period,
         )
         return build
 
@@ -163,7 +180,9 @@ class Params:
     def to_json(self) -> dict:
         data = {"period": self.period, "locations": list(self.locations), "phase": self.phase, "make": self.make}
         if self.period == periods.CUSTOM:
-            data.update(start=self.start.isoformat() if self.start else None, end=self.end.isoformat() if self.end else None)
+            data.update(
+                start=self.start.isoformat() if self.start else None, end=self.end.isoformat() if self.end else None
+            )
         return data
 
     @classmethod
@@ -219,7 +238,9 @@ def check_params(report: Report, params: Params, *, user: User) -> None:
     if PERIOD in taken:
         if params.period == periods.CUSTOM:
             if not params.start or not params.end:
-                errors["period"] = "Give the start and the end of the range, or choose a relative one such as last week."
+                errors["period"] = (
+                    "Give the start and the end of the range, or choose a relative one such as last week."
+                )
             elif params.end < params.start:
                 errors["end"] = "The range ends before it starts."
             elif (params.end - params.start).days > 366 * 10:
@@ -247,7 +268,9 @@ def scope_for(report: Report, params: Params, *, user: User, today: date) -> Sco
     start = end = None
     if PERIOD in report.accepts:
         start, end = params.dates(today)
-    return Scope(user=user, locations=locations, today=today, start=start, end=end, phase=params.phase, make=params.make.strip())
+    return Scope(
+        user=user, locations=locations, today=today, start=start, end=end, phase=params.phase, make=params.make.strip()
+    )
 
 
 def run(key: str, params: Params, *, user: User, today: date) -> tuple[Report, Scope, Result]:

@@ -50,11 +50,22 @@ def bar_chart(result: Result) -> BarChart | None:
     for i, ((label, raw), value) in enumerate(zip(shown, values)):
         length = float(abs(value) / span) * plot
         bars.append(
-            Bar(label=label[:22], value=raw, y=i * ROW_HEIGHT, x=round(zero_x - length if value < 0 else zero_x, 2),
-                width=round(length, 2), negative=value < 0)
+            Bar(
+                label=label[:22],
+                value=raw,
+                y=i * ROW_HEIGHT,
+                x=round(zero_x - length if value < 0 else zero_x, 2),
+                width=round(length, 2),
+                negative=value < 0,
+            )
         )
     kind = next((c.kind for c in result.columns if c.key == result.chart.value_key), "int")
     return BarChart(
-        title=result.chart.title, value_kind=kind, bars=bars, width=WIDTH, height=len(bars) * ROW_HEIGHT + 4,
-        zero_x=round(zero_x, 2), truncated=len(points) - len(shown),
+        title=result.chart.title,
+        value_kind=kind,
+        bars=bars,
+        width=WIDTH,
+        height=len(bars) * ROW_HEIGHT + 4,
+        zero_x=round(zero_x, 2),
+        truncated=len(points) - len(shown),
     )

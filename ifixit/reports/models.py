@@ -26,7 +26,9 @@ class Format(models.TextChoices):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("%(value)s is not a time zone (use a name such as Europe/London).", params={"value": value})
+        raise ValidationError(
+            "%(value)s is not a time zone (use a name such as Europe/London).", params={"value": value}
+        )
 
 
 class Schedule(models.Model):
@@ -54,7 +56,9 @@ class Schedule(models.Model):
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
     # 1-31 (a 31st runs on the last day of shorter months), or null with on_last_day.
-    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)])
+    day_of_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
     on_last_day = models.BooleanField(default=False)
     time_of_day = models.TimeField()
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
@@ -123,7 +127,9 @@ class Run(models.Model):
     report_key = models.CharField(max_length=40)
     params = models.JSONField(default=dict)
     format = models.CharField(max_length=4, choices=Format.choices)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, for the on-demand page
@@ -157,7 +163,9 @@ class Run(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "scheduled_for"], condition=Q(scheduled_for__isnull=False), name="report_run_once_per_slot"
+                fields=["schedule", "scheduled_for"],
+                condition=Q(scheduled_for__isnull=False),
+                name="report_run_once_per_slot",
             ),
         ]
 

@@ -26,8 +26,12 @@ class Cadence:
     @classmethod
     def of(cls, schedule) -> "Cadence":
         return cls(
-            frequency=schedule.frequency, time_of_day=schedule.time_of_day, time_zone=schedule.time_zone,
-            weekday=schedule.weekday, day_of_month=schedule.day_of_month, on_last_day=schedule.on_last_day,
+            frequency=schedule.frequency,
+            time_of_day=schedule.time_of_day,
+            time_zone=schedule.time_zone,
+            weekday=schedule.weekday,
+            day_of_month=schedule.day_of_month,
+            on_last_day=schedule.on_last_day,
         )
 
 

@@ -47,7 +47,9 @@ def auction_activity_report(scope: Scope) -> Result:
     grouped = (
         Opportunity.objects.filter(decided_at__date__gte=scope.start, decided_at__date__lte=scope.end)
         .order_by()
-        .values("lot__source__name", "decided_by", "decided_by__first_name", "decided_by__last_name", "decided_by__username")
+        .values(
+            "lot__source__name", "decided_by", "decided_by__first_name", "decided_by__last_name", "decided_by__username"
+        )
         .annotate(
             lots=Count("id"),
             **{decision.value: Count("id", filter=Q(decision=decision)) for decision in DECISIONS},

@@ -11,10 +11,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ifixit.finance.selectors import FinanceFigures, finance_figures
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import (
+    DECIMAL,
+    INT,
+    LOCATIONS,
+    MONEY,
+    PERCENT,
+    PERIOD,
+    Chart,
+    Column,
+    Result,
+    Scope,
+    register,
+)
 
 PERMISSION = "finance.view_financeapplication"
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
@@ -118,14 +130,23 @@ def _lender_rows(parts: list[FinanceFigures]) -> list[dict]:
         for row in figures.lenders:
             merged = by_lender.setdefault(
                 row.lender.pk,
-                {"lender": row.lender.name, "submitted": 0, "approved": 0, "declined": 0, "funded": 0, "funded_amount": ZERO},
+                {
+                    "lender": row.lender.name,
+                    "submitted": 0,
+                    "approved": 0,
+                    "declined": 0,
+                    "funded": 0,
+                    "funded_amount": ZERO,
+                },
             )
             for key in ("submitted", "approved", "declined", "funded"):
                 merged[key] += getattr(row, key)
             merged["funded_amount"] += row.funded_amount
             hours = row.median_decision_hours
             merged["median_decision_hours"] = (
-                Decimal(hours).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if len(parts) == 1 and hours is not None else None
+                Decimal(hours).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if len(parts) == 1 and hours is not None
+                else None
             )
     rows = sorted(by_lender.values(), key=lambda row: row["lender"].lower())
     for row in rows:

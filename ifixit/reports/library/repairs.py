@@ -15,7 +15,20 @@ from django.db.models.functions import Coalesce
 from ifixit.inventory.models import Phase, PhaseChange, RepairItem
 from ifixit.inventory.selectors import ZERO, RepairState, repair_state
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MAKE, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import (
+    DECIMAL,
+    INT,
+    LOCATIONS,
+    MAKE,
+    MONEY,
+    PERCENT,
+    PERIOD,
+    Chart,
+    Column,
+    Result,
+    Scope,
+    register,
+)
 
 
 def _days(delta: timedelta) -> Decimal:
@@ -63,7 +76,7 @@ def repair_spend_report(scope: Scope) -> Result:
                     "total": parts + labour,
                 }
             )
-    spend = sum((row["total"] for row in rows), Decimal("0"))
+    spend = sum((row["total"] for row in rows), Decimal(0))
     for row in rows:
         row["share"] = row["total"] / spend if spend else None
     result = Result(
@@ -79,8 +92,8 @@ def repair_spend_report(scope: Scope) -> Result:
         rows=rows,
     )
     if rows:
-        result.extra_totals["share"] = Decimal("1")
-        by_category = {category.label: Decimal("0") for category in RepairItem.Category}
+        result.extra_totals["share"] = Decimal(1)
+        by_category = {category.label: Decimal(0) for category in RepairItem.Category}
         for row in rows:
             by_category[row["category"]] += row["total"]
         result.chart = Chart(title="Repair spend by category", label_key="category", value_key="total")
@@ -117,7 +130,9 @@ def repair_times_report(scope: Scope) -> Result:
     spells: dict[tuple[int, str], list[timedelta]] = {}
     untimed = 0
     timed = endings.annotate(started=Subquery(entered)).order_by()
-    for location_id, make, started, ended in timed.values_list("car__location_id", "car__make", "started", "changed_at"):
+    for location_id, make, started, ended in timed.values_list(
+        "car__location_id", "car__make", "started", "changed_at"
+    ):
         if started is None:  # a car imported without its history
             untimed += 1
             continue
@@ -127,7 +142,9 @@ def repair_times_report(scope: Scope) -> Result:
     order = {pk: position for position, pk in enumerate(locations)}
     rows = []
     by_location: dict[str, list[timedelta]] = {}
-    for (location_id, make), durations in sorted(spells.items(), key=lambda item: (order[item[0][0]], item[0][1].lower())):
+    for (location_id, make), durations in sorted(
+        spells.items(), key=lambda item: (order[item[0][0]], item[0][1].lower())
+    ):
         location = locations[location_id]
         states = [repair_state(d.days, location) for d in durations]
         rows.append(
@@ -159,7 +176,9 @@ def repair_times_report(scope: Scope) -> Result:
     everything = [d for durations in by_location.values() for d in durations]
     if everything:
         result.extra_totals.update(
-            median_days=_days(median(everything)), average_days=_days(_mean(everything)), longest_days=_days(max(everything))
+            median_days=_days(median(everything)),
+            average_days=_days(_mean(everything)),
+            longest_days=_days(max(everything)),
         )
         result.chart = Chart(title="Median days in fixing by location", label_key="location", value_key="median_days")
         result.chart_rows = [{"location": name, "median_days": _days(median(d))} for name, d in by_location.items()]

@@ -8,7 +8,20 @@ from django.db.models import Avg, Count, F, Sum
 
 from ifixit.inventory.models import Sale
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DAYS, INT, LOCATIONS, MAKE, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import (
+    DAYS,
+    INT,
+    LOCATIONS,
+    MAKE,
+    MONEY,
+    PERCENT,
+    PERIOD,
+    Chart,
+    Column,
+    Result,
+    Scope,
+    register,
+)
 
 CHART_BARS = 15
 
@@ -17,7 +30,7 @@ def _days(delta: timedelta | None) -> int | None:
     """Whole days, as a DAYS column holds them."""
     if delta is None:
         return None
-    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @register(
@@ -89,5 +102,7 @@ def roi_report(scope: Scope) -> Result:
         # The best sellers: rows are sorted by cars sold.
         result.chart_rows = [{"label": f"{row['make']} {row['model']}", "roi": row["roi"]} for row in rows[:CHART_BARS]]
         if len(rows) > CHART_BARS:
-            result.notes.append(f"The chart shows the {CHART_BARS} makes and models sold most; the table shows all {len(rows)}.")
+            result.notes.append(
+                f"The chart shows the {CHART_BARS} makes and models sold most; the table shows all {len(rows)}."
+            )
     return result

@@ -5,7 +5,19 @@ from django.db.models.functions import Coalesce
 
 from ifixit.inventory.models import RepairItem, Sale
 from ifixit.money import to_cents
-from ifixit.reports.catalogue import DATE, LOCATIONS, MAKE, MONEY, PERCENT, PERIOD, Chart, Column, Result, Scope, register
+from ifixit.reports.catalogue import (
+    DATE,
+    LOCATIONS,
+    MAKE,
+    MONEY,
+    PERCENT,
+    PERIOD,
+    Chart,
+    Column,
+    Result,
+    Scope,
+    register,
+)
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 

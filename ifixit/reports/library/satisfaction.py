@@ -29,9 +29,11 @@ def _nps(promoters: int, detractors: int, answers: int) -> int | None:
 )
 def satisfaction_report(scope: Scope) -> Result:
     rows, chart_rows = [], []
-    satisfaction_points = Decimal("0")  # average × answers, summed: the group's average without another query
+    satisfaction_points = Decimal(0)  # average × answers, summed: the group's average without another query
     for location in scope.locations:
-        figures = satisfaction_figures(user=scope.user, location_id=location.pk, date_from=scope.start, date_to=scope.end)
+        figures = satisfaction_figures(
+            user=scope.user, location_id=location.pk, date_from=scope.start, date_to=scope.end
+        )
         if not figures.overall.answers:
             continue
         for score in figures.by_salesperson:

@@ -31,7 +31,7 @@ def _days(delta: timedelta | None) -> int | None:
     """Whole days, as a DAYS column holds them."""
     if delta is None:
         return None
-    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return int((Decimal(delta.total_seconds()) / 86400).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @register(

@@ -14,7 +14,11 @@ from ifixit.reports.catalogue import DECIMAL, INT, LOCATIONS, MONEY, PERIOD, Cha
 
 
 def _days(delta: timedelta | None) -> Decimal | None:
-    return None if delta is None else (Decimal(delta.total_seconds()) / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (
+        None
+        if delta is None
+        else (Decimal(delta.total_seconds()) / 86400).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    )
 
 
 @register(

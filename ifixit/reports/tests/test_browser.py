@@ -16,7 +16,6 @@ from ifixit.reports.models import Run, Schedule
 from ifixit.testing.browser import screenshot
 from ifixit.testing.factories import CarFactory, UserFactory
 from ifixit.testing.processes import process_env, start_web, start_worker, wait_for
-from ifixit.testing.stand_ins import smtp_server  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +35,19 @@ def fits(page) -> None:
 
 
 def test_schedule_weekly_send_now_and_see_the_run_with_its_file_on_a_phone(system, phone, chromium, north, smtp_server):
-    UserFactory(username="mia", first_name="Mia", role="manager", password="mia-long-password", email="mia@example.com", locations=[north])
+    UserFactory(
+        username="mia",
+        first_name="Mia",
+        role="manager",
+        password="mia-long-password",
+        email="mia@example.com",
+        locations=[north],
+    )
     for days_ago in (1, 2, 3):
         car = CarFactory(location=north, phase=Phase.SOLD, make="Skoda", model="Octavia")
-        Sale.objects.create(car=car, sold_on=timezone.localdate() - timedelta(days=days_ago), price=Decimal("9500"), location=north)
+        Sale.objects.create(
+            car=car, sold_on=timezone.localdate() - timedelta(days=days_ago), price=Decimal(9500), location=north
+        )
     page = phone
     sign_in(page, system.url, "mia", "mia-long-password")
 

@@ -16,12 +16,27 @@ from pypdf import PdfReader
 from ifixit.inventory.models import Phase, Sale
 from ifixit.reports import renderers
 from ifixit.reports.catalogue import (
-    DATE, DAYS, DECIMAL, INT, MONEY, PERCENT, Chart, Column, Params, Report, Result, run,
+    DATE,
+    DAYS,
+    DECIMAL,
+    INT,
+    MONEY,
+    PERCENT,
+    Chart,
+    Column,
+    Params,
+    Report,
+    Result,
+    run,
 )
 from ifixit.testing.factories import CarFactory
 
 REPORT = Report(
-    key="test", title="Sales and gross profit", description="", accepts=frozenset(), build=lambda scope: None,
+    key="test",
+    title="Sales and gross profit",
+    description="",
+    accepts=frozenset(),
+    build=lambda scope: None,
     category="Sales",
 )
 PARAMETERS = [("Period", "01 Nov 2026 to 30 Nov 2026"), ("Locations", "North Yard, South Yard")]
@@ -142,7 +157,7 @@ def test_it_writes_a_workbook_with_a_heading_and_typed_cells():
     assert sheet.freeze_panes == f"A{top + 1}"
     assert sheet.auto_filter.ref == f"A{top}:F{top + 3}"
 
-    sold, car, price, profit, margin, days = sheet[top + 1]
+    sold, car, price, _profit, margin, days = sheet[top + 1]
     assert sold.value == datetime(2026, 11, 1) and sold.number_format == "dd/mm/yyyy"
     assert car.value == "Car 0000 Ford Focus"
     assert price.value == 1234.5 and price.data_type == "n" and price.number_format == '"£"#,##0.00'
@@ -175,8 +190,12 @@ def test_it_keeps_formula_like_text_as_text_in_the_workbook():
 
 def test_it_names_the_sheet_within_excels_rules():
     long = Report(
-        key="t", title="Stock: bought/sold [by make] over thirty-one characters", description="",
-        accepts=frozenset(), build=lambda scope: None, category="Stock",
+        key="t",
+        title="Stock: bought/sold [by make] over thirty-one characters",
+        description="",
+        accepts=frozenset(),
+        build=lambda scope: None,
+        category="Stock",
     )
     workbook, _ = load_sheet(render("xlsx", sales_result(1), report=long))
     assert workbook.sheetnames == ["Stock  bought sold  by make  ov"]
@@ -194,12 +213,17 @@ def test_it_writes_counts_as_whole_numbers_with_thousands():
 
 def test_it_keeps_the_places_of_decimals_and_never_cuts_a_fraction_of_a_day():
     columns = [
-        Column("make", "Make"), Column("median", "Median days", DECIMAL), Column("average", "Average days", DAYS),
+        Column("make", "Make"),
+        Column("median", "Median days", DECIMAL),
+        Column("average", "Average days", DAYS),
     ]
-    result = Result(columns=columns, rows=[
-        {"make": "Ford", "median": Decimal("14.5"), "average": Decimal("12.5")},
-        {"make": "Kia", "median": Decimal("4.23"), "average": 7},
-    ])
+    result = Result(
+        columns=columns,
+        rows=[
+            {"make": "Ford", "median": Decimal("14.5"), "average": Decimal("12.5")},
+            {"make": "Kia", "median": Decimal("4.23"), "average": 7},
+        ],
+    )
     assert read_csv(render("csv", result))[1:] == [["Ford", "14.5", "12.5"], ["Kia", "4.23", "7"]]
 
     _, sheet = load_sheet(render("xlsx", result))
@@ -222,9 +246,20 @@ def test_it_prints_a_small_report_on_one_branded_page():
     assert reader.metadata.title == "Sales and gross profit"
     text = reader.pages[0].extract_text()
     for expected in (
-        "I-fixit", "Sales and gross profit", "Period", "01 Nov 2026 to 30 Nov 2026", "North Yard, South Yard",
-        "Generated", "24 Nov 2026 14:05", "Page 1 of 1", "Car 0000 Ford Focus", "01/11/2026", "£1,234.50", "12.5%",
-        "Total", "£3,706.50",
+        "I-fixit",
+        "Sales and gross profit",
+        "Period",
+        "01 Nov 2026 to 30 Nov 2026",
+        "North Yard, South Yard",
+        "Generated",
+        "24 Nov 2026 14:05",
+        "Page 1 of 1",
+        "Car 0000 Ford Focus",
+        "01/11/2026",
+        "£1,234.50",
+        "12.5%",
+        "Total",
+        "£3,706.50",
     ):
         assert expected in text, expected
     assert "−£80.00" in text
@@ -284,8 +319,8 @@ def test_it_draws_the_chart_of_the_result():
         3,
         chart=Chart(title="Gross profit by location", label_key="location", value_key="profit"),
         chart_rows=[
-            {"location": "North Yard", "profit": Decimal("1500")},
-            {"location": "South Yard", "profit": Decimal("-200")},
+            {"location": "North Yard", "profit": Decimal(1500)},
+            {"location": "South Yard", "profit": Decimal(-200)},
         ],
     )
     text = read_pdf_pages(render("pdf", result))[0]
@@ -340,11 +375,22 @@ def test_it_shows_euros_when_the_group_trades_in_euros(settings):
 
 @pytest.mark.django_db
 def test_it_renders_the_sales_report_from_the_catalogue(manager, north):
-    car = CarFactory(location=north, phase=Phase.SOLD, make="Ford", model="Fiesta", year=2019,
-                     purchase_price=Decimal("6000"), auction_fees=Decimal("300"), transport_cost=Decimal("100"))
-    Sale.objects.create(car=car, sold_on=date(2026, 11, 3), price=Decimal("8000"), location=north)
+    car = CarFactory(
+        location=north,
+        phase=Phase.SOLD,
+        make="Ford",
+        model="Fiesta",
+        year=2019,
+        purchase_price=Decimal(6000),
+        auction_fees=Decimal(300),
+        transport_cost=Decimal(100),
+    )
+    Sale.objects.create(car=car, sold_on=date(2026, 11, 3), price=Decimal(8000), location=north)
     report, _, result = run(
-        "sales", Params(start=date(2026, 11, 1), end=date(2026, 11, 30)), user=manager, today=date(2026, 11, 24),
+        "sales",
+        Params(start=date(2026, 11, 1), end=date(2026, 11, 30)),
+        user=manager,
+        today=date(2026, 11, 24),
     )
     kwargs = {"report": report, "result": result, "parameters": PARAMETERS, "generated_at": GENERATED}
 

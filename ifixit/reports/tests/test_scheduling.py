@@ -2,9 +2,9 @@
 and both daylight-saving changes of the year neither skipping nor doubling a run."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 
 from ifixit.reports.scheduling import Cadence, next_run, slot_instant, upcoming
 
@@ -28,12 +28,21 @@ def test_a_daily_slot_is_today_if_still_ahead_else_tomorrow():
 
 def test_a_weekly_slot_falls_on_its_weekday():
     monday_7 = Cadence(frequency="weekly", time_of_day=time(7, 0), time_zone=LONDON, weekday=0)
-    assert [d.date() for d in upcoming(monday_7, utc(2026, 11, 24, 12, 0), 3)] == [date(2026, 11, 30), date(2026, 12, 7), date(2026, 12, 14)]
+    assert [d.date() for d in upcoming(monday_7, utc(2026, 11, 24, 12, 0), 3)] == [
+        date(2026, 11, 30),
+        date(2026, 12, 7),
+        date(2026, 12, 14),
+    ]
 
 
 def test_a_monthly_slot_on_the_31st_runs_on_shorter_months_last_day_and_last_day_means_last():
     the_31st = Cadence(frequency="monthly", time_of_day=time(6, 0), time_zone=LONDON, day_of_month=31)
-    assert [d.date() for d in upcoming(the_31st, utc(2027, 1, 1), 4)] == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30)]
+    assert [d.date() for d in upcoming(the_31st, utc(2027, 1, 1), 4)] == [
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
+    ]
     last = Cadence(frequency="monthly", time_of_day=time(18, 0), time_zone=LONDON, on_last_day=True)
     assert [d.date() for d in upcoming(last, utc(2028, 1, 31, 19), 2)] == [date(2028, 2, 29), date(2028, 3, 31)]
 
@@ -64,7 +73,13 @@ def test_fall_back_neither_skips_nor_doubles_a_daily_run(at):
     # London's clocks go back at 02:00 BST on Sunday 25 October 2026: 01:00-01:59 happens twice.
     runs = upcoming(daily(at), utc(2026, 10, 22, 12, 0), 5)
     local_days = [r.astimezone(ZoneInfo(LONDON)).date() for r in runs]
-    assert local_days == [date(2026, 10, 23), date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26), date(2026, 10, 27)]
+    assert local_days == [
+        date(2026, 10, 23),
+        date(2026, 10, 24),
+        date(2026, 10, 25),
+        date(2026, 10, 26),
+        date(2026, 10, 27),
+    ]
 
 
 def test_a_time_that_happens_twice_runs_at_its_first_occurrence_only():
@@ -78,5 +93,8 @@ def test_a_time_that_happens_twice_runs_at_its_first_occurrence_only():
 def test_a_weekly_run_across_the_change_keeps_its_local_time():
     sunday_9 = Cadence(frequency="weekly", time_of_day=time(9, 0), time_zone=LONDON, weekday=6)
     before, after = upcoming(sunday_9, utc(2026, 10, 20), 2)
-    assert (before, after) == (utc(2026, 10, 25, 9, 0), utc(2026, 11, 1, 9, 0))  # 9:00 GMT both (change at 2am on the 25th)
+    assert (before, after) == (
+        utc(2026, 10, 25, 9, 0),
+        utc(2026, 11, 1, 9, 0),
+    )  # 9:00 GMT both (change at 2am on the 25th)
     assert upcoming(sunday_9, utc(2026, 3, 25), 1) == [utc(2026, 3, 29, 8, 0)]  # 9:00 BST

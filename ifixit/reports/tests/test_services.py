@@ -5,12 +5,12 @@ the owner, large files sent as a signed link, and files made on demand."""
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, time, timedelta
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,6 @@ from ifixit.notifications.models import Notification
 from ifixit.reports import services
 from ifixit.reports.models import Run, Schedule
 from ifixit.testing.factories import CarFactory, UserFactory
-from ifixit.testing.stand_ins import smtp_server  # noqa: F401 (fixture)
 
 WEEKLY = {"frequency": "weekly", "weekday": 0, "time_of_day": time(7, 0), "time_zone": "Europe/London"}
 
@@ -30,14 +29,25 @@ WEEKLY = {"frequency": "weekly", "weekday": 0, "time_of_day": time(7, 0), "time_
 def sold(location, *, days_ago: int, price: str = "10000", make: str = "Ford", model: str = "Focus"):
     car = CarFactory(location=location, phase=Phase.SOLD, make=make, model=model)
     Sale.objects.create(
-        car=car, sold_on=timezone.localdate() - timedelta(days=days_ago), price=Decimal(price), location=location,
-        cost_at_sale=car.acquisition_cost, delivered_at=timezone.now(),
+        car=car,
+        sold_on=timezone.localdate() - timedelta(days=days_ago),
+        price=Decimal(price),
+        location=location,
+        cost_at_sale=car.acquisition_cost,
+        delivered_at=timezone.now(),
     )
     return car
 
 
 def schedule(user, **fields):
-    data = {"report_key": "sales", "params": {"period": "last_30_days"}, "format": "xlsx", "recipient_user_ids": [user.pk], **WEEKLY, **fields}
+    data = {
+        "report_key": "sales",
+        "params": {"period": "last_30_days"},
+        "format": "xlsx",
+        "recipient_user_ids": [user.pk],
+        **WEEKLY,
+        **fields,
+    }
     return services.schedule_save(user=user, **data)
 
 
@@ -82,7 +92,9 @@ def test_a_colleague_who_cannot_see_every_location_is_refused_as_recipient(manag
     northerner = UserFactory(role=roles.MANAGER, locations=[north], email="n@example.com")
     with pytest.raises(ValidationError, match="may not see every location"):
         schedule(both, recipient_user_ids=[northerner.pk])  # all of both's locations, South included
-    assert schedule(both, recipient_user_ids=[northerner.pk], params={"period": "last_30_days", "locations": [north.pk]})
+    assert schedule(
+        both, recipient_user_ids=[northerner.pk], params={"period": "last_30_days", "locations": [north.pk]}
+    )
 
 
 def test_a_schedule_is_saved_with_its_next_slot_and_normalised_addresses(manager):
@@ -163,7 +175,7 @@ def test_a_scheduled_run_emails_the_report_which_reads_back(fmt, manager, north,
         values = [[c.value for c in row] for row in sheet.iter_rows()]
         header_at = next(i for i, row in enumerate(values) if "Price" in [str(v) for v in row])
         price_col = [str(v) for v in values[header_at]].index("Price")
-        prices = [row[price_col] for row in values[header_at + 1:] if row[price_col] is not None]
+        prices = [row[price_col] for row in values[header_at + 1 :] if row[price_col] is not None]
         assert prices == [12000, 10000, 22000]  # typed numbers, the totals row last
         assert sheet.freeze_panes == f"A{header_at + 2}"  # the header row stays in view
     else:
@@ -186,7 +198,9 @@ def test_a_worker_that_died_mid_run_is_taken_over_and_the_report_is_sent_once(ma
     run = services.schedule_send_now(user=manager, schedule_id=schedule(manager).pk)
     # A worker claimed it and died before sending: its claim stops beating.
     long_ago = timezone.now() - timedelta(seconds=settings.REPORTS_STALE_CLAIM_SECONDS + 5)
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, claimed_at=long_ago, heartbeat_at=long_ago, attempts=1)
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.RUNNING, claimed_at=long_ago, heartbeat_at=long_ago, attempts=1
+    )
     assert services.runs_requeue_stuck() == [run.pk]
     done = services.run_execute(run_id=run.pk)
     assert done.status == Run.Status.SENT and done.attempts == 2 and len(smtp_server.messages) == 1
@@ -194,7 +208,9 @@ def test_a_worker_that_died_mid_run_is_taken_over_and_the_report_is_sent_once(ma
 
 def test_a_live_claim_is_left_alone(manager, smtp_server):
     run = services.schedule_send_now(user=manager, schedule_id=schedule(manager).pk)
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, claimed_at=timezone.now(), heartbeat_at=timezone.now())
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.RUNNING, claimed_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     assert services.run_execute(run_id=run.pk) is None and services.runs_requeue_stuck() == []
     assert not smtp_server.messages
 
@@ -256,13 +272,17 @@ def test_on_demand_refuses_bad_parameters_and_reports_of_other_roles(manager, wo
     from ifixit.reports.catalogue import Params
 
     with pytest.raises(ValidationError, match="only on your own locations"):
-        services.report_generate(user=manager, report_key="sales", params=Params(period="last_7_days", locations=(south.pk,)), format="csv")
+        services.report_generate(
+            user=manager, report_key="sales", params=Params(period="last_7_days", locations=(south.pk,)), format="csv"
+        )
     with pytest.raises(ValidationError, match="Choose CSV, XLSX or PDF"):
         services.report_generate(user=manager, report_key="sales", params=Params(period="last_7_days"), format="doc")
     assert not Run.objects.exists()
 
 
-def test_an_admin_sending_someone_s_schedule_now_sends_the_owner_s_report(manager, admin_user, north, south, smtp_server):
+def test_an_admin_sending_someone_s_schedule_now_sends_the_owner_s_report(
+    manager, admin_user, north, south, smtp_server
+):
     manager.email = "nina@example.com"
     manager.save()
     sold(north, days_ago=2)

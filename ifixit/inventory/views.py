@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ifixit.inventory import extensions, selectors, services, valuation
-from ifixit.inventory.placement import placement_advice
 from ifixit.inventory.forms import (
     CarFilterForm,
     CarForm,
@@ -27,7 +26,8 @@ from ifixit.inventory.forms import (
     TransferActionForm,
     TransferRequestForm,
 )
-from ifixit.inventory.models import CarPhoto, Payment, Phase, RepairItem, Transfer
+from ifixit.inventory.models import CarPhoto, Phase, RepairItem, Transfer
+from ifixit.inventory.placement import placement_advice
 from ifixit.locations.models import Location
 from ifixit.locations.selectors import locations_visible_to
 from ifixit.pages import apply_service_errors, location_param
@@ -101,7 +101,8 @@ def _detail_context(request, car, **extra):
         "placement": placement,
         # Stock advice speaks of prices and margins: not for the workshop.
         "stock_advice": valuation.car_advice(user=request.user, car=car, placement=placement)
-        if placement is not None and request.user.has_perm("reports.view_money_reports") else None,
+        if placement is not None and request.user.has_perm("reports.view_money_reports")
+        else None,
     }
     ctx.update(_sale_context(request, car))
     ctx.update(extra)
@@ -112,14 +113,12 @@ def _sale_context(request, car) -> dict:
     """The sale card of a car's page and the panels other apps add after it (finance's card:
     inventory.extensions)."""
     sale = getattr(car, "sale", None)  # None for unsold cars (and old records sold without one)
-    undelivered = sale is not None and sale.delivered_at is None
     extra = extensions.car_panels(user=request.user, car=car, sale=sale)
-    on_finance = undelivered and sale.payment == Payment.FINANCE
+    steps = services.sale_next_steps(user=request.user, sale=sale, holds_delivery=extra.holds_delivery)
     return {
         "sale": sale,
-        # Offered when it would work: a cash sale, or finance the lender has paid out.
-        "can_deliver": undelivered and not extra.holds_delivery and request.user.has_perm("inventory.deliver_sale"),
-        "can_switch_to_cash": on_finance and extra.holds_delivery and request.user.has_perm("inventory.add_sale"),
+        "can_deliver": steps.can_deliver,
+        "can_switch_to_cash": steps.can_switch_to_cash,
         "switch_form": SwitchToCashForm(),
         "car_panels": extra.panels,
     }
@@ -169,7 +168,9 @@ def car_edit(request, pk: int):
             messages.success(request, "Changes saved.")
             return redirect("car_detail", pk=car.pk)
     status = 400 if form.errors else 200
-    return TemplateResponse(request, "inventory/car_form.html", {"form": form, "car": car, "creating": False}, status=status)
+    return TemplateResponse(
+        request, "inventory/car_form.html", {"form": form, "car": car, "creating": False}, status=status
+    )
 
 
 @login_required
@@ -200,7 +201,9 @@ def car_phase(request, pk: int):
     else:
         status = 400
     if not request.htmx:
-        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, phase_form=form), status=status)
+        return TemplateResponse(
+            request, "inventory/car_detail.html", _detail_context(request, car, phase_form=form), status=status
+        )
     ctx = _detail_context(request, car)
     if form is not None:
         ctx["phase_form"] = form
@@ -229,7 +232,9 @@ def repair_add(request, pk: int):
     if not request.htmx:
         if status == 200:
             return redirect(reverse("car_detail", args=[car.pk]) + "#costs")
-        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, repair_form=form), status=status)
+        return TemplateResponse(
+            request, "inventory/car_detail.html", _detail_context(request, car, repair_form=form), status=status
+        )
     return TemplateResponse(request, "inventory/car_detail.html#costs", _detail_context(request, car, repair_form=form))
 
 
@@ -272,7 +277,9 @@ def photo_add(request, pk: int):
     if not request.htmx:
         if status == 200:
             return redirect(reverse("car_detail", args=[car.pk]) + "#photos")
-        return TemplateResponse(request, "inventory/car_detail.html", _detail_context(request, car, photo_form=form), status=status)
+        return TemplateResponse(
+            request, "inventory/car_detail.html", _detail_context(request, car, photo_form=form), status=status
+        )
     return TemplateResponse(request, "inventory/car_detail.html#photos", _detail_context(request, car, photo_form=form))
 
 
@@ -330,7 +337,11 @@ def sale_record(request, pk: int):
 
 def _sale_action_failed(request, car_pk: int, exc: ValidationError, **extra):
     car = selectors.car_get(user=request.user, pk=car_pk)
-    message = " ".join(msg for msgs in exc.message_dict.values() for msg in msgs) if hasattr(exc, "error_dict") else " ".join(exc.messages)
+    message = (
+        " ".join(msg for msgs in exc.message_dict.values() for msg in msgs)
+        if hasattr(exc, "error_dict")
+        else " ".join(exc.messages)
+    )
     ctx = _detail_context(request, car, sale_error=message, **extra)
     return TemplateResponse(request, "inventory/car_detail.html", ctx, status=400)
 
@@ -412,6 +423,7 @@ def repair_settings(request, location_id: int):
 
 # --- Transfers ---------------------------------------------------------------------------
 
+
 def transfer_actions_for(user, transfer: Transfer, visible_location_ids: set[int]) -> list[str]:
     """The buttons this user gets on this transfer (the services check again)."""
     sender = user.is_group_wide or transfer.from_location_id in visible_location_ids
@@ -441,7 +453,13 @@ def transfer_list(request):
     return TemplateResponse(
         request,
         "inventory/transfer_list.html",
-        {"page": page, "status": status, "statuses": Transfer.Status.choices, "locations": locations, "location_id": location_id},
+        {
+            "page": page,
+            "status": status,
+            "statuses": Transfer.Status.choices,
+            "locations": locations,
+            "location_id": location_id,
+        },
     )
 
 
@@ -477,7 +495,12 @@ def transfer_action(request, pk: int, action: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("transfer_detail", pk=transfer.pk)
-    messages.success(request, f"Transfer #{transfer.pk}: {action} done.".replace("dispatch done", "dispatched").replace("receive done", "received"))
+    messages.success(
+        request,
+        f"Transfer #{transfer.pk}: {action} done.".replace("dispatch done", "dispatched").replace(
+            "receive done", "received"
+        ),
+    )
     return redirect("transfer_detail", pk=transfer.pk)
 
 
@@ -500,7 +523,10 @@ def transfer_request(request, pk: int):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Transfer to {transfer.to_location.name} requested; a manager of {transfer.from_location.name} will decide.")
+            messages.success(
+                request,
+                f"Transfer to {transfer.to_location.name} requested; a manager of {transfer.from_location.name} will decide.",
+            )
             return redirect("car_detail", pk=car.pk)
     ctx = _detail_context(request, car, transfer_form=form)
     return TemplateResponse(request, "inventory/car_detail.html", ctx, status=400)

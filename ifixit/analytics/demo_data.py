@@ -82,7 +82,7 @@ def advice_demo_data_create(*, seed: int = 42) -> AdviceSummary:
     from ifixit.analytics.models import Valuation, ValueModel
     from ifixit.analytics.valuation import services as valuation
     from ifixit.auctions.models import AuctionSource, Lot, Opportunity
-    from ifixit.auctions.preferences import PreferenceInput, preference_save
+    from ifixit.auctions.services import PreferenceInput, preference_save
     from ifixit.inventory.models import Car, Phase, RepairItem, Sale
 
     rng = random.Random(seed)

@@ -210,7 +210,7 @@ class BiddingPreference(models.Model):
     year_max = models.PositiveSmallIntegerField(null=True, blank=True)
     mileage_max = models.PositiveIntegerField(null=True, blank=True, help_text="Miles (lots in km are converted).")
     # The most the buyer would pay: a lot over it does not match, and crossing it either
-    # way raises an alert (alerts.py says exactly when).
+    # way raises an alert (the alerts package says exactly when).
     price_max = models.PositiveIntegerField(null=True, blank=True)
     min_margin = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     min_roi = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True, help_text="Percent.")

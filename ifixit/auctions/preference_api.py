@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from ifixit import serializers
 from ifixit.api import Pagination
-from ifixit.auctions import preferences
+from ifixit.auctions import selectors, services
 from ifixit.auctions.api import CanViewAuctions
 from ifixit.auctions.models import LotAlert
 
@@ -51,13 +51,13 @@ class PreferenceInputSerializer(serializers.Serializer):
     sources = serializers.ListField(child=serializers.IntegerField(min_value=1), default=list, max_length=100)
     regions = serializers.ListField(child=serializers.CharField(max_length=50), default=list, max_length=100)
 
-    def to_input(self, base: preferences.PreferenceInput | None = None) -> preferences.PreferenceInput:
+    def to_input(self, base: services.PreferenceInput | None = None) -> services.PreferenceInput:
         data = dict(self.validated_data)
         if "models" in data:
             data["models"] = [(pair["make"], pair["model"]) for pair in data["models"]]
         if base is None:
-            return preferences.PreferenceInput(**data)
-        return preferences.PreferenceInput(**{**base.__dict__, **data})
+            return services.PreferenceInput(**data)
+        return services.PreferenceInput(**{**base.__dict__, **data})
 
 
 class PreferenceOutputSerializer(serializers.Serializer):
@@ -92,7 +92,7 @@ class PreferenceOutputSerializer(serializers.Serializer):
 
 def _output(items, *, many: bool = False):
     items_list = list(items) if many else [items]
-    counts = preferences.recent_matches(items_list).counts
+    counts = selectors.recent_matches(items_list).counts
     return PreferenceOutputSerializer(items_list if many else items, many=many, context={"counts": counts}).data
 
 
@@ -105,7 +105,7 @@ class PreferenceListApi(APIView):
     )
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(preferences.preferences_of(request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.preferences_of(request.user), request, view=self)
         return paginator.get_paginated_response(_output(page, many=True))
 
     @extend_schema(
@@ -114,15 +114,15 @@ class PreferenceListApi(APIView):
     def post(self, request):
         data = PreferenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        preference = preferences.preference_save(user=request.user, data=data.to_input())
-        return Response(_output(preferences.preferences_of(request.user).get(pk=preference.pk)), status=status.HTTP_201_CREATED)
+        preference = services.preference_save(user=request.user, data=data.to_input())
+        return Response(_output(selectors.preferences_of(request.user).get(pk=preference.pk)), status=status.HTTP_201_CREATED)
 
 
 class PreferenceDetailApi(APIView):
     permission_classes = PERMISSIONS
 
     def _own(self, request, preference_id):
-        return get_object_or_404(preferences.preferences_of(request.user), pk=preference_id)
+        return get_object_or_404(selectors.preferences_of(request.user), pk=preference_id)
 
     @extend_schema(tags=TAGS, operation_id="bidding_preferences_retrieve", responses=PreferenceOutputSerializer)
     def get(self, request, preference_id: int):
@@ -147,13 +147,13 @@ class PreferenceDetailApi(APIView):
         preference = self._own(request, preference_id)
         data = PreferenceInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        base = preferences.preference_input_of(preference) if partial else None
-        preferences.preference_save(user=request.user, preference_id=preference.pk, data=data.to_input(base))
+        base = services.preference_input_of(preference) if partial else None
+        services.preference_save(user=request.user, preference_id=preference.pk, data=data.to_input(base))
         return Response(_output(self._own(request, preference_id)))
 
     @extend_schema(tags=TAGS, operation_id="bidding_preferences_destroy", responses={204: None})
     def delete(self, request, preference_id: int):
-        preferences.preference_delete(user=request.user, preference_id=self._own(request, preference_id).pk)
+        services.preference_delete(user=request.user, preference_id=self._own(request, preference_id).pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +202,7 @@ class AlertListApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        alerts = preferences.alerts_of(request.user)
+        alerts = selectors.alerts_of(request.user)
         if filters.validated_data.get("reason"):
             alerts = alerts.filter(reason=filters.validated_data["reason"])
         paginator = self.pagination_class()
@@ -212,10 +212,10 @@ class AlertListApi(APIView):
 
 class WatchInputSerializer(serializers.Serializer):
     remind_before_start = serializers.IntegerField(
-        default=10, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
+        default=10, min_value=0, max_value=services.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
     )
     remind_before_end = serializers.IntegerField(
-        default=5, min_value=0, max_value=preferences.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
+        default=5, min_value=0, max_value=services.MAX_REMINDER_MINUTES, help_text="Minutes; 0: no reminder."
     )
 
 
@@ -235,7 +235,7 @@ class WatchListApi(APIView):
     )
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(preferences.watches_of(request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.watches_of(request.user), request, view=self)
         return paginator.get_paginated_response(WatchOutputSerializer(page, many=True).data)
 
 
@@ -246,7 +246,7 @@ class LotWatchApi(APIView):
         tags=TAGS, operation_id="lot_watch_retrieve", responses=WatchOutputSerializer, summary="Your watch of a lot (404 if you do not watch it)"
     )
     def get(self, request, lot_id: int):
-        return Response(WatchOutputSerializer(get_object_or_404(preferences.watches_of(request.user), lot_id=lot_id)).data)
+        return Response(WatchOutputSerializer(get_object_or_404(selectors.watches_of(request.user), lot_id=lot_id)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -258,12 +258,12 @@ class LotWatchApi(APIView):
     def put(self, request, lot_id: int):
         data = WatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        preferences.lot_watch(user=request.user, lot_id=lot_id, **data.validated_data)
-        return Response(WatchOutputSerializer(preferences.watches_of(request.user).get(lot_id=lot_id)).data)
+        services.lot_watch(user=request.user, lot_id=lot_id, **data.validated_data)
+        return Response(WatchOutputSerializer(selectors.watches_of(request.user).get(lot_id=lot_id)).data)
 
     @extend_schema(tags=TAGS, operation_id="lot_watch_destroy", responses={204: None}, summary="Stop watching a lot")
     def delete(self, request, lot_id: int):
-        if not preferences.lot_unwatch(user=request.user, lot_id=lot_id):
+        if not services.lot_unwatch(user=request.user, lot_id=lot_id):
             return Response({"detail": "You do not watch this lot."}, status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -290,12 +290,12 @@ class AlertChannelsApi(APIView):
         summary="How lot alerts reach you (the notification centre's choices)",
     )
     def get(self, request):
-        return Response(preferences.alert_channels_of(request.user))
+        return Response(selectors.alert_channels_of(request.user))
 
     @extend_schema(tags=TAGS, operation_id="lot_alert_channels_update", request=AlertChannelsSerializer, responses=AlertChannelsSerializer)
     def put(self, request):
         data = AlertChannelsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         chosen = {kind: [c for c, on in choice.items() if on] for kind, choice in data.validated_data.items()}
-        preferences.alert_channels_save(user=request.user, channels=chosen)
-        return Response(preferences.alert_channels_of(request.user))
+        services.alert_channels_save(user=request.user, channels=chosen)
+        return Response(selectors.alert_channels_of(request.user))

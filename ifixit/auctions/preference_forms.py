@@ -1,10 +1,11 @@
 """Forms of the bidding-preference pages: the shape of the input only; the rules (year order,
-known makes and regions, name once per user) are preferences._clean's, shared with the API."""
+known makes and regions, name once per user) are the auctions services' (preference_save), shared with the API."""
 
 from django import forms
 
 from ifixit.auctions.models import AuctionSource, BiddingPreference
-from ifixit.auctions.preferences import ALERT_KINDS, CHANNELS, LotVocabulary, PreferenceInput, lot_vocabulary
+from ifixit.auctions.selectors import ALERT_KINDS, CHANNELS, LotVocabulary, lot_vocabulary
+from ifixit.auctions.services import PreferenceInput
 
 PAIR = "|"  # make|model in the models select's values
 SEVERAL = "Hold Ctrl (⌘ on a Mac) to choose several; none chosen means any."

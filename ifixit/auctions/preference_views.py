@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ifixit import money
-from ifixit.auctions import preferences
+from ifixit.auctions import selectors, services
 from ifixit.auctions.models import Lot
 from ifixit.auctions.preference_forms import AlertChannelsForm, PreferenceForm, WatchForm
 
@@ -33,7 +33,7 @@ def buyers_only(view):
 
 def _own_preference(request, pk: int):
     """Another user's preference is not found, never forbidden: its id is not confirmed."""
-    return get_object_or_404(preferences.preferences_of(request.user), pk=pk)
+    return get_object_or_404(selectors.preferences_of(request.user), pk=pk)
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -42,11 +42,11 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 
 def _list_context(request, *, channels_form=None) -> dict:
-    page = Paginator(preferences.preferences_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    recent = preferences.recent_matches(list(page))
+    page = Paginator(selectors.preferences_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    recent = selectors.recent_matches(list(page))
     for preference in page:
         preference.recent_count = recent.counts.get(preference.pk, 0)
-    channels_form = channels_form or AlertChannelsForm(current=preferences.alert_channels_of(request.user))
+    channels_form = channels_form or AlertChannelsForm(current=selectors.alert_channels_of(request.user))
     return {"page": page, "recent": recent, "channels_form": channels_form}
 
 
@@ -63,7 +63,7 @@ def preference_edit(request, pk: int | None = None):
     form = PreferenceForm(request.POST or None, preference=preference)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = preferences.preference_save(user=request.user, data=form.to_input(), preference_id=pk)
+            saved = services.preference_save(user=request.user, data=form.to_input(), preference_id=pk)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -80,10 +80,10 @@ def preference_edit(request, pk: int | None = None):
 def preference_active(request, pk: int):
     """Turn a preference on or off (the list's button; with htmx, its row comes back)."""
     preference = _own_preference(request, pk)
-    preference = preferences.preference_set_active(user=request.user, preference_id=preference.pk, active=request.POST.get("active") == "1")
+    preference = services.preference_set_active(user=request.user, preference_id=preference.pk, active=request.POST.get("active") == "1")
     if request.htmx:
         preference = _own_preference(request, pk)
-        preference.recent_count = preferences.recent_matches([preference]).counts.get(preference.pk, 0)
+        preference.recent_count = selectors.recent_matches([preference]).counts.get(preference.pk, 0)
         return TemplateResponse(request, "auctions/preferences.html#preference", {"preference": preference})
     messages.success(request, f"“{preference.name}” is {'active' if preference.active else 'paused'}.")
     return redirect("bidding_preferences")
@@ -94,7 +94,7 @@ def preference_active(request, pk: int):
 def preference_delete(request, pk: int):
     preference = _own_preference(request, pk)
     if request.method == "POST":
-        preferences.preference_delete(user=request.user, preference_id=preference.pk)
+        services.preference_delete(user=request.user, preference_id=preference.pk)
         messages.success(request, f"Preference “{preference.name}” deleted.")
         return redirect("bidding_preferences")
     return TemplateResponse(request, "auctions/preferences_delete.html", {"preference": preference})
@@ -103,10 +103,10 @@ def preference_delete(request, pk: int):
 @buyers_only
 @require_POST
 def alert_channels(request):
-    form = AlertChannelsForm(request.POST, current=preferences.alert_channels_of(request.user))
+    form = AlertChannelsForm(request.POST, current=selectors.alert_channels_of(request.user))
     if form.is_valid():
         try:
-            preferences.alert_channels_save(user=request.user, channels=form.channels())
+            services.alert_channels_save(user=request.user, channels=form.channels())
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -118,7 +118,7 @@ def alert_channels(request):
 @buyers_only
 @require_GET
 def alert_list(request):
-    page = Paginator(preferences.alerts_of(request.user), ALERTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.alerts_of(request.user), ALERTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "auctions/preferences_alerts.html", {"page": page, "currency": money.currency()})
 
 
@@ -128,18 +128,18 @@ def lot_watch(request, pk: int):
     """The Watch button of the lot page. The lot page loads it with htmx (hx-get); without
     JavaScript its link leads to this view's own small page."""
     lot = get_object_or_404(Lot.objects.select_related("source"), pk=pk)
-    watch = preferences.watch_of(request.user, lot.pk)
+    watch = selectors.watch_of(request.user, lot.pk)
     times = {"remind_before_start": watch.remind_before_start, "remind_before_end": watch.remind_before_end} if watch else None
     form = WatchForm(initial=times)
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "unwatch":
-            preferences.lot_unwatch(user=request.user, lot_id=lot.pk)
+            services.lot_unwatch(user=request.user, lot_id=lot.pk)
             watch, form = None, WatchForm()
         else:
             form = WatchForm(request.POST)
             if form.is_valid():
-                watch = preferences.lot_watch(user=request.user, lot_id=lot.pk, **form.cleaned_data)
+                watch = services.lot_watch(user=request.user, lot_id=lot.pk, **form.cleaned_data)
             else:
                 status = 400
         if status == 200 and not request.htmx:

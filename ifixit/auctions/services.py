@@ -1,12 +1,28 @@
 """Writes of the auction side. The feeds process stores each batch of events here, in
-one transaction, so what is stored and the source's resume point never disagree."""
+one transaction, so what is stored and the source's resume point never disagree. A user's
+bidding preferences, lot watches and alert channels are written here too (the pages and the
+API share these): only ever the signed-in user's own."""
 
-from django.db import connection, transaction
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ifixit.auctions import alerts
-from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, PriceTick
+from ifixit import vocabulary
+from ifixit.accounts.models import User
+from ifixit.auctions import alerts, selectors
+from ifixit.auctions.models import AuctionSource, BiddingPreference, FeedHealth, Lot, LotWatch, Opportunity, PriceTick
+from ifixit.notifications import selectors as notification_selectors
+from ifixit.notifications import services as notification_services
+
+MAX_PRICE = 10_000_000  # feeds.messages.MAX_AMOUNT: no lot is ever dearer
+MAX_MILEAGE = 5_000_000
+YEAR_MIN = 1900
+MAX_REMINDER_MINUTES = 120
 
 LOT_FIELDS = [
     "lane", "stage", "make", "model", "trim", "year", "mileage", "mileage_unit", "fuel", "transmission",
@@ -167,15 +183,22 @@ def source_request_resync(*, source_id: int) -> None:
     FeedHealth.objects.filter(source_id=source_id).update(resync_requested=True)
 
 
+def webhook_accept(*, source: AuctionSource, body: bytes, timestamp: str, signature_header: str) -> None:
+    """Check and keep one event a platform pushed (raises webhooks.Refused), then, after
+    commit, have a task store the source's inbox: the platform is answered at once."""
+    # Imported here: both import this module (webhooks stores through feed_events_store).
+    from ifixit.auctions import webhooks
+    from ifixit.auctions.tasks import process_webhook_inbox
+
+    webhooks.webhook_receive(source=source, body=body, timestamp=timestamp, signature_header=signature_header)
+    transaction.on_commit(lambda: process_webhook_inbox.delay(source.pk))
+
+
 # --- The opportunity queue ------------------------------------------------------------------
 
 
 @transaction.atomic
 def opportunity_decide(*, user, lot_id: int, decision: str, max_bid: int | None = None, note: str = "") -> "Opportunity":
-    from django.core.exceptions import ValidationError
-
-    from ifixit.auctions.models import Opportunity
-
     lot = Lot.objects.select_for_update().get(pk=lot_id)
     if decision not in (Opportunity.Decision.WATCH, Opportunity.Decision.BID, Opportunity.Decision.PASS, Opportunity.Decision.LOST):
         raise ValidationError({"decision": "Choose watch, bid, pass or lost (a win is recorded with the car's details)."})
@@ -196,11 +219,6 @@ def opportunity_win(
 ) -> "Opportunity":
     """A won lot becomes a car in stock, purchased at the lot's price with its fees, and the
     two are linked. Runs inventory's own car_create, so every car rule applies."""
-    from decimal import Decimal
-
-    from django.core.exceptions import ValidationError
-
-    from ifixit.auctions.models import Opportunity
     from ifixit.inventory.services import car_create
 
     lot = Lot.objects.select_for_update().get(pk=lot_id)
@@ -234,3 +252,195 @@ def opportunity_win(
         lot=lot, defaults={"decision": Opportunity.Decision.WON, "car": car, "decided_by": user, "decided_at": timezone.now()}
     )
     return opportunity
+
+
+# --- bidding preferences -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreferenceInput:
+    """A whole preference as the user gave it (the page's form and the API's serializer make one)."""
+
+    name: str
+    active: bool = True
+    makes: Sequence[str] = ()
+    models: Sequence[tuple[str, str]] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    mileage_max: int | None = None
+    price_max: int | None = None
+    min_margin: Decimal | None = None
+    min_roi: Decimal | None = None
+    sources: Sequence[int] = ()
+    regions: Sequence[str] = ()
+
+
+def _clean(data: PreferenceInput) -> dict:
+    """Spellings made canonical and every rule checked at once: raises ValidationError keyed by
+    field, so all of a form's mistakes show together."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    known = selectors.lot_vocabulary()
+    name = " ".join((data.name or "").split())
+    if not name:
+        fail("name", "Give the preference a name.")
+    elif len(name) > 80:
+        fail("name", "At most 80 characters.")
+    known_makes = {m.casefold() for m in known.makes}
+    makes = []
+    for raw in data.makes:
+        make = vocabulary.make(str(raw))
+        if make.casefold() not in known_makes:
+            fail("makes", f"“{raw}” is not a make we know.")
+        elif make not in makes:
+            makes.append(make)
+    models = []
+    for pair in data.models:
+        try:
+            raw_make, raw_model = pair
+        except (TypeError, ValueError):
+            fail("models", "Give each model with its make.")
+            continue
+        make, model = vocabulary.make(str(raw_make)), vocabulary.model(str(raw_model))
+        if make.casefold() not in known_makes:
+            fail("models", f"“{raw_make}” is not a make we know.")
+        elif not model or len(model) > 50:
+            fail("models", f"Give a model of {make} (up to 50 characters).")
+        elif [make, model] not in models:
+            models.append([make, model])
+    this_year = timezone.localdate().year
+    for field in ("year_min", "year_max"):
+        year = getattr(data, field)
+        if year is not None and not YEAR_MIN <= year <= this_year + 1:
+            fail(field, f"A year from {YEAR_MIN} to {this_year + 1}.")
+    if data.year_min is not None and data.year_max is not None and data.year_min > data.year_max and not errors.get("year_min"):
+        fail("year_max", "The latest year cannot be before the earliest.")
+    if data.mileage_max is not None and not 0 <= data.mileage_max <= MAX_MILEAGE:
+        fail("mileage_max", f"From 0 to {MAX_MILEAGE:,} miles.")
+    if data.price_max is not None and not 0 <= data.price_max <= MAX_PRICE:
+        fail("price_max", f"From 0 to {MAX_PRICE:,}.")
+    if data.min_margin is not None and not Decimal(0) <= data.min_margin <= Decimal(MAX_PRICE):
+        fail("min_margin", f"From 0 to {MAX_PRICE:,}.")
+    if data.min_roi is not None and not Decimal(-100) <= data.min_roi <= Decimal(1000):
+        fail("min_roi", "A percentage from −100 to 1,000.")
+    source_ids = sorted({int(s) for s in data.sources})
+    found = set(AuctionSource.objects.filter(pk__in=source_ids).values_list("pk", flat=True))
+    if set(source_ids) - found:
+        fail("sources", "Choose sources from the list.")
+    by_key = {alerts.region_key(r): r for r in known.regions}
+    regions = []
+    for raw in data.regions:
+        region = by_key.get(alerts.region_key(str(raw)))
+        if region is None:
+            fail("regions", f"No lot has come from “{raw}”; choose regions from the list.")
+        elif region not in regions:
+            regions.append(region)
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "name": name, "active": bool(data.active), "makes": makes, "car_models": models, "year_min": data.year_min,
+        "year_max": data.year_max, "mileage_max": data.mileage_max, "price_max": data.price_max,
+        "min_margin": data.min_margin, "min_roi": data.min_roi, "regions": regions, "sources": source_ids,
+    }
+
+
+def preference_save(*, user: User, data: PreferenceInput, preference_id: int | None = None) -> BiddingPreference:
+    """Create (no id) or replace one of the user's preferences, all or nothing."""
+    fields = _clean(data)
+    sources = fields.pop("sources")
+    try:
+        with transaction.atomic():
+            if preference_id is None:
+                preference = BiddingPreference(user=user)
+            else:
+                preference = BiddingPreference.objects.select_for_update().get(user=user, pk=preference_id)
+            for name, value in fields.items():
+                setattr(preference, name, value)
+            preference.updated_at = timezone.now()
+            preference.save()
+            preference.sources.set(sources)
+            alerts.preferences_changed()
+    except IntegrityError:
+        if BiddingPreference.objects.filter(user=user, name=fields["name"]).exclude(pk=preference_id).exists():
+            raise ValidationError({"name": "You already have a preference of this name."}) from None
+        raise
+    return preference
+
+
+@transaction.atomic
+def preference_set_active(*, user: User, preference_id: int, active: bool) -> BiddingPreference:
+    preference = BiddingPreference.objects.select_for_update().get(user=user, pk=preference_id)
+    if preference.active != active:
+        preference.active = active
+        preference.updated_at = timezone.now()
+        preference.save(update_fields=["active", "updated_at"])
+        alerts.preferences_changed()
+    return preference
+
+
+@transaction.atomic
+def preference_delete(*, user: User, preference_id: int) -> None:
+    """Its past alerts stay (they were sent), without the preference's name."""
+    deleted, _ = BiddingPreference.objects.filter(user=user, pk=preference_id).delete()
+    if not deleted:
+        raise BiddingPreference.DoesNotExist
+    alerts.preferences_changed()
+
+
+def preference_input_of(preference: BiddingPreference) -> PreferenceInput:
+    """The input that would save the preference as it is (PATCH merges changes into it)."""
+    return PreferenceInput(
+        name=preference.name, active=preference.active, makes=list(preference.makes),
+        models=[tuple(p) for p in preference.car_models], year_min=preference.year_min, year_max=preference.year_max,
+        mileage_max=preference.mileage_max, price_max=preference.price_max, min_margin=preference.min_margin,
+        min_roi=preference.min_roi, sources=[s.pk for s in preference.sources.all()], regions=list(preference.regions),
+    )
+
+
+# --- watches ----------------------------------------------------------------------------------
+
+
+def lot_watch(*, user: User, lot_id: int, remind_before_start: int = 10, remind_before_end: int = 5) -> LotWatch:
+    """Watch a lot (or change a watch's reminders): raises Lot.DoesNotExist for no such lot."""
+    errors = {}
+    for field, minutes in (("remind_before_start", remind_before_start), ("remind_before_end", remind_before_end)):
+        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_REMINDER_MINUTES:
+            errors[field] = f"Minutes from 0 (no reminder) to {MAX_REMINDER_MINUTES}."
+    if errors:
+        raise ValidationError(errors)
+    lot = Lot.objects.get(pk=lot_id)
+    with transaction.atomic():
+        watch, _ = LotWatch.objects.update_or_create(
+            user=user, lot=lot, defaults={"remind_before_start": remind_before_start, "remind_before_end": remind_before_end}
+        )
+    return watch
+
+
+def lot_unwatch(*, user: User, lot_id: int) -> bool:
+    deleted, _ = LotWatch.objects.filter(user=user, lot_id=lot_id).delete()
+    return bool(deleted)
+
+
+# --- channels: the notification centre's choices for the lot-alert kinds --------------------
+
+
+def alert_channels_save(*, user: User, channels: dict[str, Iterable[str]]) -> None:
+    """Set how each lot-alert kind reaches the user, through the notification centre's own
+    service (its rules: SMS needs a mobile number, email an address), keeping each kind's
+    timing, the user's digest time and mobile as they are."""
+    unknown = set(channels) - set(selectors.ALERT_KINDS)
+    if unknown:
+        raise ValidationError({"channels": f"Unknown alert kind(s): {', '.join(sorted(unknown))}."})
+    bad = {c for chosen in channels.values() for c in chosen} - set(selectors.CHANNELS)
+    if bad:
+        raise ValidationError({"channels": f"Unknown channel(s): {', '.join(sorted(bad))}; use in_app, email or sms."})
+    timing = {c.kind.key: c.timing for c in notification_selectors.choices_for(user)}
+    notification_services.preferences_save(
+        user=user,
+        choices={kind: {**{c: c in set(chosen) for c in selectors.CHANNELS}, "timing": timing[kind]} for kind, chosen in channels.items()},
+        digest_time=notification_selectors.digest_time_for(user),
+        mobile=user.mobile,
+    )

@@ -1,18 +1,16 @@
 """The live auction board and the lot page (updated over /ws/auctions/...)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from ifixit.auctions import selectors, valuation, webhooks
+from ifixit.auctions import selectors, services, valuation, webhooks
 from ifixit.auctions.forms import LotFilterForm
 from ifixit.auctions.models import AuctionSource, Lot
-from ifixit.auctions.tasks import process_webhook_inbox
 
 PAGE_SIZE = 50
 
@@ -64,7 +62,7 @@ def webhook(request, source_id: int):
     """A platform pushes one event: checked, kept, answered at once; stored by a task."""
     source = get_object_or_404(AuctionSource, pk=source_id, kind=AuctionSource.Kind.WEBHOOK, enabled=True)
     try:
-        webhooks.webhook_receive(
+        services.webhook_accept(
             source=source,
             body=request.body,
             timestamp=request.headers.get("X-Ifixit-Timestamp", ""),
@@ -72,5 +70,4 @@ def webhook(request, source_id: int):
         )
     except webhooks.Refused as refused:
         return JsonResponse({"detail": refused.reason}, status=refused.status)
-    transaction.on_commit(lambda: process_webhook_inbox.delay(source.pk))
     return JsonResponse({"accepted": True}, status=202)

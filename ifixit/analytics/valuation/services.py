@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ifixit.analytics.ml import evaluation, value
 from ifixit.analytics.models import OWN_SOURCE, SaleFact, Valuation, ValueModel
+from ifixit.analytics.valuation import tasks
 from ifixit.money import to_cents
 
 # The columns of a fact the model may learn from (ml.value picks its features among them).
@@ -134,6 +135,15 @@ def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_s
         if promote:
             transaction.on_commit(lambda: cache.delete(IN_USE_KEY))
     return TrainingResult(model=row, promoted=promote)
+
+
+def valuation_train_request(*, triggered_by: str) -> bool:
+    """Queue a training ("Train now" on the value model page), unless one is already running:
+    False then, and its result is the one to wait for."""
+    if cache.get(tasks.TRAINING_LOCK) is not None:
+        return False
+    tasks.train_value_model.delay(triggered_by=triggered_by)
+    return True
 
 
 # -- predictions

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ifixit.analytics.advice import model_audit
 from ifixit.analytics.models import ValueModel
+from ifixit.analytics.valuation import services as valuation
 from ifixit.analytics.valuation import tasks
 
 VERSIONS_SHOWN = 20
@@ -37,9 +38,8 @@ def value_model(request):
 @permission_required("analytics.add_valuemodel", raise_exception=True)
 @require_POST
 def value_model_train(request):
-    if cache.get(tasks.TRAINING_LOCK) is not None:
-        messages.info(request, "A training is already running; its result will appear here.")
-    else:
-        tasks.train_value_model.delay(triggered_by=request.user.get_username())
+    if valuation.valuation_train_request(triggered_by=request.user.get_username()):
         messages.success(request, "Training queued: the new version appears here when it is done, promoted only if it is not worse.")
+    else:
+        messages.info(request, "A training is already running; its result will appear here.")
     return redirect("analytics_value_model")

@@ -15,7 +15,7 @@ from ifixit.analytics.advice import selectors as advice
 from ifixit.analytics.ml import value
 from ifixit.analytics.models import SaleFact, ValueModel
 from ifixit.analytics.valuation import services as valuation
-from ifixit.auctions import alerts, preferences, services
+from ifixit.auctions import alerts, services
 from ifixit.auctions.feeds import messages
 from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, LotAlert
 from ifixit.testing.factories import UserFactory
@@ -43,10 +43,10 @@ def model_in_use(db, fitted):
         version=1, status=ValueModel.Status.PROMOTED, training_rows=1000, held_out_rows=0, features=list(fitted.features),
         metrics={"interval": fitted.interval}, baseline_metrics={}, decision="test", promoted_at=timezone.now(), artifact=fitted.dumps(),
     )
-    alerts._bump_version()
+    alerts.index._bump_version()
     yield
     valuation._loaded.clear()
-    alerts._bump_version()
+    alerts.index._bump_version()
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_margin_and_roi_minimums_are_met_or_missed_by_the_lots_advice(model_in_u
     buyers = {name: UserFactory(username=name, role="buyer", locations=[north]) for name in minimums}
     with django_capture_on_commit_callbacks(execute=True):
         for name, minimum in minimums.items():
-            preferences.preference_save(user=buyers[name], data=preferences.PreferenceInput(name=name, makes=["Ford"], **minimum))
+            services.preference_save(user=buyers[name], data=services.PreferenceInput(name=name, makes=["Ford"], **minimum))
     with django_capture_on_commit_callbacks(execute=True):
         services.feed_events_store(source_id=source.pk, events=[
             messages.check({"type": "lot", "seq": 1, "at": AT, "lot": {"id": "L1", **CAR}}),

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from ifixit.auctions import alerts, preferences, services
+from ifixit.auctions import alerts, selectors, services
 from ifixit.auctions.feeds import messages
 from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, LotAlert
 from ifixit.notifications.models import Notification
@@ -33,10 +33,10 @@ def bid(seq, lot_id, amount, count=2):
 def fresh_caches():
     """Preferences made in another test's (rolled back) transaction may still be compiled in
     this process, and the editor's choices are cached: start every test from the database."""
-    alerts._bump_version()
-    cache.delete(preferences.VOCABULARY_KEY)
+    alerts.index._bump_version()
+    cache.delete(selectors.VOCABULARY_KEY)
     yield
-    alerts._bump_version()
+    alerts.index._bump_version()
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def store(source, eager_tasks, django_capture_on_commit_callbacks):
 
 def prefer(user, django_capture_on_commit_callbacks, **fields):
     with django_capture_on_commit_callbacks(execute=True):
-        return preferences.preference_save(user=user, data=preferences.PreferenceInput(**{"name": f"pref {fields}", **fields}))
+        return services.preference_save(user=user, data=services.PreferenceInput(**{"name": f"pref {fields}", **fields}))
 
 
 @pytest.fixture
@@ -192,12 +192,12 @@ def test_inactive_and_deleted_preferences_alert_nobody(buyer, store, make_pref, 
     paused = make_pref(buyer, makes=["Ford"])
     deleted = make_pref(buyer, makes=["Kia"])
     with django_capture_on_commit_callbacks(execute=True):
-        preferences.preference_set_active(user=buyer, preference_id=paused.pk, active=False)
-        preferences.preference_delete(user=buyer, preference_id=deleted.pk)
+        services.preference_set_active(user=buyer, preference_id=paused.pk, active=False)
+        services.preference_delete(user=buyer, preference_id=deleted.pk)
     store(lot_event(1, "L1"), lot_event(2, "L2", make="Kia", model="Ceed"))
     assert alerts_of(buyer) == []
     with django_capture_on_commit_callbacks(execute=True):
-        preferences.preference_set_active(user=buyer, preference_id=paused.pk, active=True)
+        services.preference_set_active(user=buyer, preference_id=paused.pk, active=True)
     store(lot_event(3, "L3"))
     assert alerts_of(buyer) == [("L3", MATCH, 500)]
 
@@ -205,7 +205,7 @@ def test_inactive_and_deleted_preferences_alert_nobody(buyer, store, make_pref, 
 def test_an_edited_preference_is_matched_as_edited(buyer, store, make_pref, django_capture_on_commit_callbacks):
     pref = make_pref(buyer, makes=["Ford"])
     with django_capture_on_commit_callbacks(execute=True):
-        preferences.preference_save(user=buyer, preference_id=pref.pk, data=preferences.PreferenceInput(name=pref.name, makes=["Kia"]))
+        services.preference_save(user=buyer, preference_id=pref.pk, data=services.PreferenceInput(name=pref.name, makes=["Kia"]))
     store(lot_event(1, "L1"), lot_event(2, "L2", make="KIA", model="ceed"))
     assert alerts_of(buyer) == [("L2", MATCH, 500)]
 
@@ -222,7 +222,7 @@ def test_two_workers_matching_the_same_lot_at_once_alert_once(north):
     nothing, and write; one of them wins."""
     buyer = UserFactory(username="bea", role="buyer", locations=[north])
     source = AuctionSource.objects.create(name="Sim", url="http://127.0.0.1:1")
-    preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Fords", makes=["Ford"]))
+    services.preference_save(user=buyer, data=services.PreferenceInput(name="Fords", makes=["Ford"]))
     lot = Lot.objects.create(source=source, external_id="L1", make="Ford", model="Focus", year=2018, current_bid=500)
     start = threading.Barrier(4)
     made, errors = [], []
@@ -252,7 +252,7 @@ def test_a_feed_batch_reaches_the_notification_centre_through_a_real_worker(nort
     buyer = UserFactory(username="bea", role="buyer", locations=[north])
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
     FeedHealth.objects.create(source=source)
-    preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Cheap Focus", makes=["Ford"], price_max=5_000))
+    services.preference_save(user=buyer, data=services.PreferenceInput(name="Cheap Focus", makes=["Ford"], price_max=5_000))
     worker = start_worker("alerts-worker", tmp_path, process_env())
     try:
         services.feed_events_store(source_id=source.pk, events=[lot_event(1, "SIM-1", current_bid=4_900), lot_event(2, "SIM-2", make="Kia")])

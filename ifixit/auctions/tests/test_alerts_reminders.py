@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone as tz
 
 import pytest
 
-from ifixit.auctions import alerts, preferences, tasks
+from ifixit.auctions import alerts, services, tasks
 from ifixit.auctions.models import AuctionSource, Lot, LotAlert
 from ifixit.notifications.models import Notification
 from ifixit.testing.factories import UserFactory
@@ -37,7 +37,7 @@ def sent(user):
 
 
 def test_a_watched_lot_is_reminded_before_it_goes_live_and_before_it_ends_once_each(buyer, lot):
-    preferences.lot_watch(user=buyer, lot_id=lot.pk)  # 10 minutes before the start, 5 before the end
+    services.lot_watch(user=buyer, lot_id=lot.pk)  # 10 minutes before the start, 5 before the end
     assert alerts.watch_reminders_send(now=T0 + minutes(19)) == 0
     assert alerts.watch_reminders_send(now=T0 + minutes(20)) == 1
     assert alerts.watch_reminders_send(now=T0 + minutes(21)) == 0
@@ -55,7 +55,7 @@ def test_a_watched_lot_is_reminded_before_it_goes_live_and_before_it_ends_once_e
 
 
 def test_an_end_moved_later_by_a_late_bid_is_still_reminded_once(buyer, lot):
-    preferences.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=0, remind_before_end=5)
+    services.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=0, remind_before_end=5)
     Lot.objects.filter(pk=lot.pk).update(stage=Lot.Stage.LIVE, ends_at=T0 + minutes(43))  # extended before the reminder
     assert alerts.watch_reminders_send(now=T0 + minutes(36)) == 0  # due by the old end, not by the new
     assert alerts.watch_reminders_send(now=T0 + minutes(38)) == 1
@@ -66,8 +66,8 @@ def test_an_end_moved_later_by_a_late_bid_is_still_reminded_once(buyer, lot):
 
 
 def test_each_watcher_gets_their_own_minutes(buyer, manager, lot):
-    preferences.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=2, remind_before_end=0)
-    preferences.lot_watch(user=manager, lot_id=lot.pk, remind_before_start=15, remind_before_end=0)
+    services.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=2, remind_before_end=0)
+    services.lot_watch(user=manager, lot_id=lot.pk, remind_before_start=15, remind_before_end=0)
     assert alerts.watch_reminders_send(now=T0 + minutes(15)) == 1
     assert sent(manager) == [STARTING] and sent(buyer) == []
     assert alerts.watch_reminders_send(now=T0 + minutes(28)) == 1
@@ -75,10 +75,10 @@ def test_each_watcher_gets_their_own_minutes(buyer, manager, lot):
 
 
 def test_no_reminder_when_it_is_too_late_turned_off_closed_or_unwatched(buyer, manager, admin_user, lot):
-    preferences.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=0, remind_before_end=0)
-    preferences.lot_watch(user=manager, lot_id=lot.pk)
-    preferences.lot_watch(user=admin_user, lot_id=lot.pk)
-    assert preferences.lot_unwatch(user=admin_user, lot_id=lot.pk) is True
+    services.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=0, remind_before_end=0)
+    services.lot_watch(user=manager, lot_id=lot.pk)
+    services.lot_watch(user=admin_user, lot_id=lot.pk)
+    assert services.lot_unwatch(user=admin_user, lot_id=lot.pk) is True
     Lot.objects.filter(pk=lot.pk).update(stage=Lot.Stage.LIVE)  # went live early: no "goes live" any more
     assert alerts.watch_reminders_send(now=T0 + minutes(25)) == 0
     Lot.objects.filter(pk=lot.pk).update(stage=Lot.Stage.CLOSED, outcome="bought_now")
@@ -87,13 +87,13 @@ def test_no_reminder_when_it_is_too_late_turned_off_closed_or_unwatched(buyer, m
 
 
 def test_people_who_may_not_see_auctions_are_not_reminded(sales_user, lot):
-    preferences.lot_watch(user=sales_user, lot_id=lot.pk)  # watched while a buyer
+    services.lot_watch(user=sales_user, lot_id=lot.pk)  # watched while a buyer
     assert alerts.watch_reminders_send(now=T0 + minutes(25)) == 0
 
 
 def test_the_beat_task_sends_what_is_due_now(buyer, lot):
     Lot.objects.filter(pk=lot.pk).update(starts_at=None, stage=Lot.Stage.LIVE, ends_at=datetime.now(tz.utc) + minutes(3))
-    preferences.lot_watch(user=buyer, lot_id=lot.pk)
+    services.lot_watch(user=buyer, lot_id=lot.pk)
     assert tasks.send_watch_reminders() == 1
     assert tasks.send_watch_reminders() == 0
     assert sent(buyer) == [ENDING]
@@ -103,8 +103,8 @@ def test_reminder_minutes_are_checked(buyer, lot):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:
-        preferences.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=121, remind_before_end=-1)
+        services.lot_watch(user=buyer, lot_id=lot.pk, remind_before_start=121, remind_before_end=-1)
     assert set(refused.value.message_dict) == {"remind_before_start", "remind_before_end"}
     with pytest.raises(Lot.DoesNotExist):
-        preferences.lot_watch(user=buyer, lot_id=lot.pk + 99)
+        services.lot_watch(user=buyer, lot_id=lot.pk + 99)
     assert not buyer.lot_watches.exists()

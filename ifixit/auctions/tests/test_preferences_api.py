@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from ifixit.auctions import alerts, preferences
+from ifixit.auctions import alerts, selectors, services
 from ifixit.auctions.models import AuctionSource, BiddingPreference, Lot, LotAlert, LotWatch
 from ifixit.notifications.models import Preference
 from ifixit.testing.factories import UserFactory
@@ -17,8 +17,8 @@ URL = "/api/v1/auctions/preferences/"
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    alerts._bump_version()
-    cache.delete(preferences.VOCABULARY_KEY)
+    alerts.index._bump_version()
+    cache.delete(selectors.VOCABULARY_KEY)
 
 
 def api(user=None):
@@ -94,8 +94,8 @@ def test_a_buyer_creates_reads_changes_and_deletes_their_preference(buyer, sourc
 
 
 def test_another_users_preference_is_not_found_and_left_alone(buyer, other_buyer, lot):
-    theirs = preferences.preference_save(user=other_buyer, data=preferences.PreferenceInput(name="Bob's", makes=["Kia"]))
-    mine = preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Mine"))
+    theirs = services.preference_save(user=other_buyer, data=services.PreferenceInput(name="Bob's", makes=["Kia"]))
+    mine = services.preference_save(user=buyer, data=services.PreferenceInput(name="Mine"))
     url = f"{URL}{theirs.pk}/"
     assert api(buyer).get(url).status_code == 404
     assert api(buyer).put(url, body(), format="json").status_code == 404
@@ -134,8 +134,8 @@ def test_bad_input_is_refused_by_field_with_nothing_written(buyer, lot, override
 def test_every_mistake_shows_at_once_and_an_update_is_all_or_nothing(buyer, lot):
     response = api(buyer).post(URL, body(year_min=2020, year_max=2015, makes=["Frod"], regions=["Atlantis"]), format="json")
     assert set(response.json()) == {"year_max", "makes", "regions"}
-    pref = preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Mine", makes=["Ford"]))
-    preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Other"))
+    pref = services.preference_save(user=buyer, data=services.PreferenceInput(name="Mine", makes=["Ford"]))
+    services.preference_save(user=buyer, data=services.PreferenceInput(name="Other"))
     assert api(buyer).patch(f"{URL}{pref.pk}/", {"name": "Other", "makes": ["Kia"]}, format="json").json() == {
         "name": ["You already have a preference of this name."]
     }
@@ -147,8 +147,8 @@ def test_the_preference_list_runs_a_fixed_number_of_queries(buyer, source, djang
     def make(n):
         for i in range(n):
             Lot.objects.create(source=source, external_id=f"L{BiddingPreference.objects.count()}-{i}", make="Ford", model="Focus", year=2018, current_bid=4_000)
-            pref = preferences.preference_save(
-                user=buyer, data=preferences.PreferenceInput(name=f"P{BiddingPreference.objects.count()}", makes=["Ford"], min_margin=Decimal(100)),
+            pref = services.preference_save(
+                user=buyer, data=services.PreferenceInput(name=f"P{BiddingPreference.objects.count()}", makes=["Ford"], min_margin=Decimal(100)),
             )
             pref.sources.add(source)
 

@@ -9,14 +9,14 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from ifixit.auctions import alerts, preferences
+from ifixit.auctions import alerts, selectors, services
 from ifixit.auctions.models import AuctionSource, Lot
 from ifixit.testing.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    cache.delete(preferences.VOCABULARY_KEY)
+    cache.delete(selectors.VOCABULARY_KEY)
 
 
 def test_recent_counts_agree_with_the_feeds_matcher(north):
@@ -38,7 +38,7 @@ def test_recent_counts_agree_with_the_feeds_matcher(north):
     prefs = []
     for i in range(40):
         picked = rng.sample(cars, rng.randint(0, 2))
-        prefs.append(preferences.preference_save(user=buyer, data=preferences.PreferenceInput(
+        prefs.append(services.preference_save(user=buyer, data=services.PreferenceInput(
             name=f"P{i}",
             makes=[make for make, _ in picked[:1]],
             models=[(make, model) for make, model in picked[1:]],
@@ -48,8 +48,8 @@ def test_recent_counts_agree_with_the_feeds_matcher(north):
             regions=[r for r in rng.sample(regions[:2], rng.randint(0, 1))],
             min_roi=rng.choice([None, None, None, 5]),
         )))
-    prefs = list(preferences.preferences_of(buyer))
-    counted = preferences.recent_matches(prefs)
+    prefs = list(selectors.preferences_of(buyer))
+    counted = selectors.recent_matches(prefs)
 
     index = alerts.PreferenceIndex(alerts.specs_of(prefs))
     expected = {p.pk: 0 for p in prefs}
@@ -70,7 +70,7 @@ def test_only_recent_lots_are_counted(north):
     Lot.objects.create(source=source, external_id="NEW", make="Ford", model="Focus", first_seen_at=now - timedelta(days=6))
     Lot.objects.create(source=source, external_id="OLD", make="Ford", model="Focus", first_seen_at=now - timedelta(days=8))
     Lot.objects.create(source=source, external_id="GHOST", make="?", model="?", first_seen_at=now)  # car not known yet
-    pref = preferences.preference_save(user=buyer, data=preferences.PreferenceInput(name="Any"))
-    counted = preferences.recent_matches([pref], now=now)
+    pref = services.preference_save(user=buyer, data=services.PreferenceInput(name="Any"))
+    counted = selectors.recent_matches([pref], now=now)
     assert counted.counts == {pref.pk: 1} and counted.lots == 1
-    assert preferences.recent_matches([]).counts == {}
+    assert selectors.recent_matches([]).counts == {}

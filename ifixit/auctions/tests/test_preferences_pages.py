@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from ifixit.auctions import alerts, preferences
+from ifixit.auctions import alerts, selectors, services
 from ifixit.auctions.models import AuctionSource, BiddingPreference, Lot, LotAlert, LotWatch
 from ifixit.notifications.models import Preference
 from ifixit.testing.factories import UserFactory
@@ -17,8 +17,8 @@ from ifixit.testing.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    alerts._bump_version()
-    cache.delete(preferences.VOCABULARY_KEY)
+    alerts.index._bump_version()
+    cache.delete(selectors.VOCABULARY_KEY)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def lot(source):
 
 
 def save(user, **fields):
-    return preferences.preference_save(user=user, data=preferences.PreferenceInput(**{"name": "Fords", **fields}))
+    return services.preference_save(user=user, data=services.PreferenceInput(**{"name": "Fords", **fields}))
 
 
 def form_data(**overrides):
@@ -246,7 +246,7 @@ def test_a_buyer_sets_a_preference_and_watches_a_lot_on_a_phone(live_server, pho
     UserFactory(username="bea", role="buyer", password="bea-long-password", locations=[north])
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
     lot = Lot.objects.create(source=source, external_id="SIM-1", make="Ford", model="Focus", year=2018, region="North West", current_bid=4_000)
-    cache.delete(preferences.VOCABULARY_KEY)
+    cache.delete(selectors.VOCABULARY_KEY)
     page = phone
     sign_in(page, live_server.url, "bea", "bea-long-password")
     page.goto(f"{live_server.url}{reverse('bidding_preference_new')}")

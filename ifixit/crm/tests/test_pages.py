@@ -30,18 +30,35 @@ def customer(north):
 
 def sold_to(customer, location, user, **sale):
     car = CarFactory(location=location, phase=Phase.SOLD)
-    return Sale.objects.create(car=car, sold_on=timezone.localdate(), price=Decimal("8000"), location=location, sold_by=user, customer=customer, **sale)
+    return Sale.objects.create(
+        car=car,
+        sold_on=timezone.localdate(),
+        price=Decimal(8000),
+        location=location,
+        sold_by=user,
+        customer=customer,
+        **sale,
+    )
 
 
 def test_it_adds_a_customer_and_normalises_contact_details(signed_in, north):
-    response = signed_in.post(reverse("customer_create"), {"kind": "person", "name": "Jo Bloggs", "email": "JO@Example.com", "phone": "07911 123456"})
+    response = signed_in.post(
+        reverse("customer_create"),
+        {"kind": "person", "name": "Jo Bloggs", "email": "JO@Example.com", "phone": "07911 123456"},
+    )
     customer = Customer.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("customer_detail", args=[customer.pk])
-    assert (customer.email, customer.phone, list(customer.locations.all())) == ("jo@example.com", "+447911123456", [north])
+    assert (customer.email, customer.phone, list(customer.locations.all())) == (
+        "jo@example.com",
+        "+447911123456",
+        [north],
+    )
 
 
 def test_bad_contact_details_are_shown_beside_their_fields(signed_in):
-    response = signed_in.post(reverse("customer_create"), {"kind": "person", "name": "Jo", "email": "jo@", "phone": "123"})
+    response = signed_in.post(
+        reverse("customer_create"), {"kind": "person", "name": "Jo", "email": "jo@", "phone": "123"}
+    )
     body = response.content.decode()
     assert response.status_code == 400 and 'id="id_email-error"' in body and 'id="id_phone-error"' in body
     assert not Customer.objects.exists()
@@ -61,7 +78,9 @@ def test_a_duplicate_at_another_location_is_offered_without_its_details(signed_i
     offered = signed_in.post(reverse("customer_create"), {"kind": "person", "name": "Pat", "email": "pat@example.com"})
     body = offered.content.decode()
     assert offered.status_code == 409 and "Secret Person" not in body and "South Yard" in body
-    shared = signed_in.post(reverse("customer_share"), {"customer": theirs.pk, "email": "pat@example.com", "location": north.pk})
+    shared = signed_in.post(
+        reverse("customer_share"), {"customer": theirs.pk, "email": "pat@example.com", "location": north.pk}
+    )
     assert shared.status_code == 302 and north in theirs.locations.all()
 
 
@@ -69,8 +88,15 @@ def test_the_customer_page_shows_one_timeline(signed_in, customer, north, sales_
     sale = sold_to(customer, north, sales_user)
     services.communication_log(user=sales_user, customer_id=customer.pk, channel="call", body="Rang to say thanks")
     Survey.objects.create(
-        sale=sale, customer=customer, location=north, send_on=sale.sold_on, status="answered", answered_at=timezone.now(),
-        recommend_score=9, satisfaction=5, comment="Lovely car",
+        sale=sale,
+        customer=customer,
+        location=north,
+        send_on=sale.sold_on,
+        status="answered",
+        answered_at=timezone.now(),
+        recommend_score=9,
+        satisfaction=5,
+        comment="Lovely car",
     )
     body = signed_in.get(reverse("customer_detail", args=[customer.pk])).content.decode()
     for text in ["Bought", sale.car.model, "Rang to say thanks", "9/10 recommend", "Lovely car"]:
@@ -93,7 +119,10 @@ def test_the_customer_page_runs_a_fixed_number_of_queries(signed_in, customer, n
         sold_to(customer, north, sales_user)
         services.communication_log(user=sales_user, customer_id=customer.pk, channel="call", body=f"call {i}")
         services.follow_up_create(
-            user=sales_user, customer_id=customer.pk, due_at=timezone.now() + datetime.timedelta(days=i + 1), assignee_id=sales_user.pk
+            user=sales_user,
+            customer_id=customer.pk,
+            due_at=timezone.now() + datetime.timedelta(days=i + 1),
+            assignee_id=sales_user.pk,
         )
     assert count() == few  # the same with 9 purchases, 9 log entries and 8 follow-ups
 
@@ -128,8 +157,8 @@ def test_the_customer_list_searches_by_phone_as_dialled(signed_in, north):
     assert "Findable" in body and "Other" not in body
 
 
-def test_the_list_answers_htmx_with_its_results_only(signed_in, customer):
-    response = signed_in.get(reverse("customer_list"), {"q": "Jo"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-results")
+def test_the_list_answers_htmx_with_its_results_only(signed_in, customer, htmx):
+    response = signed_in.get(reverse("customer_list"), {"q": "Jo"}, **htmx, HTTP_HX_TARGET="customer-results")
     body = response.content.decode()
     assert "Jo Bloggs" in body and "<html" not in body
 
@@ -138,7 +167,12 @@ def test_pages_refuse_anonymous_and_other_roles(client, customer, workshop_user)
     url = reverse("customer_detail", args=[customer.pk])
     assert client.get(url).status_code == 302
     client.force_login(workshop_user)
-    for name, args in [("customer_list", []), ("customer_detail", [customer.pk]), ("follow_up_list", []), ("satisfaction", [])]:
+    for name, args in [
+        ("customer_list", []),
+        ("customer_detail", [customer.pk]),
+        ("follow_up_list", []),
+        ("satisfaction", []),
+    ]:
         assert client.get(reverse(name, args=args)).status_code == 403
 
 
@@ -180,7 +214,9 @@ def test_follow_up_done_from_the_list(signed_in, customer, north, sales_user):
     follow_up = FollowUp.objects.create(customer=customer, location=north, assignee=sales_user, due_at=timezone.now())
     body = signed_in.get(reverse("follow_up_list")).content.decode()
     assert "Jo Bloggs" in body and "overdue" in body
-    response = signed_in.post(reverse("follow_up_action", args=[follow_up.pk, "done"]), {"outcome": "spoke", "note": "All good"})
+    response = signed_in.post(
+        reverse("follow_up_action", args=[follow_up.pk, "done"]), {"outcome": "spoke", "note": "All good"}
+    )
     assert response.status_code == 302
     follow_up.refresh_from_db()
     assert follow_up.status == "done" and follow_up.outcome_note == "All good"
@@ -189,22 +225,53 @@ def test_follow_up_done_from_the_list(signed_in, customer, north, sales_user):
 def test_follow_up_of_another_location_is_404(client, customer, north, sales_user, outsider):
     follow_up = FollowUp.objects.create(customer=customer, location=north, assignee=sales_user, due_at=timezone.now())
     client.force_login(outsider)
-    assert client.post(reverse("follow_up_action", args=[follow_up.pk, "done"]), {"outcome": "spoke"}).status_code == 404
+    assert (
+        client.post(reverse("follow_up_action", args=[follow_up.pk, "done"]), {"outcome": "spoke"}).status_code == 404
+    )
 
 
 def test_managers_set_rules_and_survey_timing(client, manager, sales_user, north, south):
     client.force_login(manager)
     url = reverse("customer_care_settings", args=[north.pk])
     assert client.get(url).status_code == 200
-    saved = client.post(url, {"what": "rule", "rule-name": "Check-in call", "rule-months_after_sale": 0, "rule-days_after_sale": 3, "rule-assign_to": "seller", "rule-is_active": "on"})
+    saved = client.post(
+        url,
+        {
+            "what": "rule",
+            "rule-name": "Check-in call",
+            "rule-months_after_sale": 0,
+            "rule-days_after_sale": 3,
+            "rule-assign_to": "seller",
+            "rule-is_active": "on",
+        },
+    )
     assert saved.status_code == 302 and FollowUpRule.objects.get().location == north
     rule = FollowUpRule.objects.get()
     assert 'value="Check-in call"' in client.get(url, {"rule": rule.pk}).content.decode()
-    paused = client.post(url, {"what": "rule", "rule": rule.pk, "rule-name": "Check-in call", "rule-months_after_sale": 0, "rule-days_after_sale": 4, "rule-assign_to": "seller"})
+    paused = client.post(
+        url,
+        {
+            "what": "rule",
+            "rule": rule.pk,
+            "rule-name": "Check-in call",
+            "rule-months_after_sale": 0,
+            "rule-days_after_sale": 4,
+            "rule-assign_to": "seller",
+        },
+    )
     assert paused.status_code == 302
     rule.refresh_from_db()
     assert rule.days_after_sale == 4 and rule.is_active is False
-    refused = client.post(url, {"what": "rule", "rule-name": "Never", "rule-months_after_sale": 0, "rule-days_after_sale": 0, "rule-assign_to": "seller"})
+    refused = client.post(
+        url,
+        {
+            "what": "rule",
+            "rule-name": "Never",
+            "rule-months_after_sale": 0,
+            "rule-days_after_sale": 0,
+            "rule-assign_to": "seller",
+        },
+    )
     assert refused.status_code == 400 and FollowUpRule.objects.count() == 1
     assert client.post(url, {"what": "survey", "survey-survey_after_days": ""}).status_code == 302
     north.refresh_from_db()
@@ -218,8 +285,16 @@ def test_satisfaction_page_and_survey_detail_with_the_repairs(client, manager, o
     sale = sold_to(customer, north, sales_user)
     RepairItemFactory(car=sale.car, description="New clutch")
     survey = Survey.objects.create(
-        sale=sale, customer=customer, location=north, salesperson=sales_user, send_on=sale.sold_on, status="answered",
-        answered_at=timezone.now(), recommend_score=4, satisfaction=2, comment="Clutch judders",
+        sale=sale,
+        customer=customer,
+        location=north,
+        salesperson=sales_user,
+        send_on=sale.sold_on,
+        status="answered",
+        answered_at=timezone.now(),
+        recommend_score=4,
+        satisfaction=2,
+        comment="Clutch judders",
     )
     client.force_login(manager)
     body = client.get(reverse("satisfaction")).content.decode()
@@ -254,18 +329,23 @@ def open_survey(customer, north, sales_user):
     survey = Survey.objects.create(sale=sale, customer=customer, location=north, send_on=sale.sold_on)
     token = "t" * 43
     Survey.objects.filter(pk=survey.pk).update(
-        status="sent", token_hash=Survey.hash_token(token), sent_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(days=30)
+        status="sent",
+        token_hash=Survey.hash_token(token),
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     return token, survey
-
-
 
 
 def test_survey_page_answers_once(open_survey):
     token, survey = open_survey
     client = Client(enforce_csrf_checks=False)
     page = client.get(reverse("survey_answer", args=[token]))
-    assert page.status_code == 200 and "How did we do?" in page.content.decode() and page["Referrer-Policy"] == "same-origin"
+    assert (
+        page.status_code == 200
+        and "How did we do?" in page.content.decode()
+        and page["Referrer-Policy"] == "same-origin"
+    )
     missing = client.post(reverse("survey_answer", args=[token]), {"comment": "hi"})
     assert missing.status_code == 400 and "Choose a number from 0 to 10." in missing.content.decode()
     done = client.post(reverse("survey_answer", args=[token]), {"recommend_score": "10", "satisfaction": "5"})
@@ -302,12 +382,20 @@ def twilio(settings):
 def post_signed(client, params, token="auth-token-for-tests"):
     url = reverse("sms_inbound_webhook")
     signature = twilio_signature(auth_token=token, url=f"http://testserver{url}", params=params)
-    return client.post(url, urlencode(params), content_type="application/x-www-form-urlencoded", HTTP_X_TWILIO_SIGNATURE=signature)
+    return client.post(
+        url, urlencode(params), content_type="application/x-www-form-urlencoded", HTTP_X_TWILIO_SIGNATURE=signature
+    )
 
 
 def test_a_signed_stop_withdraws_sms_consent(client, twilio, north):
     customer = CustomerFactory(locations=[north], phone="+447911123456", sms_marketing=True)
-    params = {"From": "+447911123456", "To": "+447700900000", "Body": "STOP", "MessageSid": "SM" + "a" * 32, "AccountSid": twilio.SMS_ACCOUNT_SID}
+    params = {
+        "From": "+447911123456",
+        "To": "+447700900000",
+        "Body": "STOP",
+        "MessageSid": "SM" + "a" * 32,
+        "AccountSid": twilio.SMS_ACCOUNT_SID,
+    }
     response = post_signed(client, params)
     assert response.status_code == 200 and response["Content-Type"] == "text/xml"
     customer.refresh_from_db()
@@ -324,7 +412,9 @@ def test_an_unsigned_or_forged_webhook_is_refused_and_changes_nothing(client, tw
 
 
 def test_a_non_ascii_signature_is_refused_not_a_crash(client, twilio, north):
-    response = client.post(reverse("sms_inbound_webhook"), {"From": "+447911123456", "Body": "STOP"}, HTTP_X_TWILIO_SIGNATURE="sïgnätüre")
+    response = client.post(
+        reverse("sms_inbound_webhook"), {"From": "+447911123456", "Body": "STOP"}, HTTP_X_TWILIO_SIGNATURE="sïgnätüre"
+    )
     assert response.status_code == 403
 
 
@@ -334,7 +424,12 @@ def test_editing_into_another_locations_customer_offers_sharing_and_saving_anywa
     data = {"kind": "person", "name": customer.name, "email": "pat@example.com", "phone": customer.phone}
     offered = signed_in.post(url, data)
     body = offered.content.decode()
-    assert offered.status_code == 400 and "Hidden Person" not in body and "South Yard" in body and 'name="allow_duplicate"' in body
+    assert (
+        offered.status_code == 400
+        and "Hidden Person" not in body
+        and "South Yard" in body
+        and 'name="allow_duplicate"' in body
+    )
     saved = signed_in.post(url, {**data, "allow_duplicate": "on"})
     assert saved.status_code == 302
     customer.refresh_from_db()
@@ -344,7 +439,15 @@ def test_editing_into_another_locations_customer_offers_sharing_and_saving_anywa
 def test_a_stale_edit_form_keeps_a_consent_withdrawn_meanwhile(signed_in, customer):
     customer.sms_marketing = True
     customer.save()
-    form_as_loaded = {"kind": "person", "name": customer.name, "email": customer.email, "phone": customer.phone, "sms_marketing": "on", "was_sms_marketing": "on", "town": "York"}
+    form_as_loaded = {
+        "kind": "person",
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "sms_marketing": "on",
+        "was_sms_marketing": "on",
+        "town": "York",
+    }
     services.sms_inbound(from_number=customer.phone, body="STOP", provider_id="SM1")  # while the form was open
     assert signed_in.post(reverse("customer_edit", args=[customer.pk]), form_as_loaded).status_code == 302
     customer.refresh_from_db()

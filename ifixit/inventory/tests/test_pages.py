@@ -15,8 +15,6 @@ from PIL import Image
 from ifixit.inventory.models import Car, CarPhoto, Phase, RepairItem, Sale
 from ifixit.testing.factories import CarFactory, CustomerFactory, RepairItemFactory
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
 REGISTRATION = {
     "vin": "WVWZZZ1KZAW123456",
     "registration": "LM19 XYZ",
@@ -59,9 +57,12 @@ def signed_in(client, manager):
 
 # --- dashboard -------------------------------------------------------------------
 
+
 def test_it_shows_the_dashboard(signed_in, car, north, manager):
     sold = CarFactory(location=north, phase=Phase.SOLD)
-    Sale.objects.create(car=sold, sold_on=timezone.localdate(), price=Decimal("9000"), cost_at_sale=Decimal("7000"), location=north)
+    Sale.objects.create(
+        car=sold, sold_on=timezone.localdate(), price=Decimal(9000), cost_at_sale=Decimal(7000), location=north
+    )
     response = signed_in.get(reverse("home"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -91,8 +92,16 @@ def test_dashboard_refuses_post(signed_in):
 
 # --- car list -----------------------------------------------------------------------
 
+
 def test_it_lists_and_filters_cars(signed_in, north):
-    CarFactory(location=north, phase=Phase.FIXING, make="Ford", model="Fiesta", year=2015, phase_changed_at=timezone.now() - timedelta(days=40))
+    CarFactory(
+        location=north,
+        phase=Phase.FIXING,
+        make="Ford",
+        model="Fiesta",
+        year=2015,
+        phase_changed_at=timezone.now() - timedelta(days=40),
+    )
     CarFactory(location=north, phase=Phase.READY, make="Ford", model="Focus", year=2020)
     CarFactory(location=north, phase=Phase.FIXING, make="Kia", model="Ceed", year=2021)
     url = reverse("car_list")
@@ -127,8 +136,8 @@ def test_the_list_only_shows_the_users_locations(client, outsider, car, south):
     assert "Corsa" not in body
 
 
-def test_the_list_answers_htmx_with_the_results_fragment(signed_in, car):
-    response = signed_in.get(reverse("car_list"), {"make": "Vauxhall"}, HTTP_HX_TARGET="car-results", **HTMX)
+def test_the_list_answers_htmx_with_the_results_fragment(signed_in, car, htmx):
+    response = signed_in.get(reverse("car_list"), {"make": "Vauxhall"}, HTTP_HX_TARGET="car-results", **htmx)
     body = response.content.decode()
     assert response.status_code == 200
     assert "Corsa" in body and "<html" not in body and "Filter and sort" not in body
@@ -136,7 +145,10 @@ def test_the_list_answers_htmx_with_the_results_fragment(signed_in, car):
 
 def test_the_list_pages_through_many_cars(signed_in, north):
     Car.objects.bulk_create(
-        [Car(vin=f"PAGE{n:013d}", make="Skoda", model="Fabia", year=2017, mileage=1000, location=north) for n in range(60)]
+        [
+            Car(vin=f"PAGE{n:013d}", make="Skoda", model="Fabia", year=2017, mileage=1000, location=north)
+            for n in range(60)
+        ]
     )
     body = signed_in.get(reverse("car_list"), {"page": "3"}).content.decode()
     assert "Page 3 of 3" in body
@@ -159,11 +171,19 @@ def test_list_pages_run_a_fixed_number_of_queries(signed_in, north, url_name):
     def add_cars(n, start):
         cars = Car.objects.bulk_create(
             [
-                Car(vin=f"QC{start + i:015d}", make="Ford", model="Focus", year=2018, mileage=1000, location=north, phase=Phase.FIXING)
+                Car(
+                    vin=f"QC{start + i:015d}",
+                    make="Ford",
+                    model="Focus",
+                    year=2018,
+                    mileage=1000,
+                    location=north,
+                    phase=Phase.FIXING,
+                )
                 for i in range(n)
             ]
         )
-        RepairItem.objects.bulk_create([RepairItem(car=c, description="Tyres", parts_cost=Decimal("100")) for c in cars])
+        RepairItem.objects.bulk_create([RepairItem(car=c, description="Tyres", parts_cost=Decimal(100)) for c in cars])
 
     add_cars(10, 0)
     small = _queries_for(signed_in, reverse(url_name))
@@ -175,8 +195,9 @@ def test_list_pages_run_a_fixed_number_of_queries(signed_in, north, url_name):
 
 # --- car detail -------------------------------------------------------------------
 
+
 def test_it_shows_a_car_with_timeline_costs_and_photos(signed_in, car, manager):
-    RepairItemFactory(car=car, description="New clutch", parts_cost=Decimal("250"), labour_cost=Decimal("120"))
+    RepairItemFactory(car=car, description="New clutch", parts_cost=Decimal(250), labour_cost=Decimal(120))
     CarPhoto.objects.create(car=car, image=png_upload(), caption="Front")
     body = signed_in.get(reverse("car_detail", args=[car.pk])).content.decode()
     assert "New clutch" in body and "Timeline" in body and "Registered" in body
@@ -201,6 +222,7 @@ def test_car_detail_refuses_anonymous_and_post(client, signed_in, car):
 
 
 # --- registration form ---------------------------------------------------------
+
 
 def test_it_registers_a_car(signed_in, north):
     response = signed_in.post(reverse("car_create"), {**REGISTRATION, "location": north.pk})
@@ -247,7 +269,14 @@ def test_registration_refuses_anonymous_and_put(client, signed_in, db):
 
 
 def test_it_edits_a_car(signed_in, car):
-    form = {**REGISTRATION, "vin": car.vin, "registration": car.registration, "mileage": "51234", "make": "Vauxhall", "model": "Corsa"}
+    form = {
+        **REGISTRATION,
+        "vin": car.vin,
+        "registration": car.registration,
+        "mileage": "51234",
+        "make": "Vauxhall",
+        "model": "Corsa",
+    }
     form.pop("phase")
     response = signed_in.post(reverse("car_edit", args=[car.pk]), form)
     assert response.status_code == 302
@@ -257,8 +286,13 @@ def test_it_edits_a_car(signed_in, car):
 
 # --- phase changes -------------------------------------------------------------
 
-def test_it_moves_a_car_through_the_htmx_fragment(signed_in, car):
-    response = signed_in.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "fixing", "note": "All done"}, **HTMX)
+
+def test_it_moves_a_car_through_the_htmx_fragment(signed_in, car, htmx):
+    response = signed_in.post(
+        reverse("car_phase", args=[car.pk]),
+        {"to_phase": "ready", "expected_phase": "fixing", "note": "All done"},
+        **htmx,
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
     assert 'data-testid="current-phase">Ready<' in body and "All done" in body
@@ -266,31 +300,39 @@ def test_it_moves_a_car_through_the_htmx_fragment(signed_in, car):
     assert car.phase == Phase.READY
 
 
-def test_a_forbidden_move_shows_an_error_and_changes_nothing(signed_in, car):
-    response = signed_in.post(reverse("car_phase", args=[car.pk]), {"to_phase": "reserved", "expected_phase": "fixing"}, **HTMX)
+def test_a_forbidden_move_shows_an_error_and_changes_nothing(signed_in, car, htmx):
+    response = signed_in.post(
+        reverse("car_phase", args=[car.pk]), {"to_phase": "reserved", "expected_phase": "fixing"}, **htmx
+    )
     assert "cannot go from Fixing to Reserved" in response.content.decode()
     car.refresh_from_db()
     assert car.phase == Phase.FIXING and car.phase_changes.count() == 1
 
 
 def test_a_stale_move_is_refused_without_htmx_as_a_conflict(signed_in, car):
-    response = signed_in.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "listed", "payment": "cash"})
+    response = signed_in.post(
+        reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "listed", "payment": "cash"}
+    )
     assert response.status_code == 409 and "someone else" in response.content.decode()
 
 
 def test_phase_change_refuses_get_and_anonymous(client, signed_in, car):
     assert signed_in.get(reverse("car_phase", args=[car.pk])).status_code == 405
     client.logout()
-    assert client.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "fixing"}).status_code == 302
+    assert (
+        client.post(reverse("car_phase", args=[car.pk]), {"to_phase": "ready", "expected_phase": "fixing"}).status_code
+        == 302
+    )
 
 
 # --- repair items, photos, sale ------------------------------------------------
 
-def test_it_adds_a_repair_item_through_htmx(signed_in, car):
+
+def test_it_adds_a_repair_item_through_htmx(signed_in, car, htmx):
     response = signed_in.post(
         reverse("repair_add", args=[car.pk]),
         {"category": "tyres", "description": "Four tyres", "parts_cost": "320", "labour_cost": "40"},
-        **HTMX,
+        **htmx,
     )
     body = response.content.decode()
     assert response.status_code == 200 and "Four tyres" in body and "<html" not in body
@@ -298,7 +340,10 @@ def test_it_adds_a_repair_item_through_htmx(signed_in, car):
 
 
 def test_a_bad_repair_item_shows_field_errors(signed_in, car):
-    response = signed_in.post(reverse("repair_add", args=[car.pk]), {"category": "tyres", "description": "x", "parts_cost": "-3", "labour_cost": "0"})
+    response = signed_in.post(
+        reverse("repair_add", args=[car.pk]),
+        {"category": "tyres", "description": "x", "parts_cost": "-3", "labour_cost": "0"},
+    )
     assert response.status_code == 400
     assert 'id="id_parts_cost-error"' in response.content.decode()
     assert not RepairItem.objects.exists()
@@ -306,20 +351,23 @@ def test_a_bad_repair_item_shows_field_errors(signed_in, car):
 
 def test_it_refuses_a_repair_item_on_a_sold_car(signed_in, north):
     sold = CarFactory(location=north, phase=Phase.SOLD)
-    response = signed_in.post(reverse("repair_add", args=[sold.pk]), {"category": "tyres", "description": "x", "parts_cost": "3", "labour_cost": "0"})
+    response = signed_in.post(
+        reverse("repair_add", args=[sold.pk]),
+        {"category": "tyres", "description": "x", "parts_cost": "3", "labour_cost": "0"},
+    )
     assert response.status_code == 400 and "sold" in response.content.decode()
     assert not RepairItem.objects.exists()
 
 
-def test_it_deletes_a_repair_item(signed_in, car):
+def test_it_deletes_a_repair_item(signed_in, car, htmx):
     item = RepairItemFactory(car=car)
-    assert signed_in.post(reverse("repair_delete", args=[car.pk, item.pk]), **HTMX).status_code == 200
+    assert signed_in.post(reverse("repair_delete", args=[car.pk, item.pk]), **htmx).status_code == 200
     assert not RepairItem.objects.exists()
     assert signed_in.post(reverse("repair_delete", args=[car.pk, item.pk])).status_code == 404
 
 
-def test_it_uploads_a_photo_and_serves_it_only_to_allowed_users(client, signed_in, car, outsider):
-    response = signed_in.post(reverse("photo_add", args=[car.pk]), {"image": png_upload(), "caption": "Side"}, **HTMX)
+def test_it_uploads_a_photo_and_serves_it_only_to_allowed_users(client, signed_in, car, outsider, htmx):
+    response = signed_in.post(reverse("photo_add", args=[car.pk]), {"image": png_upload(), "caption": "Side"}, **htmx)
     assert response.status_code == 200 and "Side" in response.content.decode()
     photo = car.photos.get()
     url = reverse("car_photo", args=[car.pk, photo.pk])
@@ -343,18 +391,24 @@ def test_it_refuses_a_photo_over_the_limit(signed_in, car, settings):
 
 
 def test_it_records_a_sale_to_a_customer(signed_in, north):
-    listed = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("9500"))
+    listed = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal(9500))
     buyer = CustomerFactory(name="J. Smith", locations=[north])
     page = signed_in.get(reverse("sale_record", args=[listed.pk]) + f"?customer={buyer.pk}")
     assert page.status_code == 200 and "9500" in page.content.decode()
     assert 'data-testid="chosen-customer">J. Smith<' in page.content.decode()
     response = signed_in.post(
         reverse("sale_record", args=[listed.pk]),
-        {"sold_on": timezone.localdate().isoformat(), "price": "9400", "customer": buyer.pk, "expected_phase": "listed", "payment": "cash"},
+        {
+            "sold_on": timezone.localdate().isoformat(),
+            "price": "9400",
+            "customer": buyer.pk,
+            "expected_phase": "listed",
+            "payment": "cash",
+        },
     )
     assert response.status_code == 302
     listed.refresh_from_db()
-    assert listed.phase == Phase.SOLD and listed.sale.price == Decimal("9400")
+    assert listed.phase == Phase.SOLD and listed.sale.price == Decimal(9400)
     assert listed.sale.customer == buyer and listed.sale.buyer_name == "J. Smith"
 
 
@@ -375,7 +429,8 @@ def test_a_sale_in_the_future_is_refused_beside_the_date(signed_in, north):
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     buyer = CustomerFactory(locations=[north])
     response = signed_in.post(
-        reverse("sale_record", args=[listed.pk]), {"sold_on": tomorrow, "price": "9400", "customer": buyer.pk, "expected_phase": "listed", "payment": "cash"}
+        reverse("sale_record", args=[listed.pk]),
+        {"sold_on": tomorrow, "price": "9400", "customer": buyer.pk, "expected_phase": "listed", "payment": "cash"},
     )
     assert response.status_code == 400 and 'id="id_sold_on-error"' in response.content.decode()
     assert not Sale.objects.exists()

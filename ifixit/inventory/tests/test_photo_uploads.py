@@ -11,14 +11,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from ifixit.inventory.models import CarPhoto, Phase, PhotoFileChange
 from ifixit.testing import images
 from ifixit.testing.factories import CarFactory
 
 GENERATED = re.compile(r"^cars/\d+/[0-9a-f]{32}\.(jpg|png|webp)$")
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -29,13 +27,6 @@ def car(north):
 @pytest.fixture
 def page(client, manager):
     client.force_login(manager)
-    return client
-
-
-@pytest.fixture
-def api(manager):
-    client = APIClient()
-    client.force_authenticate(user=manager)
     return client
 
 
@@ -70,9 +61,9 @@ def test_the_api_refuses_each_hostile_file_with_a_400_and_stores_nothing(api, ca
     assert not CarPhoto.objects.exists() and stored_files(settings) == []
 
 
-def test_htmx_shows_the_refusal_in_the_photo_form(page, car):
+def test_htmx_shows_the_refusal_in_the_photo_form(page, car, htmx):
     data, words = images.HOSTILE["polyglot"]
-    response = page.post(reverse("photo_add", args=[car.pk]), {"image": as_upload(data, "holiday.html")}, **HTMX)
+    response = page.post(reverse("photo_add", args=[car.pk]), {"image": as_upload(data, "holiday.html")}, **htmx)
     assert words in response.content.decode() and not CarPhoto.objects.exists()
 
 
@@ -91,9 +82,13 @@ def test_a_good_photo_is_stored_and_served_as_the_format_its_bytes_are(
 ):
     data = images.image_bytes(fmt, (80, 60))
     if way == "page":
-        assert page.post(reverse("photo_add", args=[car.pk]), {"image": as_upload(data, uploaded_as)}).status_code == 302
+        assert (
+            page.post(reverse("photo_add", args=[car.pk]), {"image": as_upload(data, uploaded_as)}).status_code == 302
+        )
     else:
-        response = api.post(reverse("api_car_photos", args=[car.pk]), {"image": as_upload(data, uploaded_as)}, format="multipart")
+        response = api.post(
+            reverse("api_car_photos", args=[car.pk]), {"image": as_upload(data, uploaded_as)}, format="multipart"
+        )
         assert response.status_code == 201
     photo = CarPhoto.objects.get()
     assert GENERATED.match(photo.image.name) and photo.image.name.endswith("." + extension)
@@ -127,7 +122,9 @@ def test_the_recheck_renames_misnamed_photos_and_sets_aside_hostile_ones(
 
     # The legacy .html is never shown inline, even before the recheck.
     served = page.get(reverse("car_photo", args=[car.pk, jpeg_as_html.pk]))
-    assert served["Content-Type"] == "application/octet-stream" and served["Content-Disposition"].startswith("attachment")
+    assert served["Content-Type"] == "application/octet-stream" and served["Content-Disposition"].startswith(
+        "attachment"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("photos_recheck")

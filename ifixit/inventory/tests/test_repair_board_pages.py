@@ -240,13 +240,7 @@ def test_the_settings_redirect_anonymous_and_refuse_other_methods(client, manage
 # --- API ---------------------------------------------------------------------------------------
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-def test_the_api_lists_the_board_worst_first(manager, cars, north):
+def test_the_api_lists_the_board_worst_first(manager, cars, north, api_for):
     response = api_for(manager).get(API)
     assert response.status_code == 200
     rows = response.json()
@@ -263,7 +257,9 @@ def test_the_api_lists_the_board_worst_first(manager, cars, north):
     assert worst["fixing_since"].startswith("2026-09-28T")
 
 
-def test_the_api_filters_by_location_and_hides_other_locations(manager, outsider, admin_user, cars, north, south):
+def test_the_api_filters_by_location_and_hides_other_locations(
+    manager, outsider, admin_user, cars, north, south, api_for
+):
     southern = car_in_fixing(south, 1)
     assert [r["car_id"] for r in api_for(outsider).get(API).json()] == [southern.pk]
     assert api_for(outsider).get(API, {"location": north.pk}).status_code == 404
@@ -271,14 +267,14 @@ def test_the_api_filters_by_location_and_hides_other_locations(manager, outsider
     assert len(api_for(manager).get(API, {"location": north.pk}).json()) == 3
 
 
-def test_the_api_refuses_a_location_that_is_not_a_number(manager):
+def test_the_api_refuses_a_location_that_is_not_a_number(manager, api_for):
     response = api_for(manager).get(API, {"location": "abc"})
     assert response.status_code == 400
     assert "location" in response.json()
 
 
-def test_the_api_needs_a_valid_token_or_session(manager, cars):
-    response = APIClient().get(API)
+def test_the_api_needs_a_valid_token_or_session(manager, cars, anon):
+    response = anon.get(API)
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Bearer"
     response = APIClient().get(API, HTTP_AUTHORIZATION="Bearer ifx_not-a-real-key")
     assert response.status_code == 401
@@ -287,5 +283,5 @@ def test_the_api_needs_a_valid_token_or_session(manager, cars):
     assert response.status_code == 200 and len(response.json()) == 3
 
 
-def test_the_api_is_read_only(manager):
+def test_the_api_is_read_only(manager, api_for):
     assert api_for(manager).post(API, {}, format="json").status_code == 405

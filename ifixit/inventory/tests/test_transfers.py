@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from ifixit.inventory import services
 from ifixit.inventory.models import Car, Phase, Transfer
@@ -31,13 +30,18 @@ def south_workshop(south):
 
 @pytest.fixture
 def car(north):
-    return CarFactory(location=north, phase=Phase.READY, make="Ford", model="Focus", transport_cost=Decimal("100"))
+    return CarFactory(location=north, phase=Phase.READY, make="Ford", model="Focus", transport_cost=Decimal(100))
 
 
 def request(user, car, to, **kw):
     return services.transfer_request(
-        user=user, car_id=car.pk, to_location_id=to.pk, reason=kw.pop("reason", "Sells faster there"),
-        planned_on=kw.pop("planned_on", TODAY()), transport_cost=kw.pop("transport_cost", Decimal("120")), **kw
+        user=user,
+        car_id=car.pk,
+        to_location_id=to.pk,
+        reason=kw.pop("reason", "Sells faster there"),
+        planned_on=kw.pop("planned_on", TODAY()),
+        transport_cost=kw.pop("transport_cost", Decimal(120)),
+        **kw,
     )
 
 
@@ -63,7 +67,10 @@ def test_request_approve_dispatch_receive(sales_user, manager, outsider, car, no
     assert transfer.status == "received"
     assert (transfer.decided_by, transfer.dispatched_by, transfer.received_by) == (manager, manager, outsider)
     notes = list(car.phase_changes.values_list("note", flat=True)[:2])
-    assert notes == [f"Received at South Yard (transfer #{transfer.pk})", f"Dispatched to South Yard (transfer #{transfer.pk})"]
+    assert notes == [
+        f"Received at South Yard (transfer #{transfer.pk})",
+        f"Dispatched to South Yard (transfer #{transfer.pk})",
+    ]
 
 
 def test_reject_needs_a_reason_and_tells_the_requester(sales_user, manager, car, south):
@@ -74,7 +81,9 @@ def test_reject_needs_a_reason_and_tells_the_requester(sales_user, manager, car,
     services.transfer_reject(user=manager, transfer_id=transfer.pk, note="Needs MOT first")
     transfer.refresh_from_db()
     assert transfer.status == "rejected" and transfer.note == "Needs MOT first"
-    assert Notification.objects.filter(recipient=sales_user, kind="transfer", title__startswith="Transfer rejected").exists()
+    assert Notification.objects.filter(
+        recipient=sales_user, kind="transfer", title__startswith="Transfer rejected"
+    ).exists()
 
 
 def test_either_side_can_cancel_before_dispatch_but_not_after(sales_user, manager, outsider, car, south):
@@ -89,7 +98,9 @@ def test_either_side_can_cancel_before_dispatch_but_not_after(sales_user, manage
         services.transfer_cancel(user=manager, transfer_id=second.pk)
 
 
-def test_only_the_senders_manager_approves_and_only_the_receiver_receives(sales_user, manager, outsider, south_workshop, car, south):
+def test_only_the_senders_manager_approves_and_only_the_receiver_receives(
+    sales_user, manager, outsider, south_workshop, car, south
+):
     transfer = request(sales_user, car, south)
     with pytest.raises(PermissionDenied):
         services.transfer_approve(user=outsider, transfer_id=transfer.pk)  # a manager, but of the receiving side
@@ -128,7 +139,7 @@ def test_refusals_say_why_and_write_nothing(sales_user, manager, car, north, sou
         (closed, closed_site, {}, "to_location", "not active"),
         (car, south, {"reason": ""}, "reason", "Say why"),
         (car, south, {"planned_on": TODAY() - timedelta(days=1)}, "planned_on", "past"),
-        (car, south, {"transport_cost": Decimal("-5")}, "transport_cost", "negative"),
+        (car, south, {"transport_cost": Decimal(-5)}, "transport_cost", "negative"),
     ]
     for target, to, kw, field, message in cases:
         with pytest.raises(ValidationError) as caught:
@@ -153,7 +164,7 @@ def test_a_car_on_the_road_cannot_change_phase_until_received(manager, sales_use
 def test_selling_a_car_cancels_its_pending_transfer(manager, sales_user, north, south):
     listed = CarFactory(location=north, phase=Phase.LISTED)
     transfer = request(sales_user, listed, south)
-    services.sale_record(user=manager, car_id=listed.pk, sold_on=TODAY(), price=Decimal("9000"))
+    services.sale_record(user=manager, car_id=listed.pk, sold_on=TODAY(), price=Decimal(9000))
     transfer.refresh_from_db()
     assert transfer.status == "cancelled" and transfer.note == "The car was sold."
 
@@ -220,7 +231,12 @@ def test_the_car_page_requests_a_transfer_and_shows_its_history(client, sales_us
     assert "Request a transfer" in page and "South Yard" in page and "Never moved" in page
     response = client.post(
         reverse("transfer_request", args=[car.pk]),
-        {"to_location": south.pk, "reason": "Buyer waiting in Sheffield", "planned_on": TODAY().isoformat(), "transport_cost": "95"},
+        {
+            "to_location": south.pk,
+            "reason": "Buyer waiting in Sheffield",
+            "planned_on": TODAY().isoformat(),
+            "transport_cost": "95",
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("car_detail", args=[car.pk])).content.decode()
@@ -231,7 +247,12 @@ def test_a_bad_transfer_request_shows_the_reason_beside_the_field(client, sales_
     client.force_login(sales_user)
     response = client.post(
         reverse("transfer_request", args=[car.pk]),
-        {"to_location": south.pk, "reason": "x", "planned_on": (TODAY() - timedelta(days=3)).isoformat(), "transport_cost": "0"},
+        {
+            "to_location": south.pk,
+            "reason": "x",
+            "planned_on": (TODAY() - timedelta(days=3)).isoformat(),
+            "transport_cost": "0",
+        },
     )
     assert response.status_code == 400 and "cannot be in the past" in response.content.decode()
     assert not Transfer.objects.exists()
@@ -275,7 +296,9 @@ def test_transfer_pages_refuse_strangers_anonymous_and_wrong_methods(client, man
     assert client.get(reverse("transfer_request", args=[car.pk])).status_code == 405
 
 
-def test_the_transfer_list_runs_a_fixed_number_of_queries(client, manager, sales_user, north, south, django_assert_max_num_queries):
+def test_the_transfer_list_runs_a_fixed_number_of_queries(
+    client, manager, sales_user, north, south, django_assert_max_num_queries
+):
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
 
@@ -307,14 +330,14 @@ def test_the_movement_note_is_a_pdf_once_approved(client, manager, sales_user, c
 # --- API -----------------------------------------------------------------------------------------
 
 
-def api_for(user):
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-def test_the_api_runs_the_whole_workflow(manager, outsider, sales_user, car, south):
-    body = {"car_id": car.pk, "to_location_id": south.pk, "reason": "Demand", "planned_on": TODAY().isoformat(), "transport_cost": "80.00"}
+def test_the_api_runs_the_whole_workflow(manager, outsider, sales_user, car, south, api_for):
+    body = {
+        "car_id": car.pk,
+        "to_location_id": south.pk,
+        "reason": "Demand",
+        "planned_on": TODAY().isoformat(),
+        "transport_cost": "80.00",
+    }
     created = api_for(sales_user).post("/api/v1/transfers/", body, format="json")
     assert created.status_code == 201, created.json()
     tid = created.json()["id"]
@@ -327,7 +350,7 @@ def test_the_api_runs_the_whole_workflow(manager, outsider, sales_user, car, sou
     assert Car.objects.get(pk=car.pk).location == south
 
 
-def test_the_api_refuses_bad_input_and_strangers(manager, sales_user, car, north, south, db):
+def test_the_api_refuses_bad_input_and_strangers(manager, sales_user, car, north, south, db, api_for, anon):
     bad = {"car_id": car.pk, "to_location_id": north.pk, "reason": "x", "planned_on": TODAY().isoformat()}
     response = api_for(sales_user).post("/api/v1/transfers/", bad, format="json")
     assert response.status_code == 400 and "already at North Yard" in response.json()["to_location"][0]
@@ -340,4 +363,4 @@ def test_the_api_refuses_bad_input_and_strangers(manager, sales_user, car, north
     assert api_for(manager).get("/api/v1/transfers/?status=open").json()["count"] == 1
     assert api_for(manager).get("/api/v1/transfers/?status=lost").status_code == 400
     assert api_for(manager).post(f"/api/v1/transfers/{transfer.pk}/explode/").status_code == 404
-    assert APIClient().get("/api/v1/transfers/").status_code == 401
+    assert anon.get("/api/v1/transfers/").status_code == 401

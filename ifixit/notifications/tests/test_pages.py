@@ -5,14 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from ifixit.notifications import services
 from ifixit.notifications.kinds import KINDS
 from ifixit.notifications.models import Notification, Preference
-from ifixit.testing.factories import UserFactory
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def tell(user, title="Something happened", **kwargs):
@@ -71,9 +67,9 @@ def test_a_link_off_the_site_is_not_followed(signed_in, manager):
     assert response["Location"] == reverse("notification_list")
 
 
-def test_mark_one_read_with_htmx_answers_the_item(signed_in, manager):
+def test_mark_one_read_with_htmx_answers_the_item(signed_in, manager, htmx):
     n = tell(manager, "Read me")
-    response = signed_in.post(reverse("notification_read", args=[n.pk]), **HTMX)
+    response = signed_in.post(reverse("notification_read", args=[n.pk]), **htmx)
     html = response.content.decode()
     assert response.status_code == 200 and "Read me" in html and "<html" not in html
     assert 'class="notification"' in html  # no longer "unread"
@@ -105,7 +101,11 @@ def test_notifications_about_a_location_the_user_no_longer_sees_are_hidden(signe
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, manager):
     n = tell(manager)
-    for url in (reverse("notification_list"), reverse("notification_open", args=[n.pk]), reverse("notification_preferences")):
+    for url in (
+        reverse("notification_list"),
+        reverse("notification_open", args=[n.pk]),
+        reverse("notification_preferences"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     assert client.post(reverse("notification_read_all")).status_code == 302
@@ -143,7 +143,9 @@ def test_choosing_sms_without_a_number_says_so_and_saves_nothing(signed_in, mana
 
 
 def test_saving_preferences(signed_in, manager):
-    data = form_data(mobile="07911 123456", digest_time="18:00", **{"repair_overdue-sms": "on", "repair_at_risk-timing": "digest"})
+    data = form_data(
+        mobile="07911 123456", digest_time="18:00", **{"repair_overdue-sms": "on", "repair_at_risk-timing": "digest"}
+    )
     response = signed_in.post(reverse("notification_preferences"), data)
     assert response.status_code == 302
     manager.refresh_from_db()
@@ -154,13 +156,6 @@ def test_saving_preferences(signed_in, manager):
 
 
 # --- API ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api(manager):
-    client = APIClient()
-    client.force_authenticate(user=manager)
-    return client
 
 
 def test_api_lists_mine_and_counts_unread(api, manager, outsider):
@@ -180,8 +175,8 @@ def test_api_marks_read(api, manager, outsider):
     assert api.get("/api/v1/notifications/?unread=true").json()["count"] == 0
 
 
-def test_api_refuses_anonymous_and_bad_filters(api, db):
-    assert APIClient().get("/api/v1/notifications/").status_code == 401
+def test_api_refuses_anonymous_and_bad_filters(api, db, anon):
+    assert anon.get("/api/v1/notifications/").status_code == 401
     assert api.get("/api/v1/notifications/?unread=maybe").status_code == 400
 
 

@@ -16,18 +16,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
-from rest_framework.test import APIClient
 
 from ifixit.accounts import audit
 from ifixit.accounts.models import AuditEvent
 from ifixit.crm import selectors, services
-from ifixit.privacy import data_rights
 from ifixit.crm.models import Communication, Customer, FollowUp, Survey
 from ifixit.finance import selectors as finance_selectors
 from ifixit.finance.models import ApplicationEvent, FinanceApplication
 from ifixit.inventory import selectors as inventory_selectors
 from ifixit.inventory.models import Phase, Sale
 from ifixit.notifications.models import Notification
+from ifixit.privacy import data_rights
 from ifixit.testing.factories import CarFactory, CustomerFactory, FinanceApplicationFactory
 
 # What the customer told us, each somewhere else: none of it may survive erasure.
@@ -57,8 +56,15 @@ PERSONAL = [
 def sale_of(customer, location, user, *, price="8000.00", cost="6100.50", **extra) -> Sale:
     car = CarFactory(location=location, phase=Phase.SOLD, make="Vauxhall", model="Corsa")
     return Sale.objects.create(
-        car=car, customer=customer, location=location, sold_on=timezone.localdate(), price=Decimal(price),
-        cost_at_sale=Decimal(cost), sold_by=user, buyer_name=customer.name, **extra,
+        car=car,
+        customer=customer,
+        location=location,
+        sold_on=timezone.localdate(),
+        price=Decimal(price),
+        cost_at_sale=Decimal(cost),
+        sold_by=user,
+        buyer_name=customer.name,
+        **extra,
     )
 
 
@@ -66,35 +72,71 @@ def sale_of(customer, location, user, *, price="8000.00", cost="6100.50", **extr
 def jo(north, manager, admin_user):
     """A customer with a row in every covered table, and a merged duplicate."""
     jo = services.customer_create(
-        user=manager, location=north, name="Jo Bloggs", email="jo.old@example.com", phone="07911 123456",
-        address_line1="1 Acacia Avenue", address_line2="Flat 2", town="Leeds", postcode="LS1 1AA",
-        notes="Prefers calls after six", email_marketing=True, tags=["VIP"],
+        user=manager,
+        location=north,
+        name="Jo Bloggs",
+        email="jo.old@example.com",
+        phone="07911 123456",
+        address_line1="1 Acacia Avenue",
+        address_line2="Flat 2",
+        town="Leeds",
+        postcode="LS1 1AA",
+        notes="Prefers calls after six",
+        email_marketing=True,
+        tags=["VIP"],
     )
     services.customer_update(user=manager, customer_id=jo.pk, email="jo@example.com")  # the old email stays in history
     twin = services.customer_create(user=manager, location=north, name="Joanne Bloggs", email="joanne@example.com")
     services.customer_merge(user=admin_user, survivor_id=jo.pk, merged_id=twin.pk)
-    services.communication_log(user=manager, customer_id=jo.pk, channel="call", subject="MOT", body="Rang about the MOT")
+    services.communication_log(
+        user=manager, customer_id=jo.pk, channel="call", subject="MOT", body="Rang about the MOT"
+    )
     sale = sale_of(jo, north, manager, payment_note="Paid by her brother")
     Communication.objects.create(
-        customer=jo, channel="sms", body="Your Corsa is ready", address="+447911123456", status=Communication.Status.QUEUED
+        customer=jo,
+        channel="sms",
+        body="Your Corsa is ready",
+        address="+447911123456",
+        status=Communication.Status.QUEUED,
     )
     FollowUp.objects.create(
-        customer=jo, location=north, assignee=manager, due_at=timezone.now() + datetime.timedelta(days=3), note="Ask about her new job"
+        customer=jo,
+        location=north,
+        assignee=manager,
+        due_at=timezone.now() + datetime.timedelta(days=3),
+        note="Ask about her new job",
     )
     FollowUp.objects.create(
-        customer=jo, location=north, assignee=manager, due_at=timezone.now(), status=FollowUp.Status.DONE,
-        done_at=timezone.now(), outcome="spoke", outcome_note="Spoke to her husband",
+        customer=jo,
+        location=north,
+        assignee=manager,
+        due_at=timezone.now(),
+        status=FollowUp.Status.DONE,
+        done_at=timezone.now(),
+        outcome="spoke",
+        outcome_note="Spoke to her husband",
     )
     Survey.objects.create(
-        sale=sale, customer=jo, location=north, send_on=sale.sold_on, status=Survey.Status.ANSWERED,
-        answered_at=timezone.now(), recommend_score=9, satisfaction=5, comment="Lovely people",
+        sale=sale,
+        customer=jo,
+        location=north,
+        send_on=sale.sold_on,
+        status=Survey.Status.ANSWERED,
+        answered_at=timezone.now(),
+        recommend_score=9,
+        satisfaction=5,
+        comment="Lovely people",
     )
     now = timezone.now()
     application = FinanceApplicationFactory(
         customer=jo, car=sale.car, status="funded", submitted_at=now, decided_at=now, decision="approved", funded_at=now
     )
-    ApplicationEvent.objects.create(application=application, from_status="contract_signed", to_status="funded", note="Payslips from Acme seen")
-    Notification.objects.create(recipient=manager, kind="customer_reply", title="Jo Bloggs replied: thanks", link=f"/customers/{jo.pk}/")
+    ApplicationEvent.objects.create(
+        application=application, from_status="contract_signed", to_status="funded", note="Payslips from Acme seen"
+    )
+    Notification.objects.create(
+        recipient=manager, kind="customer_reply", title="Jo Bloggs replied: thanks", link=f"/customers/{jo.pk}/"
+    )
     return Customer.objects.get(pk=jo.pk)
 
 
@@ -109,8 +151,17 @@ def otto(north, manager):
 def everything_stored() -> str:
     """Every row of every table that holds anything of a customer, as one text to search."""
     tables = [
-        Customer, data_rights.HistoricalCustomer, data_rights.HistoricalCustomerTag, Communication, FollowUp, Survey,
-        FinanceApplication, ApplicationEvent, Sale, Notification, AuditEvent,
+        Customer,
+        data_rights.HistoricalCustomer,
+        data_rights.HistoricalCustomerTag,
+        Communication,
+        FollowUp,
+        Survey,
+        FinanceApplication,
+        ApplicationEvent,
+        Sale,
+        Notification,
+        AuditEvent,
     ]
     rows = {model._meta.label: list(model.objects.order_by("pk").values()) for model in tables}
     rows["tags"] = list(Customer.tags.through.objects.values("customer_id", "tag__name"))
@@ -128,7 +179,11 @@ def figures(user) -> dict:
         name: sorted(model.objects.values_list(*fields))
         for name, model, fields in [
             ("sales", Sale, ("price", "cost_at_sale", "part_exchange_allowance", "sold_on")),
-            ("finance", FinanceApplication, ("cash_price", "deposit", "part_exchange", "amount_financed", "apr", "monthly_payment")),
+            (
+                "finance",
+                FinanceApplication,
+                ("cash_price", "deposit", "part_exchange", "amount_financed", "apr", "monthly_payment"),
+            ),
             ("surveys", Survey, ("recommend_score", "satisfaction", "answered_at")),
         ]
     }
@@ -144,7 +199,9 @@ def figures(user) -> dict:
 
 
 def actions() -> list[str]:
-    return list(AuditEvent.objects.filter(action__in=audit.CUSTOMER_ACTIONS).order_by("id").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(action__in=audit.CUSTOMER_ACTIONS).order_by("id").values_list("action", flat=True)
+    )
 
 
 # --- Coverage -------------------------------------------------------------------------------
@@ -173,13 +230,25 @@ def test_every_text_field_of_an_erased_model_is_erased_or_kept_on_purpose():
     for model, fields in data_rights.TEXT_FIELDS.items():
         text = {f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))}
         decided = [*fields.erased, *fields.blanked, *fields.renamed, *fields.kept]
-        assert sorted(decided) == sorted(text), f"{model._meta.label}: decide what erasure does to {sorted(text ^ set(decided))}"
+        assert sorted(decided) == sorted(text), (
+            f"{model._meta.label}: decide what erasure does to {sorted(text ^ set(decided))}"
+        )
 
 
 def test_every_field_of_the_customer_is_decided():
     # Beside the text fields and consent: what identifies the row, who made it, and the
     # links that keep it in the books. A new field (a date of birth, say) fails here.
-    kept = {"id", "created_at", "created_by", "updated_at", "merged_into", "erased_at", "erased_by", "locations", "tags"}
+    kept = {
+        "id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "merged_into",
+        "erased_at",
+        "erased_by",
+        "locations",
+        "tags",
+    }
     text = data_rights.TEXT_FIELDS[Customer]
     decided = {*text.blanked, *text.renamed, *text.kept, *data_rights.CUSTOMER_CONSENT_OFF, *kept}
     assert decided == {f.name for f in [*Customer._meta.concrete_fields, *Customer._meta.many_to_many]}
@@ -196,14 +265,19 @@ def test_the_export_holds_every_covered_table_and_nothing_of_another_customer(jo
     assert data["customer"]["email"] == "jo@example.com" and data["customer"]["postcode"] == "LS1 1AA"
     assert data["consent"]["email_marketing"] is True and data["tags"] == ["VIP"]
     assert [r["name"] for r in data["merged_records"]] == ["Joanne Bloggs"]
-    assert "jo.old@example.com" in {v["email"] for v in data["history"]} and ["VIP"] in [v["tags"] for v in data["history"]]
+    assert "jo.old@example.com" in {v["email"] for v in data["history"]} and ["VIP"] in [
+        v["tags"] for v in data["history"]
+    ]
     assert {"Rang about the MOT", "Your Corsa is ready"} <= {c["body"] for c in data["communications"]}
     assert {"Ask about her new job", ""} <= {f["note"] for f in data["follow_ups"]}
     assert data["surveys"][0]["comment"] == "Lovely people" and data["surveys"][0]["recommend_score"] == 9
     application = data["finance_applications"][0]
     assert (application["amount_financed"], application["apr"], application["status"]) == ("9000.00", "9.9", "funded")
     assert application["events"][0]["note"] == "Payslips from Acme seen"
-    assert (data["purchases"][0]["price"], data["purchases"][0]["car"].startswith("2018 Vauxhall Corsa")) == ("8000.00", True)
+    assert (data["purchases"][0]["price"], data["purchases"][0]["car"].startswith("2018 Vauxhall Corsa")) == (
+        "8000.00",
+        True,
+    )
     assert "cost_at_sale" not in data["purchases"][0]  # the dealer's figure, not the customer's
 
     text = json.dumps(data)  # JSON as it stands: no Decimal or datetime left in it
@@ -214,7 +288,13 @@ def test_the_pdf_export_reads_back_with_the_name_and_what_was_said(jo, manager):
     pdf = data_rights.customer_export_pdf(data_rights.customer_export(user=manager, customer_id=jo.pk))
 
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    for expected in ["Personal data held about Jo Bloggs", "jo@example.com", "Rang about the MOT", "Lovely people", "9000.00"]:
+    for expected in [
+        "Personal data held about Jo Bloggs",
+        "jo@example.com",
+        "Rang about the MOT",
+        "Lovely people",
+        "9000.00",
+    ]:
         assert expected in text
 
 
@@ -254,7 +334,9 @@ def test_erasure_leaves_no_personal_data_and_every_figure_to_the_penny(jo, otto,
     assert [text for text in PERSONAL if text in stored] == []
     assert figures(manager) == before
     jo = Customer.objects.get(pk=jo.pk)
-    assert erased.pk == jo.pk and jo.name == f"Erased customer #{jo.pk}" and (jo.email, jo.phone, jo.notes) == ("", "", "")
+    assert (
+        erased.pk == jo.pk and jo.name == f"Erased customer #{jo.pk}" and (jo.email, jo.phone, jo.notes) == ("", "", "")
+    )
     assert (jo.email_marketing, jo.sms_marketing, jo.erased_by, jo.is_erased) == (False, False, manager, True)
     assert list(jo.locations.all()) == [north] and not jo.tags.exists()
     assert Customer.objects.get(pk=twin_id).name == f"Erased customer #{twin_id}"
@@ -265,7 +347,10 @@ def test_erasure_leaves_no_personal_data_and_every_figure_to_the_penny(jo, otto,
     # What waited to happen to the person does not.
     assert not Communication.objects.filter(customer=jo, status__in=["queued", "retrying", "sending"]).exists()
     assert not FollowUp.objects.filter(customer=jo, status="open").exists()
-    assert Communication.objects.filter(customer=jo, body=data_rights.ERASED).count() == Communication.objects.filter(customer=jo).count()
+    assert (
+        Communication.objects.filter(customer=jo, body=data_rights.ERASED).count()
+        == Communication.objects.filter(customer=jo).count()
+    )
     assert Sale.objects.get(customer=jo).buyer_name == f"Erased customer #{jo.pk}"
     # Another customer is untouched.
     assert Customer.objects.get(pk=otto.pk).email == "otto@example.com"
@@ -335,9 +420,13 @@ def test_a_merged_record_is_erased_only_with_the_record_it_was_merged_into(jo, m
 def test_erasure_is_one_transaction(jo, manager):
     before = everything_stored()
     # Fails late, after the record, its history and the log were rewritten: all of it must roll back.
-    with mock.patch("ifixit.privacy.data_rights.reverse", autospec=True, side_effect=RuntimeError("the database went away")):
-        with pytest.raises(RuntimeError):
-            data_rights.customer_erase(user=manager, customer_id=jo.pk, reason="Their letter of 3 May")
+    with (
+        mock.patch(
+            "ifixit.privacy.data_rights.reverse", autospec=True, side_effect=RuntimeError("the database went away")
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        data_rights.customer_erase(user=manager, customer_id=jo.pk, reason="Their letter of 3 May")
     assert everything_stored() == before
 
 
@@ -365,9 +454,18 @@ def test_export_erasure_refusal_and_merge_are_in_the_audit_log(jo, manager, nort
     application.save()
     data_rights.customer_erase(user=manager, customer_id=jo.pk, reason="Their letter of 3 May")
 
-    assert actions() == [audit.CUSTOMER_MERGED, audit.CUSTOMER_EXPORTED, audit.CUSTOMER_ERASE_REFUSED, audit.CUSTOMER_ERASED]
+    assert actions() == [
+        audit.CUSTOMER_MERGED,
+        audit.CUSTOMER_EXPORTED,
+        audit.CUSTOMER_ERASE_REFUSED,
+        audit.CUSTOMER_ERASED,
+    ]
     erased = AuditEvent.objects.get(action=audit.CUSTOMER_ERASED)
-    assert erased.actor == manager and erased.detail["customer"] == jo.pk and erased.detail["reason"] == "Their letter of 3 May"
+    assert (
+        erased.actor == manager
+        and erased.detail["customer"] == jo.pk
+        and erased.detail["reason"] == "Their letter of 3 May"
+    )
     assert AuditEvent.objects.get(action=audit.CUSTOMER_EXPORTED).detail == {"customer": jo.pk}
 
 
@@ -393,7 +491,9 @@ def test_the_downloads_are_attachments(client, jo, sales_user):
     assert as_json.status_code == 200 and as_json["Content-Type"] == "application/json"
     assert as_json["Content-Disposition"] == f'attachment; filename="customer-{jo.pk}-data.json"'
     assert json.loads(as_json.content)["customer"]["name"] == "Jo Bloggs"
-    assert as_pdf.status_code == 200 and as_pdf["Content-Type"] == "application/pdf" and as_pdf.content.startswith(b"%PDF")
+    assert (
+        as_pdf.status_code == 200 and as_pdf["Content-Type"] == "application/pdf" and as_pdf.content.startswith(b"%PDF")
+    )
     assert as_pdf["Content-Disposition"] == f'attachment; filename="customer-{jo.pk}-data.pdf"'
     assert as_pdf["Cache-Control"] == "no-store"
 
@@ -454,13 +554,7 @@ def test_the_data_rights_pages_take_only_their_methods(client, jo, manager):
 # --- API ------------------------------------------------------------------------------------
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-def test_the_api_exports_the_same_document(jo, manager):
+def test_the_api_exports_the_same_document(jo, manager, api_for):
     response = api_for(manager).get(reverse("api_customer_export", args=[jo.pk]))
 
     assert response.status_code == 200
@@ -470,7 +564,7 @@ def test_the_api_exports_the_same_document(jo, manager):
     assert body["finance_applications"][0]["cash_price"] == "10000.00"
 
 
-def test_the_api_erases_and_answers_the_erased_customer(jo, manager):
+def test_the_api_erases_and_answers_the_erased_customer(jo, manager, api_for):
     url = reverse("api_customer_erase", args=[jo.pk])
     response = api_for(manager).post(url, {"reason": "Their letter of 3 May"}, format="json")
 
@@ -482,7 +576,7 @@ def test_the_api_erases_and_answers_the_erased_customer(jo, manager):
     assert again.status_code == 409 and "nothing is left to erase" in again.json()["non_field_errors"][0]
 
 
-def test_the_api_refuses_an_open_application_and_a_missing_reason(jo, manager, north):
+def test_the_api_refuses_an_open_application_and_a_missing_reason(jo, manager, north, api_for):
     FinanceApplicationFactory(customer=jo, car=CarFactory(location=north), status="referred")
     url = reverse("api_customer_erase", args=[jo.pk])
 
@@ -494,11 +588,13 @@ def test_the_api_refuses_an_open_application_and_a_missing_reason(jo, manager, n
     assert Customer.objects.get(pk=jo.pk).name == "Jo Bloggs"
 
 
-def test_the_data_rights_api_for_other_roles_locations_and_anonymous(jo, sales_user, outsider, workshop_user):
+def test_the_data_rights_api_for_other_roles_locations_and_anonymous(
+    jo, sales_user, outsider, workshop_user, api_for, anon
+):
     export, erase = reverse("api_customer_export", args=[jo.pk]), reverse("api_customer_erase", args=[jo.pk])
     body = {"reason": "Their letter of 3 May"}
-    assert APIClient().get(export).status_code == 401
-    assert APIClient().post(erase, body, format="json").status_code == 401
+    assert anon.get(export).status_code == 401
+    assert anon.post(erase, body, format="json").status_code == 401
     assert api_for(sales_user).get(export).status_code == 200
     assert api_for(sales_user).post(erase, body, format="json").status_code == 403
     assert api_for(workshop_user).get(export).status_code == 403

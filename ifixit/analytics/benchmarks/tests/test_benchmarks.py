@@ -15,7 +15,6 @@ from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.test import APIClient
 
 from ifixit.accounts import roles
 from ifixit.analytics import api_urls as benchmark_api_urls
@@ -30,17 +29,36 @@ START, END = date(2025, 1, 1), date(2025, 12, 31)
 PERIOD = {"start": START.isoformat(), "end": END.isoformat()}
 
 
-def sell(location, make, model, *, purchase, price, days=None, fees="0", transport="0", repairs=(), spells=(),
-         body="hatchback", sold_on=date(2025, 6, 1)):
+def sell(
+    location,
+    make,
+    model,
+    *,
+    purchase,
+    price,
+    days=None,
+    fees="0",
+    transport="0",
+    repairs=(),
+    spells=(),
+    body="hatchback",
+    sold_on=date(2025, 6, 1),
+):
     """A car bought `days` before `sold_on` (no purchase date when None), repaired for
     `repairs` (amounts) in `spells` (lengths in days, in fixing one after the other), sold at `location`."""
     car = CarFactory(
-        location=location, make=make, model=model, body_type=body, phase=Phase.SOLD,
+        location=location,
+        make=make,
+        model=model,
+        body_type=body,
+        phase=Phase.SOLD,
         purchased_on=sold_on - timedelta(days=days) if days is not None else None,
-        purchase_price=Decimal(purchase), auction_fees=Decimal(fees), transport_cost=Decimal(transport),
+        purchase_price=Decimal(purchase),
+        auction_fees=Decimal(fees),
+        transport_cost=Decimal(transport),
     )
     for amount in repairs:
-        RepairItem.objects.create(car=car, description="Work", parts_cost=Decimal(amount), labour_cost=Decimal("0"))
+        RepairItem.objects.create(car=car, description="Work", parts_cost=Decimal(amount), labour_cost=Decimal(0))
     at = timezone.make_aware(datetime(2025, 3, 1, 9, 0))
     for length in spells:
         PhaseChange.objects.create(car=car, from_phase=Phase.READY, to_phase=Phase.FIXING, changed_at=at)
@@ -67,10 +85,31 @@ def sales(north, south):
     Kia Ceed (2): cost 5000 each, profit 3000 and 4000; 5 and 7 days.
     """
     focus = [
-        sell(north, "Ford", "Focus", purchase="5000", fees="200", transport="100", repairs=["300", "400"], spells=[2], price="7500", days=10),
+        sell(
+            north,
+            "Ford",
+            "Focus",
+            purchase="5000",
+            fees="200",
+            transport="100",
+            repairs=["300", "400"],
+            spells=[2],
+            price="7500",
+            days=10,
+        ),
         sell(north, "Ford", "Focus", purchase="4000", price="5000", days=20),
         sell(north, "Ford", "Focus", purchase="6000", price="8000", days=30, spells=[4]),
-        sell(north, "Ford", "Focus", purchase="3000", repairs=["1000"], spells=[1.5, 4.5], price="3800", days=40, body="estate"),
+        sell(
+            north,
+            "Ford",
+            "Focus",
+            purchase="3000",
+            repairs=["1000"],
+            spells=[1.5, 4.5],
+            price="3800",
+            days=40,
+            body="estate",
+        ),
         sell(north, "Ford", "Focus", purchase="5000", price="7500", days=None, body="estate"),
         sell(north, "Ford", "Focus", purchase="2000", price="2600", days=60),
     ]
@@ -104,7 +143,9 @@ def test_it_computes_each_make_and_models_medians_spreads_and_sample_sizes(manag
     table = benchmark_rows(user=manager, start=START, end=END)
 
     assert [(row.make, row.model, row.count) for row in table.rows] == [
-        ("Ford", "Focus", 6), ("Volkswagen", "Golf", 5), ("Kia", "Ceed", 2),
+        ("Ford", "Focus", 6),
+        ("Volkswagen", "Golf", 5),
+        ("Kia", "Ceed", 2),
     ]
     focus = row_of(table, "Ford", "Focus")
     # Profits sorted −200, 600, 1000, 1500, 2000, 2500: median (1000 + 1500) / 2; p25 at 1.25 → 600 + 0.25 × 400;
@@ -144,7 +185,9 @@ def test_each_row_is_graded_against_the_group_on_profit_and_days_to_sell(manager
     table = benchmark_rows(user=manager, start=START, end=END)
 
     # Group: profit median 700, IQR 1500 (tolerance 375); days median 45, IQR 45 (tolerance 11.25).
-    focus, golf, ceed = (row_of(table, *names) for names in [("Ford", "Focus"), ("Volkswagen", "Golf"), ("Kia", "Ceed")])
+    focus, golf, ceed = (
+        row_of(table, *names) for names in [("Ford", "Focus"), ("Volkswagen", "Golf"), ("Kia", "Ceed")]
+    )
     # Focus: 1250 is 550 above 700; 30 days is 15 fewer than 45: better on both.
     assert (focus.profit_vs_group, focus.days_vs_group, focus.grade) == ("better", "better", "A")
     # Golf: 500 is 200 below, within 375; 70 days is 25 more: at the group's level, and slower.
@@ -217,14 +260,21 @@ def _by_hand(cars) -> dict:
             elif change.from_phase == Phase.FIXING and change.to_phase == Phase.READY:
                 spent = None if spent is None or entered is None else spent + (change.changed_at - entered)
         measures["repair_days"].append(None if not history or spent is None else spent.total_seconds() / 86400)
-    places = {"days_to_sell": "0.1", "repair_days": "0.1", "roi": "0.0001", "repair_cost": "0.01", "gross_profit": "0.01"}
+    places = {
+        "days_to_sell": "0.1",
+        "repair_days": "0.1",
+        "roi": "0.0001",
+        "repair_cost": "0.01",
+        "gross_profit": "0.01",
+    }
     figures = {}
     for name, values in measures.items():
         series = pd.Series([v for v in values if v is not None], dtype=float)
         quartiles = series.quantile([0.25, 0.5, 0.75]).tolist() if len(series) else [None] * 3
         scale = 100 if name in ("repair_cost", "gross_profit") else 1
         p25, median, p75 = (
-            None if q is None else (D(repr(float(q))) / scale).quantize(D(places[name]), rounding="ROUND_HALF_UP") for q in quartiles
+            None if q is None else (D(repr(float(q))) / scale).quantize(D(places[name]), rounding="ROUND_HALF_UP")
+            for q in quartiles
         )
         figures[name] = (median, p25, p75, len(series))
     return {**figures, "count": len(cars), "total_profit": sum(profits), "total_cost": sum(costs)}
@@ -240,10 +290,16 @@ def test_every_figure_matches_one_computed_sale_by_sale(manager, north):
     for i in range(40):
         spells = [rng.choice([0.5, 1.05, 2.333333, 3]) for _ in range(rng.choice([0, 1, 1, 2]))]
         car = sell(
-            north, ["Ford", "Kia"][i % 2], ["Focus", "Ceed"][i % 2], purchase=f"{rng.randrange(1000, 9000)}.{rng.randrange(100):02d}",
-            fees=rng.choice(["0", "125.50", "310.05"]), transport=rng.choice(["0", "99.99"]),
-            repairs=rng.choice([[], ["0.10", "0.20"], ["150.35", "89.99", "0.01"]]), spells=spells,
-            price=f"{rng.randrange(2000, 12000)}.{rng.randrange(100):02d}", days=rng.choice([None, 3, 17, 45, 80, -2]),
+            north,
+            ["Ford", "Kia"][i % 2],
+            ["Focus", "Ceed"][i % 2],
+            purchase=f"{rng.randrange(1000, 9000)}.{rng.randrange(100):02d}",
+            fees=rng.choice(["0", "125.50", "310.05"]),
+            transport=rng.choice(["0", "99.99"]),
+            repairs=rng.choice([[], ["0.10", "0.20"], ["150.35", "89.99", "0.01"]]),
+            spells=spells,
+            price=f"{rng.randrange(2000, 12000)}.{rng.randrange(100):02d}",
+            days=rng.choice([None, 3, 17, 45, 80, -2]),
         )
         if i % 9 == 0:
             car.phase_changes.all().delete()  # bought before the system recorded phases
@@ -253,10 +309,15 @@ def test_every_figure_matches_one_computed_sale_by_sale(manager, north):
 
     for row in table.rows:
         expected = _by_hand([car for car in cars if car.make == row.make])
-        assert {name: fig(getattr(row, name)) for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")} == {
-            name: expected[name] for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")
-        }
-        assert (row.count, row.total_profit, row.total_cost) == (expected["count"], expected["total_profit"], expected["total_cost"])
+        assert {
+            name: fig(getattr(row, name))
+            for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")
+        } == {name: expected[name] for name in ("days_to_sell", "repair_cost", "repair_days", "gross_profit", "roi")}
+        assert (row.count, row.total_profit, row.total_cost) == (
+            expected["count"],
+            expected["total_profit"],
+            expected["total_cost"],
+        )
     assert fig(table.group.repair_days) == _by_hand(cars)["repair_days"]
 
 
@@ -323,8 +384,19 @@ def test_it_runs_the_same_few_queries_for_2_or_12_sales(manager, north):
         sell(north, "Ford", "Focus", purchase="1000", price="2000", days=10, repairs=["50"], spells=[1])
     few = queries()
     for i in range(10):
-        sell(north, "Kia" if i % 2 else "Seat", f"Model {i}", purchase="1000", price="2000", days=10, repairs=["50", "60"], spells=[1, 2])
-    assert queries() == few == 8  # the locations, 4 version reads, the sales, their repair totals, their spells in fixing
+        sell(
+            north,
+            "Kia" if i % 2 else "Seat",
+            f"Model {i}",
+            purchase="1000",
+            price="2000",
+            days=10,
+            repairs=["50", "60"],
+            spells=[1, 2],
+        )
+    assert (
+        queries() == few == 8
+    )  # the locations, 4 version reads, the sales, their repair totals, their spells in fixing
     assert queries() == 5  # asked again: the locations and the version reads, then the cache
 
 
@@ -381,7 +453,7 @@ def test_the_page_defaults_to_the_last_twelve_months(client, manager, north):
 def test_the_page_splits_by_body_type_on_request(client, manager, sales):
     client.force_login(manager)
     body = client.get(page_url(**PERIOD, by_body="on")).content.decode()
-    assert "<th scope=\"col\">Body</th>" in body and ">Estate<" in body and ">Hatchback<" in body
+    assert '<th scope="col">Body</th>' in body and ">Estate<" in body and ">Hatchback<" in body
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
@@ -432,7 +504,9 @@ def test_htmx_gets_the_form_and_results_sorted_as_asked(client, manager, sales):
 
 def test_htmx_errors_come_back_with_200_to_be_swapped_in(client, manager):
     client.force_login(manager)
-    response = client.get(page_url(start="2025-06-01", end="2025-05-01"), headers={"HX-Request": "true", "HX-Target": "benchmarks"})
+    response = client.get(
+        page_url(start="2025-06-01", end="2025-05-01"), headers={"HX-Request": "true", "HX-Target": "benchmarks"}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body and 'id="id_end-error"' in body
 
@@ -440,20 +514,19 @@ def test_htmx_errors_come_back_with_200_to_be_swapped_in(client, manager):
 # --- The API ------------------------------------------------------------------------------------------
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
 API = "api_analytics_benchmarks"
 
 
-def test_the_api_gives_every_figure_with_its_sample_size_and_grade(manager, sales):
+def test_the_api_gives_every_figure_with_its_sample_size_and_grade(manager, sales, api_for):
     response = api_for(manager).get(reverse(API), {**PERIOD, "sort": "make"})
     assert response.status_code == 200
     data = response.json()
-    assert (data["start"], data["end"], data["group_by"], data["min_sample"]) == ("2025-01-01", "2025-12-31", ["make", "model"], 5)
+    assert (data["start"], data["end"], data["group_by"], data["min_sample"]) == (
+        "2025-01-01",
+        "2025-12-31",
+        ["make", "model"],
+        5,
+    )
     assert [f"{row['make']} {row['model']}" for row in data["rows"]] == ["Ford Focus", "Kia Ceed", "Volkswagen Golf"]
     focus = data["rows"][0]
     assert focus["count"] == 6
@@ -467,16 +540,19 @@ def test_the_api_gives_every_figure_with_its_sample_size_and_grade(manager, sale
     assert data["group"]["pooled_roi"] == {"value": "0.2726", "n": 13}
 
 
-def test_the_api_takes_locations_repeated_or_by_commas_and_splits_by_body(admin_user, north, south, sales):
+def test_the_api_takes_locations_repeated_or_by_commas_and_splits_by_body(admin_user, north, south, sales, api_for):
     client = api_for(admin_user)
     repeated = client.get(reverse(API), {**PERIOD, "locations": [north.pk, south.pk]}).json()
     commas = client.get(reverse(API), {**PERIOD, "locations": f"{north.pk},{south.pk}", "by_body": "true"}).json()
     assert repeated["group"]["count"] == commas["group"]["count"] == 14
-    assert commas["group_by"] == ["make", "model", "body_type"] and {row["body_type"] for row in commas["rows"]} == {"hatchback", "estate"}
+    assert commas["group_by"] == ["make", "model", "body_type"] and {row["body_type"] for row in commas["rows"]} == {
+        "hatchback",
+        "estate",
+    }
 
 
-def test_the_api_wants_a_signed_in_user_with_the_permission(north):
-    assert APIClient().get(reverse(API)).status_code == 401
+def test_the_api_wants_a_signed_in_user_with_the_permission(north, api_for, anon):
+    assert anon.get(reverse(API)).status_code == 401
     nobody = UserFactory(role=roles.WORKSHOP, locations=[north])
     nobody.groups.clear()
     assert api_for(nobody).get(reverse(API)).status_code == 403
@@ -492,17 +568,17 @@ def test_the_api_wants_a_signed_in_user_with_the_permission(north):
         ({"start": "2015-01-01", "end": "2025-01-01"}, "start"),
     ],
 )
-def test_the_api_refuses_bad_parameters_by_field(manager, params, field):
+def test_the_api_refuses_bad_parameters_by_field(manager, params, field, api_for):
     response = api_for(manager).get(reverse(API), params)
     assert response.status_code == 400 and field in response.json(), response.json()
 
 
-def test_the_api_refuses_a_location_the_user_may_not_see(outsider, north, sales):
+def test_the_api_refuses_a_location_the_user_may_not_see(outsider, north, sales, api_for):
     response = api_for(outsider).get(reverse(API), {**PERIOD, "locations": north.pk})
     assert response.status_code == 400 and "locations" in response.json()
 
 
-def test_the_api_answers_only_get(manager):
+def test_the_api_answers_only_get(manager, api_for):
     assert api_for(manager).post(reverse(API), {}).status_code == 405
 
 

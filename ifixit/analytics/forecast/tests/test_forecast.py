@@ -12,7 +12,6 @@ from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from ifixit.analytics import demo_data
 from ifixit.analytics.forecast import selectors as forecasts
@@ -176,9 +175,20 @@ def test_bad_arguments_are_refused():
 def sales(make: str, months: list[date], prices: list[float], per_month: int = 25, tag: str = "") -> list[SaleFact]:
     """`per_month` sales of one make in each month, all at that month's price."""
     return [
-        SaleFact(kind="auction", source="BCA", source_ref=f"{make}:{month}:{i}{tag}", make=make, model="One", year=2019,
-                 mileage=40_000, price=Decimal(f"{price:.0f}"), sale_date=month + timedelta(days=i % 27), body_type="suv")
-        for month, price in zip(months, prices) for i in range(per_month)
+        SaleFact(
+            kind="auction",
+            source="BCA",
+            source_ref=f"{make}:{month}:{i}{tag}",
+            make=make,
+            model="One",
+            year=2019,
+            mileage=40_000,
+            price=Decimal(f"{price:.0f}"),
+            sale_date=month + timedelta(days=i % 27),
+            body_type="suv",
+        )
+        for month, price in zip(months, prices)
+        for i in range(per_month)
     ]
 
 
@@ -196,7 +206,8 @@ def planted_segment(db):
     months = months_before(today, 36)
     index = pd.PeriodIndex([pd.Period(m, freq="M") for m in months])
     SaleFact.objects.bulk_create(
-        sales("Plantd", months, list(truth(index))) + sales("Plantd", [today.replace(day=1)], [90_000], 3)
+        sales("Plantd", months, list(truth(index)))
+        + sales("Plantd", [today.replace(day=1)], [90_000], 3)
         + sales("Plantd", [months[0] - relativedelta(months=1)], [90_000], 3)
     )
     warehouse.rollups_refresh()
@@ -266,7 +277,7 @@ def test_the_page_shows_the_forecast_the_interval_and_the_backtest(client, manag
     assert body.count("<tr>", body.index('data-testid="forecast-table"')) >= 4
     assert 'data-testid="interval-band"' in body and 'data-testid="forecast-line"' in body
     assert "The model beat the seasonal naive forecast" in body  # +1 % a month: the naive forecast is a year behind
-    table = body[body.index('data-testid="backtest-table"'):]
+    table = body[body.index('data-testid="backtest-table"') :]
     assert table.count("</tr>") == 5  # a header and four horizons
 
 
@@ -339,13 +350,6 @@ def test_the_market_page_links_to_the_segment_s_forecast(client, manager, db):
 # --- The API ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api(manager):
-    client = APIClient()
-    client.force_authenticate(user=manager)
-    return client
-
-
 def test_the_api_gives_the_forecast_method_and_backtest(api, planted_segment):
     body = api.get(reverse("api_analytics_forecast"), {"make": "Plantd", "horizon": 3}).json()
 
@@ -371,11 +375,10 @@ def test_the_api_refuses_a_bad_horizon(api, db, horizon):
     assert response.status_code == 400 and "horizon" in response.json()
 
 
-def test_the_api_needs_a_user_who_may_see_the_market(workshop_user, db):
+def test_the_api_needs_a_user_who_may_see_the_market(workshop_user, db, anon, api_for):
     url = reverse("api_analytics_forecast")
-    assert APIClient().get(url).status_code == 401
-    workshop = APIClient()
-    workshop.force_authenticate(user=workshop_user)
+    assert anon.get(url).status_code == 401
+    workshop = api_for(workshop_user)
     assert workshop.get(url).status_code == 403
 
 

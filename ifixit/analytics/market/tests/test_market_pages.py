@@ -43,13 +43,44 @@ def test_a_segment_without_history_says_so(client, manager, market):
 
 def test_a_car_is_compared_with_comparable_sales(client, manager, north, db):
     today = timezone.localdate()
-    SaleFact.objects.bulk_create([
-        SaleFact(kind="auction", source="BCA", source_ref=f"c{i}", make="Ford", model="Focus", year=2019, mileage=40000 + i * 1000,
-                 price=Decimal(9000 + i * 500), sale_date=today - timedelta(days=10 + i))
-        for i in range(5)
-    ] + [SaleFact(kind="auction", source="BCA", source_ref="far", make="Ford", model="Focus", year=2010, mileage=150000,
-                  price=Decimal(2000), sale_date=today - timedelta(days=3))])
-    car = CarFactory(location=north, phase=Phase.LISTED, make="ford", model="focus", year=2019, mileage=42000, asking_price=Decimal("10000"))
+    SaleFact.objects.bulk_create(
+        [
+            SaleFact(
+                kind="auction",
+                source="BCA",
+                source_ref=f"c{i}",
+                make="Ford",
+                model="Focus",
+                year=2019,
+                mileage=40000 + i * 1000,
+                price=Decimal(9000 + i * 500),
+                sale_date=today - timedelta(days=10 + i),
+            )
+            for i in range(5)
+        ]
+        + [
+            SaleFact(
+                kind="auction",
+                source="BCA",
+                source_ref="far",
+                make="Ford",
+                model="Focus",
+                year=2010,
+                mileage=150000,
+                price=Decimal(2000),
+                sale_date=today - timedelta(days=3),
+            )
+        ]
+    )
+    car = CarFactory(
+        location=north,
+        phase=Phase.LISTED,
+        make="ford",
+        model="focus",
+        year=2019,
+        mileage=42000,
+        asking_price=Decimal(10000),
+    )
     client.force_login(manager)
     body = client.get(reverse("analytics_compare_car", args=[car.pk])).content.decode()
     assert 'data-testid="price-to-market">100% of market<' in body  # the median of 9,000-11,000 is 10,000
@@ -60,7 +91,9 @@ def test_a_lot_is_compared_and_another_location_s_car_is_not_found(client, manag
     source = AuctionSource.objects.create(name="BCA", url="https://bca.example")
     lot = Lot.objects.create(source=source, external_id="X1", make="Kia", model="Ceed", current_bid=5000)
     client.force_login(manager)
-    assert 'data-testid="no-comparables"' in client.get(reverse("analytics_compare_lot", args=[lot.pk])).content.decode()
+    assert (
+        'data-testid="no-comparables"' in client.get(reverse("analytics_compare_lot", args=[lot.pk])).content.decode()
+    )
     car = CarFactory(location=north)
     client.force_login(outsider)
     assert client.get(reverse("analytics_compare_car", args=[car.pk])).status_code == 404
@@ -75,15 +108,6 @@ def test_workshop_staff_and_strangers_are_kept_out(client, workshop_user):
 # --- API ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api(manager):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.force_authenticate(user=manager)
-    return client
-
-
 def test_the_trend_and_seasonality_api(api, market):
     trend = api.get(reverse("api_analytics_trend"), {"make": "Ford", "start": "2024-01-01"}).json()
     assert trend["volume"] == sum(p["volume"] for p in trend["points"]) and trend["points"][0]["median"]
@@ -94,17 +118,13 @@ def test_the_trend_and_seasonality_api(api, market):
     assert bad.status_code == 400 and "end" in bad.json()
 
 
-def test_the_comparison_api_and_who_may_call_it(api, client, workshop_user, north, outsider, db):
-    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("8000"))
+def test_the_comparison_api_and_who_may_call_it(api, client, workshop_user, north, outsider, db, anon, api_for):
+    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal(8000))
     assert api.get(reverse("api_analytics_compare_car", args=[car.pk])).json()["sources"] == []
-    from rest_framework.test import APIClient
-
-    assert APIClient().get(reverse("api_analytics_trend")).status_code == 401
-    other = APIClient()
-    other.force_authenticate(user=outsider)
+    assert anon.get(reverse("api_analytics_trend")).status_code == 401
+    other = api_for(outsider)
     assert other.get(reverse("api_analytics_compare_car", args=[car.pk])).status_code == 404
-    workshop = APIClient()
-    workshop.force_authenticate(user=workshop_user)
+    workshop = api_for(workshop_user)
     assert workshop.get(reverse("api_analytics_trend")).status_code == 403
 
 
@@ -123,8 +143,18 @@ def own_sales_with_days(per_month: int, *, months: int = 36, slow_month: int = 7
         year, month_index = divmod(today.year * 12 + today.month - 1 - back, 12)
         month = date(year, month_index + 1, 10)
         for i in range(per_month):
-            facts.append(SaleFact(kind="own", source=warehouse.OWN_SOURCE, source_ref=f"sale:{back}-{i}", make="Ford", model="Focus",
-                                  price=Decimal("9000"), sale_date=month, days_to_sell=45 if month.month == slow_month else 30))
+            facts.append(
+                SaleFact(
+                    kind="own",
+                    source=warehouse.OWN_SOURCE,
+                    source_ref=f"sale:{back}-{i}",
+                    make="Ford",
+                    model="Focus",
+                    price=Decimal(9000),
+                    sale_date=month,
+                    days_to_sell=45 if month.month == slow_month else 30,
+                )
+            )
     return facts
 
 
@@ -167,8 +197,14 @@ def test_an_undone_sale_leaves_the_warehouse_and_its_month(manager, north, db):
 
     buyer = CustomerFactory(locations=[north])
     car = CarFactory(location=north, phase=Phase.RESERVED, purchased_on=timezone.localdate() - timedelta(days=30))
-    inventory.sale_record(user=manager, car_id=car.pk, sold_on=timezone.localdate(), price=Decimal("9000"),
-                          customer_id=buyer.pk, payment=Payment.FINANCE)
+    inventory.sale_record(
+        user=manager,
+        car_id=car.pk,
+        sold_on=timezone.localdate(),
+        price=Decimal(9000),
+        customer_id=buyer.pk,
+        payment=Payment.FINANCE,
+    )
     warehouse.facts_sync()
     warehouse.rollups_refresh()
     from ifixit.analytics.models import Rollup
@@ -186,8 +222,11 @@ def test_the_group_s_own_source_name_cannot_be_imported(db):
     from ifixit.analytics.warehouse import mappings as importer
 
     with pytest.raises(importer.MappingError, match="own sales"):
-        importer.mapping_parse({"make": "Make", "model": "Model", "price": "Price", "kind": "auction", "source": "i-fixit"},
-                               ["Make", "Model", "Price"], currency="GBP")
+        importer.mapping_parse(
+            {"make": "Make", "model": "Model", "price": "Price", "kind": "auction", "source": "i-fixit"},
+            ["Make", "Model", "Price"],
+            currency="GBP",
+        )
 
 
 def test_daily_figures_only_for_the_ready_made_cuts(api, market):
@@ -196,15 +235,47 @@ def test_daily_figures_only_for_the_ready_made_cuts(api, market):
     assert refused.status_code == 400 and "by week or month" in refused.json()["grain"][0]
 
 
-def test_own_sales_of_other_locations_are_not_comparables_and_the_workshop_may_not_compare(client, manager, workshop_user, north, db):
+def test_own_sales_of_other_locations_are_not_comparables_and_the_workshop_may_not_compare(
+    client, manager, workshop_user, north, db
+):
     today = timezone.localdate()
-    SaleFact.objects.bulk_create([
-        SaleFact(kind="own", source="I-fixit", source_ref="sale:900", make="Ford", model="Focus", year=2019, mileage=40000,
-                 price=Decimal(9999), sale_date=today - timedelta(days=5), region="South Yard"),
-        SaleFact(kind="own", source="I-fixit", source_ref="sale:901", make="Ford", model="Focus", year=2019, mileage=40000,
-                 price=Decimal(8888), sale_date=today - timedelta(days=5), region="North Yard"),
-    ])
-    car = CarFactory(location=north, phase=Phase.LISTED, make="Ford", model="Focus", year=2019, mileage=40000, asking_price=Decimal("9000"))
+    SaleFact.objects.bulk_create(
+        [
+            SaleFact(
+                kind="own",
+                source="I-fixit",
+                source_ref="sale:900",
+                make="Ford",
+                model="Focus",
+                year=2019,
+                mileage=40000,
+                price=Decimal(9999),
+                sale_date=today - timedelta(days=5),
+                region="South Yard",
+            ),
+            SaleFact(
+                kind="own",
+                source="I-fixit",
+                source_ref="sale:901",
+                make="Ford",
+                model="Focus",
+                year=2019,
+                mileage=40000,
+                price=Decimal(8888),
+                sale_date=today - timedelta(days=5),
+                region="North Yard",
+            ),
+        ]
+    )
+    car = CarFactory(
+        location=north,
+        phase=Phase.LISTED,
+        make="Ford",
+        model="Focus",
+        year=2019,
+        mileage=40000,
+        asking_price=Decimal(9000),
+    )
     client.force_login(manager)
     body = client.get(reverse("analytics_compare_car", args=[car.pk])).content.decode()
     assert "£8,888" in body and "£9,999" not in body and "South Yard" not in body
@@ -214,6 +285,8 @@ def test_own_sales_of_other_locations_are_not_comparables_and_the_workshop_may_n
 
 def test_a_bid_in_another_currency_is_not_set_against_ours(client, manager, db):
     source = AuctionSource.objects.create(name="Autorola", url="https://autorola.example")
-    lot = Lot.objects.create(source=source, external_id="E1", make="Kia", model="Ceed", current_bid=20000, currency="EUR")
+    lot = Lot.objects.create(
+        source=source, external_id="E1", make="Kia", model="Ceed", current_bid=20000, currency="EUR"
+    )
     client.force_login(manager)
     assert "(in EUR, not compared)" in client.get(reverse("analytics_compare_lot", args=[lot.pk])).content.decode()

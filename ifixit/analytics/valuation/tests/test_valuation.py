@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from ifixit.analytics import synthetic
 from ifixit.analytics.advice import model_audit
@@ -51,7 +50,13 @@ def fitted(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
     train, test = evaluation.holdout_split(data)
     model = value.train(train)
-    return model, evaluation.evaluate(model, test), evaluation.evaluate_baseline(evaluation.Baseline.fit(train), test), len(train), len(test)
+    return (
+        model,
+        evaluation.evaluate(model, test),
+        evaluation.evaluate_baseline(evaluation.Baseline.fit(train), test),
+        len(train),
+        len(test),
+    )
 
 
 @pytest.fixture
@@ -59,9 +64,15 @@ def trained(market, fitted):
     """The market, and a first model in use (as valuation_train leaves it)."""
     model, metrics, baseline, training_rows, held_out_rows = fitted
     return ValueModel.objects.create(
-        version=1, status=ValueModel.Status.PROMOTED, training_rows=training_rows, held_out_rows=held_out_rows,
-        features=list(model.features), metrics=metrics.as_dict() | {"interval": model.interval},
-        baseline_metrics=baseline.as_dict(), decision="The first model: promoted.", promoted_at=timezone.now(),
+        version=1,
+        status=ValueModel.Status.PROMOTED,
+        training_rows=training_rows,
+        held_out_rows=held_out_rows,
+        features=list(model.features),
+        metrics=metrics.as_dict() | {"interval": model.interval},
+        baseline_metrics=baseline.as_dict(),
+        decision="The first model: promoted.",
+        promoted_at=timezone.now(),
         artifact=model.dumps(),
     )
 
@@ -100,7 +111,10 @@ def test_a_worse_model_is_refused_and_the_one_in_use_stays(trained):
     refused = result.model
     assert refused.status == ValueModel.Status.REJECTED and refused.version == 2
     assert refused.compared_with_id == trained.pk
-    assert re.match(r"Against v1 on the same held-out sales: MAE [\d,]+ against the current [\d,]+ \(\+\d+\.\d%\): worse", refused.decision)
+    assert re.match(
+        r"Against v1 on the same held-out sales: MAE [\d,]+ against the current [\d,]+ \(\+\d+\.\d%\): worse",
+        refused.decision,
+    )
     trained.refresh_from_db()
     assert trained.status == ValueModel.Status.PROMOTED
     assert valuation.model_in_use()[0] == 1
@@ -135,7 +149,9 @@ def test_the_command_trains_and_says_whether_it_promoted(market):
 
 
 def test_the_valuation_at_purchase_is_kept_once(trained, north):
-    car = CarFactory(location=north, make="Ford", model="Focus", year=2020, mileage=40_000, purchased_on=date(2026, 9, 1))
+    car = CarFactory(
+        location=north, make="Ford", model="Focus", year=2020, mileage=40_000, purchased_on=date(2026, 9, 1)
+    )
     recorded = valuation.valuation_record(car_id=car.pk)
     assert recorded.model_version == 1
     assert recorded.low <= recorded.predicted <= recorded.high
@@ -152,20 +168,52 @@ def test_no_valuation_is_kept_before_a_model_exists(north):
 # -- self-audit and backtest: figures by hand, no model needed
 
 
-def _sold(location, *, make="Ford", model="Focus", predicted, low, high, price, sold_on, purchase_price=Decimal("5000"),
-          transport=Decimal("100"), bought=date(2026, 1, 10), cost=None):
-    car = CarFactory(location=location, make=make, model=model, phase=Phase.SOLD, purchase_price=purchase_price,
-                     auction_fees=Decimal("0"), transport_cost=transport, purchased_on=bought)
-    Sale.objects.create(car=car, sold_on=sold_on, price=Decimal(price), location=location,
-                        cost_at_sale=cost if cost is not None else purchase_price + transport)
-    Valuation.objects.create(car=car, model_version=3, predicted=Decimal(predicted), low=Decimal(low), high=Decimal(high))
+def _sold(
+    location,
+    *,
+    make="Ford",
+    model="Focus",
+    predicted,
+    low,
+    high,
+    price,
+    sold_on,
+    purchase_price=Decimal(5000),
+    transport=Decimal(100),
+    bought=date(2026, 1, 10),
+    cost=None,
+):
+    car = CarFactory(
+        location=location,
+        make=make,
+        model=model,
+        phase=Phase.SOLD,
+        purchase_price=purchase_price,
+        auction_fees=Decimal(0),
+        transport_cost=transport,
+        purchased_on=bought,
+    )
+    Sale.objects.create(
+        car=car,
+        sold_on=sold_on,
+        price=Decimal(price),
+        location=location,
+        cost_at_sale=cost if cost is not None else purchase_price + transport,
+    )
+    Valuation.objects.create(
+        car=car, model_version=3, predicted=Decimal(predicted), low=Decimal(low), high=Decimal(high)
+    )
     return car
 
 
 def test_self_audit_by_hand(north, south, manager, outsider):
     _sold(north, predicted=10_000, low=9_000, high=11_000, price=9_500, sold_on=date(2026, 3, 5))  # error +500, inside
-    _sold(north, predicted=8_000, low=7_500, high=8_500, price=10_000, sold_on=date(2026, 3, 20))  # error −2,000, outside
-    _sold(north, make="BMW", model="X1", predicted=20_000, low=18_000, high=22_000, price=20_000, sold_on=date(2026, 4, 2))
+    _sold(
+        north, predicted=8_000, low=7_500, high=8_500, price=10_000, sold_on=date(2026, 3, 20)
+    )  # error −2,000, outside
+    _sold(
+        north, make="BMW", model="X1", predicted=20_000, low=18_000, high=22_000, price=20_000, sold_on=date(2026, 4, 2)
+    )
     _sold(south, predicted=5_000, low=4_000, high=6_000, price=1_000, sold_on=date(2026, 3, 1))  # South's: not Nina's
 
     audit = model_audit.self_audit(user=manager)
@@ -182,19 +230,46 @@ def test_self_audit_by_hand(north, south, manager, outsider):
 
 
 def _won(car, source, *, damage="front end", hammer):
-    lot = Lot.objects.create(source=source, external_id=f"L{car.pk}", make=car.make, model=car.model, stage=Lot.Stage.CLOSED,
-                             outcome=Lot.Outcome.SOLD, current_bid=hammer, damage=damage, closed_at=timezone.now())
+    lot = Lot.objects.create(
+        source=source,
+        external_id=f"L{car.pk}",
+        make=car.make,
+        model=car.model,
+        stage=Lot.Stage.CLOSED,
+        outcome=Lot.Outcome.SOLD,
+        current_bid=hammer,
+        damage=damage,
+        closed_at=timezone.now(),
+    )
     Opportunity.objects.create(lot=lot, decision=Opportunity.Decision.WON, car=car)
 
 
 def test_the_backtest_replays_each_won_lot_at_its_hammer_price(north, manager, outsider):
-    source = AuctionSource.objects.create(name="Copart", url="http://example.test/", buyer_fee_percent=Decimal("5"), buyer_fee_fixed=Decimal("150"))
+    source = AuctionSource.objects.create(
+        name="Copart", url="http://example.test/", buyer_fee_percent=Decimal(5), buyer_fee_fixed=Decimal(150)
+    )
     # Both sold after 40 days with no repairs and £100 transport each: repairs 0 (2 cars),
     # transport 100, holding 12 × 40 = 480, margin 12%.
-    cheap = _sold(north, predicted=10_000, low=9_000, high=11_000, price=9_800, sold_on=date(2026, 2, 19),
-                  purchase_price=Decimal("6000"), cost=Decimal("6400"))
-    dear = _sold(north, predicted=10_000, low=9_000, high=11_000, price=9_000, sold_on=date(2026, 2, 19),
-                 purchase_price=Decimal("9000"), cost=Decimal("9500"))
+    cheap = _sold(
+        north,
+        predicted=10_000,
+        low=9_000,
+        high=11_000,
+        price=9_800,
+        sold_on=date(2026, 2, 19),
+        purchase_price=Decimal(6000),
+        cost=Decimal(6400),
+    )
+    dear = _sold(
+        north,
+        predicted=10_000,
+        low=9_000,
+        high=11_000,
+        price=9_000,
+        sold_on=date(2026, 2, 19),
+        purchase_price=Decimal(9000),
+        cost=Decimal(9500),
+    )
     _won(cheap, source, hammer=6000)
     _won(dear, source, hammer=9000)
     # Max bid on a 10,000 prediction: (10,000 − 0 − 100 − 480 − 1,200 − 150) / 1.05 = 7,685.71 → 7,650.
@@ -203,7 +278,11 @@ def test_the_backtest_replays_each_won_lot_at_its_hammer_price(north, manager, o
     result = model_audit.advice_backtest(user=manager)
     assert result.lots == 2
     assert (result.advice.bought, result.advice.profit, result.advice.losses) == (1, Decimal("3400.00"), 0)
-    assert (result.up_to_value.bought, result.up_to_value.profit, result.up_to_value.losses) == (2, Decimal("2900.00"), 1)
+    assert (result.up_to_value.bought, result.up_to_value.profit, result.up_to_value.losses) == (
+        2,
+        Decimal("2900.00"),
+        1,
+    )
     assert result.as_bought.bought == 2
     assert model_audit.advice_backtest(user=outsider).lots == 0
 
@@ -247,21 +326,26 @@ def test_the_value_model_page_runs_a_fixed_number_of_queries(client, manager, no
     with django_assert_max_num_queries(20) as few:
         client.get(reverse("analytics_value_model"))
     for i in range(20):
-        _sold(north, model=f"Model {i}", predicted=10_000, low=9_000, high=11_000, price=9_500 + i, sold_on=date(2026, 3, 5))
+        _sold(
+            north,
+            model=f"Model {i}",
+            predicted=10_000,
+            low=9_000,
+            high=11_000,
+            price=9_500 + i,
+            sold_on=date(2026, 3, 5),
+        )
     cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("analytics_value_model"))
 
 
-@pytest.fixture
-def api(manager):
-    api = APIClient()
-    api.force_authenticate(manager)
-    return api
-
-
 def test_the_valuation_api(api, trained):
-    response = api.post(reverse("api_analytics_valuation"), {"make": "Ford", "model": "Focus", "year": 2021, "mileage": 30000}, format="json")
+    response = api.post(
+        reverse("api_analytics_valuation"),
+        {"make": "Ford", "model": "Focus", "year": 2021, "mileage": 30000},
+        format="json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert Decimal(body["low"]) <= Decimal(body["predicted"]) <= Decimal(body["high"])
@@ -269,35 +353,57 @@ def test_the_valuation_api(api, trained):
 
 
 def test_the_valuation_api_refuses_bad_input_by_field(api, trained):
-    response = api.post(reverse("api_analytics_valuation"), {"make": "Ford", "year": 1800, "mileage": -5, "fuel": "steam"}, format="json")
+    response = api.post(
+        reverse("api_analytics_valuation"),
+        {"make": "Ford", "year": 1800, "mileage": -5, "fuel": "steam"},
+        format="json",
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"model", "year", "mileage", "fuel"}
 
 
 def test_the_valuation_api_before_any_model(api, db):
-    response = api.post(reverse("api_analytics_valuation"), {"make": "Ford", "model": "Focus", "year": 2021, "mileage": 30000}, format="json")
+    response = api.post(
+        reverse("api_analytics_valuation"),
+        {"make": "Ford", "model": "Focus", "year": 2021, "mileage": 30000},
+        format="json",
+    )
     assert response.status_code == 404 and response.json()["detail"] == "No value model has been trained yet."
 
 
-def test_the_valuation_api_refuses_anonymous_and_workshop(workshop_user, db):
-    assert APIClient().post(reverse("api_analytics_valuation"), {}, format="json").status_code == 401
-    api = APIClient()
-    api.force_authenticate(workshop_user)
+def test_the_valuation_api_refuses_anonymous_and_workshop(workshop_user, db, anon, api_for):
+    assert anon.post(reverse("api_analytics_valuation"), {}, format="json").status_code == 401
+    api = api_for(workshop_user)
     assert api.post(reverse("api_analytics_valuation"), {}, format="json").status_code == 403
 
 
 def test_lot_advice_on_the_api_and_the_lot_page(api, client, manager, trained):
     source = AuctionSource.objects.create(name="Copart", url="http://example.test/")
-    lot = Lot.objects.create(source=source, external_id="A1", make="Ford", model="Focus", year=2021, mileage=30000,
-                             damage="front end", current_bid=1000, stage=Lot.Stage.LIVE)
+    lot = Lot.objects.create(
+        source=source,
+        external_id="A1",
+        make="Ford",
+        model="Focus",
+        year=2021,
+        mileage=30000,
+        damage="front end",
+        current_bid=1000,
+        stage=Lot.Stage.LIVE,
+    )
     response = api.get(reverse("api_analytics_lot_advice", args=[lot.pk]))
     assert response.status_code == 200
     body = response.json()
     assert body["verdict"] in ("buy", "caution", "pass")
     # The arithmetic of ml.advice on the figures the API reports.
     costs = body["costs"]
-    room = (Decimal(body["resale"]) - Decimal(costs["repair"]) - Decimal(costs["transport"]) - Decimal(costs["holding"])
-            - Decimal(body["margin"]) - Decimal(costs["fee_fixed"])) / (1 + Decimal(costs["fee_percent"]) / 100)
+    room = (
+        Decimal(body["resale"])
+        - Decimal(costs["repair"])
+        - Decimal(costs["transport"])
+        - Decimal(costs["holding"])
+        - Decimal(body["margin"])
+        - Decimal(costs["fee_fixed"])
+    ) / (1 + Decimal(costs["fee_percent"]) / 100)
     assert body["max_bid"] == max(0, int(room // 50) * 50)
     assert body["accuracy"]["version"] == 1
 
@@ -320,9 +426,20 @@ def test_the_board_runs_a_fixed_number_of_queries_with_advice(client, manager, t
     client.force_login(manager)
 
     def lots(n, start):
-        Lot.objects.bulk_create(Lot(source=source, external_id=f"B{start + i}", make="Ford", model="Focus", year=2019,
-                                    mileage=50_000, current_bid=500, stage=Lot.Stage.LIVE,
-                                    ends_at=timezone.now() + timedelta(hours=1)) for i in range(n))
+        Lot.objects.bulk_create(
+            Lot(
+                source=source,
+                external_id=f"B{start + i}",
+                make="Ford",
+                model="Focus",
+                year=2019,
+                mileage=50_000,
+                current_bid=500,
+                stage=Lot.Stage.LIVE,
+                ends_at=timezone.now() + timedelta(hours=1),
+            )
+            for i in range(n)
+        )
 
     lots(2, 0)
     client.get(reverse("lot_board"))  # warm the model and the history cache
@@ -335,8 +452,8 @@ def test_the_board_runs_a_fixed_number_of_queries_with_advice(client, manager, t
 
 
 def test_car_advice_is_scoped_to_the_users_locations(api, trained, north, south):
-    mine = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("9000"), year=2020, mileage=40000)
-    theirs = CarFactory(location=south, phase=Phase.LISTED, asking_price=Decimal("9000"))
+    mine = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal(9000), year=2020, mileage=40000)
+    theirs = CarFactory(location=south, phase=Phase.LISTED, asking_price=Decimal(9000))
     response = api.get(reverse("api_analytics_car_advice", args=[mine.pk]))
     assert response.status_code == 200 and response.json()["action"] in ("hold", "reprice", "move")
     assert api.get(reverse("api_analytics_car_advice", args=[theirs.pk])).status_code == 404
@@ -351,7 +468,7 @@ def test_the_self_audit_api(api, north, south):
 
 
 def test_the_car_page_gives_price_advice_but_not_to_the_workshop(client, trained, north, manager, workshop_user):
-    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal("60000"), year=2020, mileage=40000)
+    car = CarFactory(location=north, phase=Phase.LISTED, asking_price=Decimal(60000), year=2020, mileage=40000)
     client.force_login(manager)
     page = client.get(reverse("car_detail", args=[car.pk])).content.decode()
     assert 'data-testid="stock-advice"' in page

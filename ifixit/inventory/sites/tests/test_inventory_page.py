@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from ifixit.accounts import roles
 from ifixit.inventory.models import Phase, Transfer
@@ -49,10 +48,10 @@ def stock_car(location, *, phase, age: int | None, price: str, fees="0", transpo
 def known(north, south, manager, outsider):
     """North's stock, sales and transfers, small enough to add up by hand."""
     a = stock_car(north, phase=Phase.PURCHASED, age=30, price="1000", fees="100", transport="50")
-    RepairItemFactory(car=a, parts_cost=Decimal("200"), labour_cost=Decimal("100"))  # a: 1,450
+    RepairItemFactory(car=a, parts_cost=Decimal(200), labour_cost=Decimal(100))  # a: 1,450
     stock_car(north, phase=Phase.FIXING, age=31, price="2000")
     c = stock_car(north, phase=Phase.READY, age=60, price="3000")
-    RepairItemFactory(car=c, parts_cost=Decimal("300"), labour_cost=Decimal("200"))  # c: 3,500
+    RepairItemFactory(car=c, parts_cost=Decimal(300), labour_cost=Decimal(200))  # c: 3,500
     stock_car(north, phase=Phase.LISTED, age=61, price="4000")
     stock_car(north, phase=Phase.RESERVED, age=90, price="5000")
     f = stock_car(north, phase=Phase.LISTED, age=91, price="6000", make="Skoda", model="Octavia")
@@ -87,21 +86,21 @@ def test_the_figures_add_up_on_a_known_data_set(north, known):
 
     assert figures.as_of == TODAY
     assert {row.phase: (row.count, row.value) for row in figures.stock_by_phase} == {
-        Phase.PURCHASED: (1, Decimal("1450")),
-        Phase.IN_TRANSIT: (1, Decimal("700")),
-        Phase.FIXING: (1, Decimal("2000")),
-        Phase.READY: (1, Decimal("3500")),
-        Phase.LISTED: (2, Decimal("10000")),
-        Phase.RESERVED: (1, Decimal("5000")),
+        Phase.PURCHASED: (1, Decimal(1450)),
+        Phase.IN_TRANSIT: (1, Decimal(700)),
+        Phase.FIXING: (1, Decimal(2000)),
+        Phase.READY: (1, Decimal(3500)),
+        Phase.LISTED: (2, Decimal(10000)),
+        Phase.RESERVED: (1, Decimal(5000)),
     }
     assert figures.stock_count == 7
-    assert figures.stock_value == Decimal("22650")  # 1,450 + 2,000 + 3,500 + 4,000 + 5,000 + 6,000 + 700
+    assert figures.stock_value == Decimal(22650)  # 1,450 + 2,000 + 3,500 + 4,000 + 5,000 + 6,000 + 700
     assert [(row.band.key, row.count, row.value) for row in figures.ageing] == [
-        ("0-30", 1, Decimal("1450")),
-        ("31-60", 2, Decimal("5500")),
-        ("61-90", 2, Decimal("9000")),
-        ("90+", 1, Decimal("6000")),
-        ("unknown", 1, Decimal("700")),
+        ("0-30", 1, Decimal(1450)),
+        ("31-60", 2, Decimal(5500)),
+        ("61-90", 2, Decimal(9000)),
+        ("90+", 1, Decimal(6000)),
+        ("unknown", 1, Decimal(700)),
     ]
 
     assert figures.incoming == [known["incoming"]]
@@ -112,11 +111,11 @@ def test_the_figures_add_up_on_a_known_data_set(north, known):
     assert len(figures.months) == 12 and figures.months[-1].month.isoformat() == "2026-11-01"
     by_month = {m.month.isoformat()[:7]: (m.sales, m.revenue, m.gross_profit) for m in figures.months if m.sales}
     assert by_month == {
-        "2025-12": (1, Decimal("4000"), Decimal("1000")),
-        "2026-06": (1, Decimal("8000"), Decimal("2000")),
-        "2026-11": (2, Decimal("14000"), Decimal("1500")),
+        "2025-12": (1, Decimal(4000), Decimal(1000)),
+        "2026-06": (1, Decimal(8000), Decimal(2000)),
+        "2026-11": (2, Decimal(14000), Decimal(1500)),
     }
-    assert (figures.sales_count, figures.revenue, figures.gross_profit) == (4, Decimal("26000"), Decimal("4500"))
+    assert (figures.sales_count, figures.revenue, figures.gross_profit) == (4, Decimal(26000), Decimal(4500))
 
 
 @pytest.mark.parametrize(
@@ -138,7 +137,7 @@ def test_ageing_bands_meet_at_their_edges(north, age, band):
     stock_car(north, phase=Phase.READY, age=age, price="1234")
     figures = selectors.location_figures(location=north)
     counts = {row.band.key: (row.count, row.value) for row in figures.ageing}
-    assert counts[band] == (1, Decimal("1234"))
+    assert counts[band] == (1, Decimal(1234))
     assert sum(count for count, _ in counts.values()) == 1
 
 
@@ -156,7 +155,7 @@ def test_ages_count_from_the_locations_own_midnight(north, clock):
 
 def test_a_location_with_nothing_shows_zeros_and_twelve_empty_months(north):
     figures = selectors.location_figures(location=north)
-    assert (figures.stock_count, figures.stock_value, figures.sales_count) == (0, Decimal("0"), 0)
+    assert (figures.stock_count, figures.stock_value, figures.sales_count) == (0, Decimal(0), 0)
     assert [row.count for row in figures.ageing] == [0, 0, 0, 0, 0]
     assert len(figures.months) == 12 and not any(m.sales for m in figures.months)
 
@@ -173,13 +172,13 @@ def test_the_page_shows_stock_ageing_moves_and_sales(client, manager, north, kno
     assert 'data-testid="stock-value">£22,650<' in body
     assert 'data-testid="gross-profit">£4,500<' in body
     assert 'data-testid="sales-count">4<' in body
-    assert re.search(r'data-band="31-60".*?<td class="num">2</td>\s*<td class="num">£5,500</td>', body, re.S)
+    assert re.search(r'data-band="31-60".*?<td class="num">2</td>\s*<td class="num">£5,500</td>', body, re.DOTALL)
     # Sold, of which for cash and on finance (the known sales are cash sales), revenue, profit.
     november = (
         r'data-month="2026-11">.*?>2</td>\s*<td class="num" data-testid="cash-sales">2</td>\s*'
         r'<td class="num" data-testid="finance-sales">0</td>\s*<td class="num">£14,000</td>\s*<td class="num">£1,500</td>'
     )
-    assert re.search(november, body, re.S)
+    assert re.search(november, body, re.DOTALL)
     incoming = body[body.index('data-testid="incoming"') : body.index('data-testid="outgoing"')]
     assert "Audi A3" in incoming and "STH → NTH" in incoming
     assert reverse("transfer_detail", args=[known["incoming"].pk]) in incoming
@@ -239,11 +238,12 @@ def both_manager(north, south):
         ("admin_user", True, True),
     ],
 )
-def test_the_permission_matrix_for_pages_and_api(request, client, north, south, known, who, sees_north, sees_south):
+def test_the_permission_matrix_for_pages_and_api(
+    request, client, north, south, known, who, sees_north, sees_south, api_for
+):
     user = request.getfixturevalue(who)
     client.force_login(user)
-    api = APIClient()
-    api.force_authenticate(user)
+    api = api_for(user)
     for location, sees in ((north, sees_north), (south, sees_south)):
         expected = 200 if sees else 404
         assert client.get(page_url(location)).status_code == expected, (who, location.code, "page")
@@ -268,9 +268,8 @@ def test_a_location_that_does_not_exist_is_404(client, admin_user, location_id):
 # --- the API -----------------------------------------------------------------------------------
 
 
-def test_the_api_returns_the_same_figures(manager, north, known):
-    api = APIClient()
-    api.force_authenticate(manager)
+def test_the_api_returns_the_same_figures(manager, north, known, api_for):
+    api = api_for(manager)
     response = api.get(api_url(north))
     assert response.status_code == 200
     data = response.json()
@@ -278,7 +277,12 @@ def test_the_api_returns_the_same_figures(manager, north, known):
     assert data["as_of"] == "2026-11-15" and data["is_active"] is True
     assert data["stock_count"] == 7 and data["stock_value_at_cost"] == "22650.00"
     assert {row["phase"]: row["count"] for row in data["stock_by_phase"]} == {
-        "purchased": 1, "in_transit": 1, "fixing": 1, "ready": 1, "listed": 2, "reserved": 1,
+        "purchased": 1,
+        "in_transit": 1,
+        "fixing": 1,
+        "ready": 1,
+        "listed": 2,
+        "reserved": 1,
     }
     assert [(b["band"], b["count"], b["value_at_cost"]) for b in data["ageing"]] == [
         ("0-30", 1, "1450.00"),
@@ -296,10 +300,9 @@ def test_the_api_returns_the_same_figures(manager, north, known):
     assert (data["sales_count"], data["revenue"], data["gross_profit"]) == (4, "26000.00", "4500.00")
 
 
-def test_the_api_refuses_anonymous_and_post(client, manager, north):
-    assert APIClient().get(api_url(north)).status_code == 401
-    api = APIClient()
-    api.force_authenticate(manager)
+def test_the_api_refuses_anonymous_and_post(client, manager, north, anon, api_for):
+    assert anon.get(api_url(north)).status_code == 401
+    api = api_for(manager)
     assert api.post(api_url(north), {}).status_code == 405
 
 
@@ -327,10 +330,9 @@ def _queries(fetch) -> int:
 
 
 @pytest.mark.parametrize("kind", ["page", "api"])
-def test_the_page_and_api_run_a_fixed_number_of_queries(client, admin_user, north, south, kind):
+def test_the_page_and_api_run_a_fixed_number_of_queries(client, admin_user, north, south, kind, api_for):
     client.force_login(admin_user)
-    api = APIClient()
-    api.force_authenticate(admin_user)
+    api = api_for(admin_user)
     fetch = (lambda: client.get(page_url(north))) if kind == "page" else (lambda: api.get(api_url(north)))
     _grow(north, south, admin_user, 3)
     few = _queries(fetch)

@@ -12,12 +12,11 @@ from django.urls import reverse
 
 from ifixit.accounts import roles
 from ifixit.inventory.models import Phase, Transfer
-from ifixit.locations.models import Location
 from ifixit.inventory.sites import services
 from ifixit.inventory.sites.tests.conftest import move, sell
+from ifixit.locations.models import Location
 from ifixit.testing.factories import CarFactory, LocationFactory, UserFactory
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("location_list")
 CREATE = reverse("location_create")
 LEEDS = {
@@ -196,17 +195,17 @@ def test_an_admin_deactivates_and_reactivates_a_location(client, admin_user, nor
     assert north.is_active is True
 
 
-def test_deactivating_answers_htmx_with_the_changed_row(client, admin_user, north):
+def test_deactivating_answers_htmx_with_the_changed_row(client, admin_user, north, htmx):
     CarFactory(location=north, phase=Phase.READY)
     client.force_login(admin_user)
-    response = client.post(action_url("deactivate", north), **HTMX)
+    response = client.post(action_url("deactivate", north), **htmx)
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith(f'<li class="location-card inactive" data-location="{north.pk}"')
     assert "<html" not in body
     assert 'data-testid="stock-count">1<' in body and 'data-testid="inactive"' in body
     assert action_url("reactivate", north) in body
-    response = client.post(action_url("reactivate", north), **HTMX)
+    response = client.post(action_url("reactivate", north), **htmx)
     assert action_url("deactivate", north) in response.content.decode()
     north.refresh_from_db()
     assert north.is_active is True
@@ -288,12 +287,12 @@ def test_management_refuses_the_wrong_method(client, admin_user, north):
 
 def test_the_create_service_normalises_and_checks_the_role(admin_user, manager):
     leeds = services.location_create(
-        user=admin_user, name=" Leeds ", code="l d s", time_zone="Europe/London", daily_holding_cost=Decimal("0")
+        user=admin_user, name=" Leeds ", code="l d s", time_zone="Europe/London", daily_holding_cost=Decimal(0)
     )
     assert (leeds.name, leeds.code, leeds.address) == ("Leeds", "LDS", "")
     with pytest.raises(PermissionDenied):
         services.location_create(
-            user=manager, name="York", code="YRK", time_zone="Europe/London", daily_holding_cost=Decimal("1")
+            user=manager, name="York", code="YRK", time_zone="Europe/London", daily_holding_cost=Decimal(1)
         )
     assert not Location.objects.filter(code="YRK").exists()
 
@@ -301,7 +300,7 @@ def test_the_create_service_normalises_and_checks_the_role(admin_user, manager):
 def test_the_create_service_reports_every_bad_field_at_once(admin_user):
     with pytest.raises(ValidationError) as caught:
         services.location_create(
-            user=admin_user, name="", code="!", time_zone="Nowhere", daily_holding_cost=Decimal("-5")
+            user=admin_user, name="", code="!", time_zone="Nowhere", daily_holding_cost=Decimal(-5)
         )
     assert set(caught.value.message_dict) == {"name", "code", "time_zone", "daily_holding_cost"}
     assert not Location.objects.exists()

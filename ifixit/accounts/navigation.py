@@ -55,6 +55,7 @@ ITEMS = [
     NavItem("Transfers", "transfer_list", current_on=("transfer_list",)),
     NavItem("Add car", "car_create", permission="inventory.add_car", current_on=("car_create",)),
     NavItem("Integrations", "integration_dashboard", admins_only=True, current_on=("integration_dashboard",)),
+    NavItem("Jobs", "jobs_overview", admins_only=True, current_on=("jobs_overview",), current_prefixes=("job_",)),
     NavItem("Admin", "admin:index", staff_only=True),
     NavItem("API", "api-docs"),
 ]

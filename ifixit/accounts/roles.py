@@ -13,6 +13,11 @@ WORKSHOP = "workshop"
 
 ROLES = [ADMIN, MANAGER, BUYER, SALES, WORKSHOP]
 
+
+def is_group_admin(user) -> bool:
+    """An admin of the whole group (or a superuser): the integration dashboard and the job pages."""
+    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role == ADMIN))
+
 # "app_label.codename" permissions held by each role. Admins hold every permission
 # and see every location.
 ROLE_PERMISSIONS: dict[str, list[str]] = {

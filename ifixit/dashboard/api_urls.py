@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from ifixit.dashboard import api
 
 urlpatterns = [
+    path("jobs/", include("ifixit.dashboard.jobs.api_urls")),
     path("job-probes/", api.JobProbeListApi.as_view(), name="api-job-probes"),
     path("job-probes/<uuid:probe_id>/", api.JobProbeDetailApi.as_view(), name="api-job-probe"),
     path("job-health/", api.JobHealthApi.as_view(), name="api-job-health"),

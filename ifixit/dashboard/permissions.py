@@ -1,10 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from ifixit.accounts import roles
-
-
-def is_group_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role == roles.ADMIN))
+from ifixit.accounts.roles import is_group_admin
 
 
 class IsGroupAdmin(BasePermission):

@@ -167,17 +167,20 @@ class Live:
 
 
 def live(*, timeout: float = 1.0) -> Live:
-    """What runs now, asked of the workers through the broker (one broadcast each for active,
-    reserved, scheduled and stats), with each worker's last recorded run."""
-    inspect = celery_app.control.inspect(timeout=timeout)
+    """What runs now, asked of the workers through the broker: a ping finds who answers, then
+    each question (active, reserved, scheduled, stats) returns as soon as all of them have
+    replied; with each worker's last recorded run."""
     answered = True
+    active = reserved = scheduled = stats = {}
     try:
-        active = inspect.active() or {}
-        reserved = inspect.reserved() or {}
-        scheduled = inspect.scheduled() or {}
-        stats = inspect.stats() or {}
+        answering = [name for reply in celery_app.control.ping(timeout=timeout / 2) or [] for name in reply]
+        if answering:
+            inspect = celery_app.control.inspect(destination=answering, timeout=timeout, limit=len(answering))
+            active = inspect.active() or {}
+            reserved = inspect.reserved() or {}
+            scheduled = inspect.scheduled() or {}
+            stats = inspect.stats() or {}
     except Exception:  # the broker is down: say so, show what the database knows
-        active = reserved = scheduled = stats = {}
         answered = False
     jobs = []
     for worker, entries in active.items():

@@ -4,15 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ifixit.accounts.roles import is_group_admin
 from ifixit.errors import conflict
 from ifixit.jobs import outbox
 from ifixit.jobs.models import JobRun
 
-PERMISSION = "jobs.change_jobrun"
-
-
 def _require(user) -> None:
-    if not (user.is_superuser or user.has_perm(PERMISSION)):
+    if not is_group_admin(user):
         raise PermissionDenied("Only admins may retry or discard jobs.")
 
 

@@ -35,10 +35,16 @@ class PreferenceInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
     active = serializers.BooleanField(default=True)
     makes = serializers.ListField(
-        child=serializers.CharField(max_length=50), default=list, max_length=100, help_text="Makes wanted in any model; empty: any make."
+        child=serializers.CharField(max_length=50),
+        default=list,
+        max_length=100,
+        help_text="Makes wanted in any model; empty: any make.",
     )
     models = ModelPairSerializer(
-        many=True, default=list, max_length=200, help_text="Make and model pairs; a make listed here is wanted in these models only."
+        many=True,
+        default=list,
+        max_length=200,
+        help_text="Make and model pairs; a make listed here is wanted in these models only.",
     )
     year_min = serializers.IntegerField(allow_null=True, default=None)
     year_max = serializers.IntegerField(allow_null=True, default=None)
@@ -47,7 +53,9 @@ class PreferenceInputSerializer(serializers.Serializer):
         allow_null=True, default=None, help_text="The most you would pay: alerts when bids cross it, either way."
     )
     min_margin = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, default=None)
-    min_roi = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True, default=None, help_text="Percent.")
+    min_roi = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, default=None, help_text="Percent."
+    )
     sources = serializers.ListField(child=serializers.IntegerField(min_value=1), default=list, max_length=100)
     regions = serializers.ListField(child=serializers.CharField(max_length=50), default=list, max_length=100)
 
@@ -101,7 +109,10 @@ class PreferenceListApi(APIView):
     permission_classes = PERMISSIONS
 
     @extend_schema(
-        tags=TAGS, operation_id="bidding_preferences_list", responses=PreferenceOutputSerializer(many=True), summary="Your bidding preferences"
+        tags=TAGS,
+        operation_id="bidding_preferences_list",
+        responses=PreferenceOutputSerializer(many=True),
+        summary="Your bidding preferences",
     )
     def get(self, request):
         paginator = self.pagination_class()
@@ -109,13 +120,18 @@ class PreferenceListApi(APIView):
         return paginator.get_paginated_response(_output(page, many=True))
 
     @extend_schema(
-        tags=TAGS, operation_id="bidding_preferences_create", request=PreferenceInputSerializer, responses={201: PreferenceOutputSerializer}
+        tags=TAGS,
+        operation_id="bidding_preferences_create",
+        request=PreferenceInputSerializer,
+        responses={201: PreferenceOutputSerializer},
     )
     def post(self, request):
         data = PreferenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preference = services.preference_save(user=request.user, data=data.to_input())
-        return Response(_output(selectors.preferences_of(request.user).get(pk=preference.pk)), status=status.HTTP_201_CREATED)
+        return Response(
+            _output(selectors.preferences_of(request.user).get(pk=preference.pk)), status=status.HTTP_201_CREATED
+        )
 
 
 class PreferenceDetailApi(APIView):
@@ -129,7 +145,10 @@ class PreferenceDetailApi(APIView):
         return Response(_output(self._own(request, preference_id)))
 
     @extend_schema(
-        tags=TAGS, operation_id="bidding_preferences_update", request=PreferenceInputSerializer, responses=PreferenceOutputSerializer
+        tags=TAGS,
+        operation_id="bidding_preferences_update",
+        request=PreferenceInputSerializer,
+        responses=PreferenceOutputSerializer,
     )
     def put(self, request, preference_id: int):
         return self._save(request, preference_id, partial=False)
@@ -231,7 +250,10 @@ class WatchListApi(APIView):
     permission_classes = PERMISSIONS
 
     @extend_schema(
-        tags=TAGS, operation_id="lot_watches_list", responses=WatchOutputSerializer(many=True), summary="The lots you watch, latest first"
+        tags=TAGS,
+        operation_id="lot_watches_list",
+        responses=WatchOutputSerializer(many=True),
+        summary="The lots you watch, latest first",
     )
     def get(self, request):
         paginator = self.pagination_class()
@@ -243,10 +265,15 @@ class LotWatchApi(APIView):
     permission_classes = PERMISSIONS
 
     @extend_schema(
-        tags=TAGS, operation_id="lot_watch_retrieve", responses=WatchOutputSerializer, summary="Your watch of a lot (404 if you do not watch it)"
+        tags=TAGS,
+        operation_id="lot_watch_retrieve",
+        responses=WatchOutputSerializer,
+        summary="Your watch of a lot (404 if you do not watch it)",
     )
     def get(self, request, lot_id: int):
-        return Response(WatchOutputSerializer(get_object_or_404(selectors.watches_of(request.user), lot_id=lot_id)).data)
+        return Response(
+            WatchOutputSerializer(get_object_or_404(selectors.watches_of(request.user), lot_id=lot_id)).data
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -292,7 +319,12 @@ class AlertChannelsApi(APIView):
     def get(self, request):
         return Response(selectors.alert_channels_of(request.user))
 
-    @extend_schema(tags=TAGS, operation_id="lot_alert_channels_update", request=AlertChannelsSerializer, responses=AlertChannelsSerializer)
+    @extend_schema(
+        tags=TAGS,
+        operation_id="lot_alert_channels_update",
+        request=AlertChannelsSerializer,
+        responses=AlertChannelsSerializer,
+    )
     def put(self, request):
         data = AlertChannelsSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -70,7 +70,9 @@ def preference_edit(request, pk: int | None = None):
             messages.success(request, f"Preference “{saved.name}” saved.")
             return redirect("bidding_preferences")
     return TemplateResponse(
-        request, "auctions/preferences_form.html", {"form": form, "preference": preference},
+        request,
+        "auctions/preferences_form.html",
+        {"form": form, "preference": preference},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -80,7 +82,9 @@ def preference_edit(request, pk: int | None = None):
 def preference_active(request, pk: int):
     """Turn a preference on or off (the list's button; with htmx, its row comes back)."""
     preference = _own_preference(request, pk)
-    preference = services.preference_set_active(user=request.user, preference_id=preference.pk, active=request.POST.get("active") == "1")
+    preference = services.preference_set_active(
+        user=request.user, preference_id=preference.pk, active=request.POST.get("active") == "1"
+    )
     if request.htmx:
         preference = _own_preference(request, pk)
         preference.recent_count = selectors.recent_matches([preference]).counts.get(preference.pk, 0)
@@ -112,7 +116,9 @@ def alert_channels(request):
         else:
             messages.success(request, "How lot alerts reach you is saved.")
             return redirect("bidding_preferences")
-    return TemplateResponse(request, "auctions/preferences.html", _list_context(request, channels_form=form), status=400)
+    return TemplateResponse(
+        request, "auctions/preferences.html", _list_context(request, channels_form=form), status=400
+    )
 
 
 @buyers_only
@@ -129,7 +135,11 @@ def lot_watch(request, pk: int):
     JavaScript its link leads to this view's own small page."""
     lot = get_object_or_404(Lot.objects.select_related("source"), pk=pk)
     watch = selectors.watch_of(request.user, lot.pk)
-    times = {"remind_before_start": watch.remind_before_start, "remind_before_end": watch.remind_before_end} if watch else None
+    times = (
+        {"remind_before_start": watch.remind_before_start, "remind_before_end": watch.remind_before_end}
+        if watch
+        else None
+    )
     form = WatchForm(initial=times)
     status = 200
     if request.method == "POST":

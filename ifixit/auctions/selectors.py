@@ -89,7 +89,9 @@ def lot_vocabulary() -> LotVocabulary:
     regions = {" ".join(r.split()) for r in Lot.objects.exclude(region="").values_list("region", flat=True).distinct()}
     makes = sorted(set(vocabulary.MAKES) | {make for make, _ in pairs if make})
     result = LotVocabulary(makes, sorted(p for p in pairs if p[0] and p[1]), sorted(regions, key=str.casefold))
-    cache.set(VOCABULARY_KEY, {"makes": result.makes, "models": result.models, "regions": result.regions}, VOCABULARY_SECONDS)
+    cache.set(
+        VOCABULARY_KEY, {"makes": result.makes, "models": result.models, "regions": result.regions}, VOCABULARY_SECONDS
+    )
     return result
 
 
@@ -132,7 +134,9 @@ def recent_matches(preferences: Sequence[BiddingPreference], *, now: datetime.da
         Lot.objects.filter(first_seen_at__gte=now - datetime.timedelta(days=RECENT_DAYS))
         .exclude(make="?")
         .order_by("-first_seen_at", "-id")
-        .values_list("id", "make", "model", "year", "mileage", "mileage_unit", "current_bid", "currency", "source_id", "region")[:RECENT_LOTS]
+        .values_list(
+            "id", "make", "model", "year", "mileage", "mileage_unit", "current_bid", "currency", "source_id", "region"
+        )[:RECENT_LOTS]
     )
     specs = alerts.specs_of(preferences)
     counts = {p.pk: 0 for p in preferences}
@@ -176,7 +180,11 @@ def recent_matches(preferences: Sequence[BiddingPreference], *, now: datetime.da
         positions = np.flatnonzero(union)[:RECENT_ADVICE_LOTS]
         advice_missing = bool(np.flatnonzero(union).size > positions.size)
         wanted_ids = [ids[i] for i in positions]
-        advice = alerts.lots_advice(list(Lot.objects.filter(pk__in=wanted_ids).select_related("source"))) if wanted_ids else {}
+        advice = (
+            alerts.lots_advice(list(Lot.objects.filter(pk__in=wanted_ids).select_related("source")))
+            if wanted_ids
+            else {}
+        )
         advice_missing = advice_missing or (bool(wanted_ids) and not advice)
         margin = np.full(len(rows), -np.inf)
         roi = np.full(len(rows), -np.inf)

@@ -25,11 +25,35 @@ YEAR_MIN = 1900
 MAX_REMINDER_MINUTES = 120
 
 LOT_FIELDS = [
-    "lane", "stage", "make", "model", "trim", "year", "mileage", "mileage_unit", "fuel", "transmission",
-    "body_type", "colour", "damage", "condition", "region", "currency", "starts_at", "ends_at",
+    "lane",
+    "stage",
+    "make",
+    "model",
+    "trim",
+    "year",
+    "mileage",
+    "mileage_unit",
+    "fuel",
+    "transmission",
+    "body_type",
+    "colour",
+    "damage",
+    "condition",
+    "region",
+    "currency",
+    "starts_at",
+    "ends_at",
 ]
 UPDATED_FIELDS = [
-    *LOT_FIELDS, "current_bid", "bid_count", "buy_now", "has_reserve", "reserve_met", "outcome", "closed_at", "updated_at",
+    *LOT_FIELDS,
+    "current_bid",
+    "bid_count",
+    "buy_now",
+    "has_reserve",
+    "reserve_met",
+    "outcome",
+    "closed_at",
+    "updated_at",
 ]
 
 
@@ -64,10 +88,14 @@ def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
     new_lots: dict[str, Lot] = {}
     for event in events:
         if event["type"] == "lot" and event["lot_id"] not in lots and event["lot_id"] not in new_lots:
-            new_lots[event["lot_id"]] = Lot(source_id=source_id, external_id=event["lot_id"], make="", model="", first_seen_at=now)
+            new_lots[event["lot_id"]] = Lot(
+                source_id=source_id, external_id=event["lot_id"], make="", model="", first_seen_at=now
+            )
         elif event.get("lot_id") and event["lot_id"] not in lots and event["lot_id"] not in new_lots:
             # A price for a lot we never saw announced: keep the price, fill the car in later.
-            new_lots[event["lot_id"]] = Lot(source_id=source_id, external_id=event["lot_id"], make="?", model="?", first_seen_at=now)
+            new_lots[event["lot_id"]] = Lot(
+                source_id=source_id, external_id=event["lot_id"], make="?", model="?", first_seen_at=now
+            )
 
     for lot_id, lot in new_lots.items():
         first = next((e for e in events if e["type"] == "lot" and e["lot_id"] == lot_id), None)
@@ -100,7 +128,15 @@ def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
             if lot.stage == Lot.Stage.PREBID and event.get("stage") == "live":
                 lot.stage = Lot.Stage.LIVE
             ticks.append(
-                PriceTick(source_id=source_id, lot=lot, seq=event["seq"], amount=event["amount"], bid_count=event["bid_count"], at=event["at"], received_at=now)
+                PriceTick(
+                    source_id=source_id,
+                    lot=lot,
+                    seq=event["seq"],
+                    amount=event["amount"],
+                    bid_count=event["bid_count"],
+                    at=event["at"],
+                    received_at=now,
+                )
             )
         elif kind == "end":
             lot.stage = Lot.Stage.CLOSED
@@ -159,7 +195,9 @@ def _update(source_id: int, lot: Lot, event: dict) -> dict:
 
 def feed_health_update(*, source_id: int, **fields) -> None:
     fields["updated_at"] = timezone.now()
-    counters = {k: F(k) + v for k, v in fields.items() if k in ("messages", "reconnects", "gaps", "duplicates", "errors") and v}
+    counters = {
+        k: F(k) + v for k, v in fields.items() if k in ("messages", "reconnects", "gaps", "duplicates", "errors") and v
+    }
     plain = {k: v for k, v in fields.items() if k not in ("messages", "reconnects", "gaps", "duplicates", "errors")}
     FeedHealth.objects.filter(source_id=source_id).update(**plain, **counters)
 
@@ -198,17 +236,33 @@ def webhook_accept(*, source: AuctionSource, body: bytes, timestamp: str, signat
 
 
 @transaction.atomic
-def opportunity_decide(*, user, lot_id: int, decision: str, max_bid: int | None = None, note: str = "") -> "Opportunity":
+def opportunity_decide(
+    *, user, lot_id: int, decision: str, max_bid: int | None = None, note: str = ""
+) -> "Opportunity":
     lot = Lot.objects.select_for_update().get(pk=lot_id)
-    if decision not in (Opportunity.Decision.WATCH, Opportunity.Decision.BID, Opportunity.Decision.PASS, Opportunity.Decision.LOST):
-        raise ValidationError({"decision": "Choose watch, bid, pass or lost (a win is recorded with the car's details)."})
+    if decision not in (
+        Opportunity.Decision.WATCH,
+        Opportunity.Decision.BID,
+        Opportunity.Decision.PASS,
+        Opportunity.Decision.LOST,
+    ):
+        raise ValidationError(
+            {"decision": "Choose watch, bid, pass or lost (a win is recorded with the car's details)."}
+        )
     if decision == Opportunity.Decision.BID and not max_bid:
         raise ValidationError({"max_bid": "Say the most we bid."})
     existing = Opportunity.objects.filter(lot=lot).first()
     if existing and existing.decision == Opportunity.Decision.WON:
         raise ValidationError({"decision": "This lot was won and is a car in stock now."})
     opportunity, _ = Opportunity.objects.update_or_create(
-        lot=lot, defaults={"decision": decision, "max_bid": max_bid, "note": note.strip(), "decided_by": user, "decided_at": timezone.now()}
+        lot=lot,
+        defaults={
+            "decision": decision,
+            "max_bid": max_bid,
+            "note": note.strip(),
+            "decided_by": user,
+            "decided_at": timezone.now(),
+        },
     )
     return opportunity
 
@@ -227,7 +281,11 @@ def opportunity_win(
         raise ValidationError({"decision": "This lot was already turned into a car."})
     if lot.outcome not in (Lot.Outcome.SOLD, Lot.Outcome.BOUGHT_NOW, Lot.Outcome.ON_APPROVAL):
         raise ValidationError({"decision": "Record a win once the lot has ended sold (or on approval, accepted)."})
-    body = lot.body_type if lot.body_type in {"hatchback", "saloon", "estate", "suv", "coupe", "convertible", "mpv", "van", "pickup"} else "hatchback"
+    body = (
+        lot.body_type
+        if lot.body_type in {"hatchback", "saloon", "estate", "suv", "coupe", "convertible", "mpv", "van", "pickup"}
+        else "hatchback"
+    )
     car = car_create(
         user=user,
         location=location,
@@ -249,7 +307,8 @@ def opportunity_win(
         transport_cost=Decimal(transport_cost),
     )
     opportunity, _ = Opportunity.objects.update_or_create(
-        lot=lot, defaults={"decision": Opportunity.Decision.WON, "car": car, "decided_by": user, "decided_at": timezone.now()}
+        lot=lot,
+        defaults={"decision": Opportunity.Decision.WON, "car": car, "decided_by": user, "decided_at": timezone.now()},
     )
     return opportunity
 
@@ -316,7 +375,12 @@ def _clean(data: PreferenceInput) -> dict:
         year = getattr(data, field)
         if year is not None and not YEAR_MIN <= year <= this_year + 1:
             fail(field, f"A year from {YEAR_MIN} to {this_year + 1}.")
-    if data.year_min is not None and data.year_max is not None and data.year_min > data.year_max and not errors.get("year_min"):
+    if (
+        data.year_min is not None
+        and data.year_max is not None
+        and data.year_min > data.year_max
+        and not errors.get("year_min")
+    ):
         fail("year_max", "The latest year cannot be before the earliest.")
     if data.mileage_max is not None and not 0 <= data.mileage_max <= MAX_MILEAGE:
         fail("mileage_max", f"From 0 to {MAX_MILEAGE:,} miles.")
@@ -341,9 +405,18 @@ def _clean(data: PreferenceInput) -> dict:
     if errors:
         raise ValidationError(errors)
     return {
-        "name": name, "active": bool(data.active), "makes": makes, "car_models": models, "year_min": data.year_min,
-        "year_max": data.year_max, "mileage_max": data.mileage_max, "price_max": data.price_max,
-        "min_margin": data.min_margin, "min_roi": data.min_roi, "regions": regions, "sources": source_ids,
+        "name": name,
+        "active": bool(data.active),
+        "makes": makes,
+        "car_models": models,
+        "year_min": data.year_min,
+        "year_max": data.year_max,
+        "mileage_max": data.mileage_max,
+        "price_max": data.price_max,
+        "min_margin": data.min_margin,
+        "min_roi": data.min_roi,
+        "regions": regions,
+        "sources": source_ids,
     }
 
 
@@ -393,10 +466,18 @@ def preference_delete(*, user: User, preference_id: int) -> None:
 def preference_input_of(preference: BiddingPreference) -> PreferenceInput:
     """The input that would save the preference as it is (PATCH merges changes into it)."""
     return PreferenceInput(
-        name=preference.name, active=preference.active, makes=list(preference.makes),
-        models=[tuple(p) for p in preference.car_models], year_min=preference.year_min, year_max=preference.year_max,
-        mileage_max=preference.mileage_max, price_max=preference.price_max, min_margin=preference.min_margin,
-        min_roi=preference.min_roi, sources=[s.pk for s in preference.sources.all()], regions=list(preference.regions),
+        name=preference.name,
+        active=preference.active,
+        makes=list(preference.makes),
+        models=[tuple(p) for p in preference.car_models],
+        year_min=preference.year_min,
+        year_max=preference.year_max,
+        mileage_max=preference.mileage_max,
+        price_max=preference.price_max,
+        min_margin=preference.min_margin,
+        min_roi=preference.min_roi,
+        sources=[s.pk for s in preference.sources.all()],
+        regions=list(preference.regions),
     )
 
 
@@ -414,7 +495,9 @@ def lot_watch(*, user: User, lot_id: int, remind_before_start: int = 10, remind_
     lot = Lot.objects.get(pk=lot_id)
     with transaction.atomic():
         watch, _ = LotWatch.objects.update_or_create(
-            user=user, lot=lot, defaults={"remind_before_start": remind_before_start, "remind_before_end": remind_before_end}
+            user=user,
+            lot=lot,
+            defaults={"remind_before_start": remind_before_start, "remind_before_end": remind_before_end},
         )
     return watch
 
@@ -440,7 +523,10 @@ def alert_channels_save(*, user: User, channels: dict[str, Iterable[str]]) -> No
     timing = {c.kind.key: c.timing for c in notification_selectors.choices_for(user)}
     notification_services.preferences_save(
         user=user,
-        choices={kind: {**{c: c in set(chosen) for c in selectors.CHANNELS}, "timing": timing[kind]} for kind, chosen in channels.items()},
+        choices={
+            kind: {**{c: c in set(chosen) for c in selectors.CHANNELS}, "timing": timing[kind]}
+            for kind, chosen in channels.items()
+        },
         digest_time=notification_selectors.digest_time_for(user),
         mobile=user.mobile,
     )

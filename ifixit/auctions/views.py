@@ -28,8 +28,14 @@ def lot_board(request):
     return TemplateResponse(
         request,
         "auctions/board.html",
-        {"form": form, "page": page, "query": query.urlencode(), "ws": ws, "makes": selectors.lot_makes(),
-         "advice": valuation.lot_advice_many(page.object_list)},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "ws": ws,
+            "makes": selectors.lot_makes(),
+            "advice": valuation.lot_advice_many(page.object_list),
+        },
     )
 
 
@@ -39,9 +45,17 @@ def lot_board(request):
 def lot_detail(request, pk: int):
     lot = get_object_or_404(Lot.objects.select_related("source"), pk=pk)
     ticks = selectors.lot_ticks(lot=lot)
-    return TemplateResponse(request, "auctions/lot.html", {
-        "lot": lot, "ticks": ticks, "chart": price_chart(ticks), "advice": valuation.lot_advice(lot), "accuracy": valuation.model_accuracy(),
-    })
+    return TemplateResponse(
+        request,
+        "auctions/lot.html",
+        {
+            "lot": lot,
+            "ticks": ticks,
+            "chart": price_chart(ticks),
+            "advice": valuation.lot_advice(lot),
+            "accuracy": valuation.model_accuracy(),
+        },
+    )
 
 
 def price_chart(ticks, width: int = 600, height: int = 160) -> dict:
@@ -52,7 +66,9 @@ def price_chart(ticks, width: int = 600, height: int = 160) -> dict:
     low, high = min(t.amount for t in ticks), max(t.amount for t in ticks)
     span = max(high - low, 1)
     step = width / max(len(ticks) - 1, 1)
-    points = " ".join(f"{i * step:.1f},{height - 8 - (t.amount - low) / span * (height - 16):.1f}" for i, t in enumerate(ticks))
+    points = " ".join(
+        f"{i * step:.1f},{height - 8 - (t.amount - low) / span * (height - 16):.1f}" for i, t in enumerate(ticks)
+    )
     return {"points": points, "width": width, "height": height, "low": low, "high": high}
 
 

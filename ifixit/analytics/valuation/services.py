@@ -28,8 +28,22 @@ from ifixit.money import to_cents
 
 # The columns of a fact the model may learn from (ml.value picks its features among them).
 COLUMNS = [
-    "kind", "source", "make", "model", "trim", "year", "mileage", "sale_date", "condition", "fuel", "transmission",
-    "drive", "body_type", "colour", "region", "price",
+    "kind",
+    "source",
+    "make",
+    "model",
+    "trim",
+    "year",
+    "mileage",
+    "sale_date",
+    "condition",
+    "fuel",
+    "transmission",
+    "drive",
+    "body_type",
+    "colour",
+    "region",
+    "price",
 ]
 # Fewer sales than this and a held-out fifth says nothing about the model.
 MIN_TRAINING_ROWS = 200
@@ -39,7 +53,9 @@ IN_USE_SECONDS = 60
 log = logging.getLogger(__name__)
 
 
-def training_frame(*, max_rows: int | None = None, exclude_sources: tuple[str, ...] = (), exclude_sales: Collection[int] = ()) -> pd.DataFrame:
+def training_frame(
+    *, max_rows: int | None = None, exclude_sources: tuple[str, ...] = (), exclude_sales: Collection[int] = ()
+) -> pd.DataFrame:
     """The warehouse's facts as the model's input: the most recent `max_rows` of them
     (settings.VALUATION_MAX_TRAINING_ROWS), undated ones included (they still say what a
     car is worth)."""
@@ -64,7 +80,9 @@ def _check_size(data: pd.DataFrame) -> None:
         )
 
 
-def valuation_evaluate(*, folds: int = 5, max_rows: int | None = None, progress: Callable[[int, int], None] | None = None) -> evaluation.CrossValidation:
+def valuation_evaluate(
+    *, folds: int = 5, max_rows: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> evaluation.CrossValidation:
     """k-fold cross-validated metrics of the model and of the baseline on the data in the
     database, training nothing that is kept."""
     data = training_frame(max_rows=max_rows)
@@ -78,8 +96,13 @@ class TrainingResult:
     promoted: bool
 
 
-def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_sources: tuple[str, ...] = (),
-                    max_iter: int = value.MAX_ITER) -> TrainingResult:
+def valuation_train(
+    *,
+    triggered_by: str,
+    max_rows: int | None = None,
+    exclude_sources: tuple[str, ...] = (),
+    max_iter: int = value.MAX_ITER,
+) -> TrainingResult:
     """Train a new version on four fifths of the warehouse, measure it and the baseline on
     the fifth it never saw, measure the model in use on that same fifth, and promote the
     new one only if it is not worse. Every version is kept with its figures, promoted or not."""
@@ -97,7 +120,7 @@ def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_s
     else:
         try:
             current_metrics = evaluation.evaluate(value.ValueModel.loads(bytes(current.artifact)), test)
-        except Exception as exc:  # pickled by an older release of the code: it cannot be judged, nor served
+        except Exception as exc:  # noqa: BLE001 (pickled by an older release of the code: it cannot be judged, nor served)
             log.warning("value model v%s cannot be evaluated any more: %r", current.version, exc)
             promote, decision = True, f"v{current.version} could not be loaded by this release of I-fixit: replaced."
         else:
@@ -108,7 +131,9 @@ def valuation_train(*, triggered_by: str, max_rows: int | None = None, exclude_s
         # Versions are numbered under a lock on the model in use, so two trainings that
         # finish together cannot both promote (the unique constraint would refuse anyway).
         if current is not None:
-            current = ValueModel.objects.select_for_update().filter(pk=current.pk, status=ValueModel.Status.PROMOTED).first()
+            current = (
+                ValueModel.objects.select_for_update().filter(pk=current.pk, status=ValueModel.Status.PROMOTED).first()
+            )
             if current is None and promote:
                 raise ValidationError("Another training promoted a model meanwhile; train again to compare with it.")
         version = (ValueModel.objects.aggregate(top=Max("version"))["top"] or 0) + 1
@@ -155,7 +180,9 @@ def model_in_use() -> tuple[int, value.ValueModel] | None:
     """(version, model) of the promoted model, or None before the first training."""
     version = cache.get(IN_USE_KEY)
     if version is None:
-        version = ValueModel.objects.filter(status=ValueModel.Status.PROMOTED).values_list("version", flat=True).first() or 0
+        version = (
+            ValueModel.objects.filter(status=ValueModel.Status.PROMOTED).values_list("version", flat=True).first() or 0
+        )
         cache.set(IN_USE_KEY, version, IN_USE_SECONDS)
     if not version:
         return None
@@ -174,14 +201,35 @@ def model_in_use() -> tuple[int, value.ValueModel] | None:
     return version, _loaded[version]
 
 
-def resale_row(*, make: str, model: str, trim: str = "", year: int | None, mileage: int | None, fuel: str = "",
-               transmission: str = "", body_type: str = "", colour: str = "") -> dict:
+def resale_row(
+    *,
+    make: str,
+    model: str,
+    trim: str = "",
+    year: int | None,
+    mileage: int | None,
+    fuel: str = "",
+    transmission: str = "",
+    body_type: str = "",
+    colour: str = "",
+) -> dict:
     """A car as the model sees it when the group sells it: one of our own retail sales,
     repaired to good condition."""
     return {
-        "kind": SaleFact.Kind.OWN, "source": OWN_SOURCE, "make": make, "model": model, "trim": trim, "year": year,
-        "mileage": mileage, "condition": "good", "fuel": fuel, "transmission": transmission, "drive": "",
-        "body_type": body_type, "colour": colour, "region": "",
+        "kind": SaleFact.Kind.OWN,
+        "source": OWN_SOURCE,
+        "make": make,
+        "model": model,
+        "trim": trim,
+        "year": year,
+        "mileage": mileage,
+        "condition": "good",
+        "fuel": fuel,
+        "transmission": transmission,
+        "drive": "",
+        "body_type": body_type,
+        "colour": colour,
+        "region": "",
     }
 
 
@@ -194,8 +242,17 @@ def predict(row: dict, *, on: date | None = None) -> tuple[int, value.Prediction
 
 
 def car_row(car) -> dict:
-    return resale_row(make=car.make, model=car.model, trim=car.trim, year=car.year, mileage=car.mileage, fuel=car.fuel,
-                      transmission=car.transmission, body_type=car.body_type, colour=car.colour)
+    return resale_row(
+        make=car.make,
+        model=car.model,
+        trim=car.trim,
+        year=car.year,
+        mileage=car.mileage,
+        fuel=car.fuel,
+        transmission=car.transmission,
+        body_type=car.body_type,
+        colour=car.colour,
+    )
 
 
 def valuation_record(*, car_id: int) -> Valuation | None:
@@ -215,8 +272,12 @@ def valuation_record(*, car_id: int) -> Valuation | None:
     try:
         with transaction.atomic():
             return Valuation.objects.create(
-                car=car, model_id=model_id, model_version=version, predicted=to_cents(prediction.mid),
-                low=to_cents(prediction.low), high=to_cents(prediction.high),
+                car=car,
+                model_id=model_id,
+                model_version=version,
+                predicted=to_cents(prediction.mid),
+                low=to_cents(prediction.low),
+                high=to_cents(prediction.high),
             )
     except IntegrityError:  # recorded meanwhile by a twin task
         return None

@@ -25,13 +25,17 @@ def value_model(request):
     in_use = next((v for v in versions if v.status == ValueModel.Status.PROMOTED), None)
     if in_use is None:
         in_use = ValueModel.objects.defer("artifact").filter(status=ValueModel.Status.PROMOTED).first()
-    return TemplateResponse(request, "analytics/value_model.html", {
-        "in_use": in_use,
-        "versions": versions,
-        "audit": model_audit.self_audit(user=request.user),
-        "backtest": model_audit.advice_backtest(user=request.user),
-        "training": cache.get(tasks.TRAINING_LOCK) is not None,
-    })
+    return TemplateResponse(
+        request,
+        "analytics/value_model.html",
+        {
+            "in_use": in_use,
+            "versions": versions,
+            "audit": model_audit.self_audit(user=request.user),
+            "backtest": model_audit.advice_backtest(user=request.user),
+            "training": cache.get(tasks.TRAINING_LOCK) is not None,
+        },
+    )
 
 
 @login_required
@@ -39,7 +43,9 @@ def value_model(request):
 @require_POST
 def value_model_train(request):
     if valuation.valuation_train_request(triggered_by=request.user.get_username()):
-        messages.success(request, "Training queued: the new version appears here when it is done, promoted only if it is not worse.")
+        messages.success(
+            request, "Training queued: the new version appears here when it is done, promoted only if it is not worse."
+        )
     else:
         messages.info(request, "A training is already running; its result will appear here.")
     return redirect("analytics_value_model")

@@ -60,10 +60,26 @@ def active_specs() -> list[PreferenceSpec]:
     """Every active preference, in two queries whatever their number."""
     through = BiddingPreference.sources.through
     sources: dict[int, list[int]] = {}
-    for pref_id, source_id in through.objects.filter(biddingpreference__active=True).values_list("biddingpreference_id", "auctionsource_id"):
+    for pref_id, source_id in through.objects.filter(biddingpreference__active=True).values_list(
+        "biddingpreference_id", "auctionsource_id"
+    ):
         sources.setdefault(pref_id, []).append(source_id)
-    prefs = BiddingPreference.objects.filter(active=True).order_by("id").only(
-        "id", "user_id", "makes", "car_models", "year_min", "year_max", "mileage_max", "price_max", "min_margin", "min_roi", "regions"
+    prefs = (
+        BiddingPreference.objects.filter(active=True)
+        .order_by("id")
+        .only(
+            "id",
+            "user_id",
+            "makes",
+            "car_models",
+            "year_min",
+            "year_max",
+            "mileage_max",
+            "price_max",
+            "min_margin",
+            "min_roi",
+            "regions",
+        )
     )
     return [spec_of(p, sources.get(p.pk, ())) for p in prefs]
 
@@ -146,7 +162,9 @@ def price_thresholds() -> list[int]:
             version = _version()
             if version != _thresholds.version:
                 _thresholds.thresholds = sorted(
-                    BiddingPreference.objects.filter(active=True, price_max__isnull=False).values_list("price_max", flat=True).distinct()
+                    BiddingPreference.objects.filter(active=True, price_max__isnull=False)
+                    .values_list("price_max", flat=True)
+                    .distinct()
                 )
                 _thresholds.version = version
             _thresholds.checked_at = now

@@ -82,7 +82,9 @@ def lot_changes_alert(*, changes: Sequence[LotChange]) -> int:
     advice = lots_advice([lots[pk] for pk, mask in masks.items() if index.needs_advice(mask)])
     for pk, lot_advice in advice.items():
         if pk in facts:
-            facts[pk] = replace(facts[pk], margin=_float(lot_advice, "expected_margin"), roi=_float(lot_advice, "expected_roi"))
+            facts[pk] = replace(
+                facts[pk], margin=_float(lot_advice, "expected_margin"), roi=_float(lot_advice, "expected_roi")
+            )
 
     wanted: dict[tuple[int, int, str], PendingAlert] = {}
     for pk, mask in masks.items():
@@ -91,19 +93,27 @@ def lot_changes_alert(*, changes: Sequence[LotChange]) -> int:
             # Specs are in id order: the alert names the user's oldest matching preference.
             wanted.setdefault(
                 (spec.user_id, pk, candidate.reason),
-                PendingAlert(spec.user_id, lots[pk], candidate.reason, merged[pk].new_price, spec.id, _price_detail(spec, candidate.reason)),
+                PendingAlert(
+                    spec.user_id,
+                    lots[pk],
+                    candidate.reason,
+                    merged[pk].new_price,
+                    spec.id,
+                    _price_detail(spec, candidate.reason),
+                ),
             )
     if not wanted:
         return 0
     told = set(
-        LotAlert.objects.filter(lot_id__in=masks.keys(), user_id__in={k[0] for k in wanted}).values_list("user_id", "lot_id", "reason")
+        LotAlert.objects.filter(lot_id__in=masks.keys(), user_id__in={k[0] for k in wanted}).values_list(
+            "user_id", "lot_id", "reason"
+        )
     )
     in_range = {(user, lot) for user, lot, reason in told if reason in TOLD_IN_RANGE}
     alerts = [
         alert
         for key, alert in wanted.items()
-        if key not in told
-        and not (alert.reason == Reason.PRICE_ABOVE and key[:2] not in in_range)
+        if key not in told and not (alert.reason == Reason.PRICE_ABOVE and key[:2] not in in_range)
     ]
     return alerts_raise(alerts)
 

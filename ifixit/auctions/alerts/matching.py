@@ -146,7 +146,10 @@ class PreferenceIndex:
                 mask[hit] = True
         if not mask.any():
             return mask
-        for anything, lists, key in ((self.any_source, self.by_source, lot.source_id), (self.any_region, self.by_region, lot.region)):
+        for anything, lists, key in (
+            (self.any_source, self.by_source, lot.source_id),
+            (self.any_region, self.by_region, lot.region),
+        ):
             place = anything.copy()
             hit = lists.get(key)
             if hit is not None:
@@ -166,7 +169,9 @@ class PreferenceIndex:
         return bool((mask & self.wants_advice).any())
 
 
-def decide(index: PreferenceIndex, lot: LotFacts, *, old_price: int | None, static: np.ndarray | None = None) -> list[Candidate]:
+def decide(
+    index: PreferenceIndex, lot: LotFacts, *, old_price: int | None, static: np.ndarray | None = None
+) -> list[Candidate]:
     """Which preferences the lot alerts, and why (module docstring). `old_price` is the bid
     before the change, None when the lot just appeared (match alerts are for appearing
     lots only: a new preference does not alert about lots already open); `lot.price` is
@@ -179,7 +184,10 @@ def decide(index: PreferenceIndex, lot: LotFacts, *, old_price: int | None, stat
     wants_price, price_max = index.wants_price[positions], index.price_max[positions]
     new = lot.price
     advice_ok = np.ones(positions.size, dtype=bool)
-    for wants, minimum, value in ((index.wants_margin, index.min_margin, lot.margin), (index.wants_roi, index.min_roi, lot.roi)):
+    for wants, minimum, value in (
+        (index.wants_margin, index.min_margin, lot.margin),
+        (index.wants_roi, index.min_roi, lot.roi),
+    ):
         wanted = wants[positions]
         advice_ok &= ~wanted if value is None else (~wanted | (minimum[positions] <= value))
     if old_price is None:

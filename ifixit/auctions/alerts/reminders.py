@@ -29,16 +29,21 @@ def watch_reminders_send(*, now: datetime | None = None) -> int:
         LotWatch.objects.select_related("lot__source")
         .filter(lot__stage__in=open_stages)
         .filter(
-            Q(lot__stage=Lot.Stage.PREBID, lot__starts_at__gt=now, lot__starts_at__lte=horizon, remind_before_start__gt=0)
+            Q(
+                lot__stage=Lot.Stage.PREBID,
+                lot__starts_at__gt=now,
+                lot__starts_at__lte=horizon,
+                remind_before_start__gt=0,
+            )
             | Q(lot__ends_at__gt=now, lot__ends_at__lte=horizon, remind_before_end__gt=0)
         )
     )
     if not watches:
         return 0
     sent = set(
-        LotAlert.objects.filter(lot_id__in={w.lot_id for w in watches}, reason__in=[Reason.STARTING, Reason.ENDING]).values_list(
-            "user_id", "lot_id", "reason"
-        )
+        LotAlert.objects.filter(
+            lot_id__in={w.lot_id for w in watches}, reason__in=[Reason.STARTING, Reason.ENDING]
+        ).values_list("user_id", "lot_id", "reason")
     )
     due = []
     for watch in watches:
@@ -51,12 +56,25 @@ def watch_reminders_send(*, now: datetime | None = None) -> int:
             and now < starts <= now + timedelta(minutes=watch.remind_before_start)
             and (watch.user_id, lot.pk, Reason.STARTING) not in sent
         ):
-            due.append(PendingAlert(watch.user_id, lot, Reason.STARTING, lot.current_bid, None, f"goes live in {_minutes_until(starts, now)} min"))
+            due.append(
+                PendingAlert(
+                    watch.user_id,
+                    lot,
+                    Reason.STARTING,
+                    lot.current_bid,
+                    None,
+                    f"goes live in {_minutes_until(starts, now)} min",
+                )
+            )
         if (
             watch.remind_before_end
             and ends is not None
             and now < ends <= now + timedelta(minutes=watch.remind_before_end)
             and (watch.user_id, lot.pk, Reason.ENDING) not in sent
         ):
-            due.append(PendingAlert(watch.user_id, lot, Reason.ENDING, lot.current_bid, None, f"ends in {_minutes_until(ends, now)} min"))
+            due.append(
+                PendingAlert(
+                    watch.user_id, lot, Reason.ENDING, lot.current_bid, None, f"ends in {_minutes_until(ends, now)} min"
+                )
+            )
     return alerts_raise(due)

@@ -48,11 +48,17 @@ class PendingAlert:
 
 def alerts_raise(alerts: list[PendingAlert]) -> int:
     users = users_who_may_see_auctions(a.user_id for a in alerts)
-    names = dict(BiddingPreference.objects.filter(pk__in={a.preference_id for a in alerts if a.preference_id}).values_list("pk", "name"))
+    names = dict(
+        BiddingPreference.objects.filter(pk__in={a.preference_id for a in alerts if a.preference_id}).values_list(
+            "pk", "name"
+        )
+    )
     made = 0
     for alert in alerts:
         user = users.get(alert.user_id)
-        if user is not None and _alert_create(user=user, alert=alert, preference_name=names.get(alert.preference_id, "")):
+        if user is not None and _alert_create(
+            user=user, alert=alert, preference_name=names.get(alert.preference_id, "")
+        ):
             made += 1
     return made
 
@@ -64,7 +70,9 @@ def _alert_create(*, user: User, alert: PendingAlert, preference_name: str = "")
     title, body = _wording(alert, preference_name)
     try:
         with transaction.atomic():
-            LotAlert.objects.create(user=user, lot=lot, reason=alert.reason, preference_id=alert.preference_id, price=alert.price)
+            LotAlert.objects.create(
+                user=user, lot=lot, reason=alert.reason, preference_id=alert.preference_id, price=alert.price
+            )
             notify(
                 recipient=user,
                 kind=KIND_OF_REASON[alert.reason],

@@ -21,7 +21,15 @@ from ifixit.auctions.models import AuctionSource, FeedHealth, Lot, LotAlert
 from ifixit.testing.factories import UserFactory
 
 AT = "2026-11-24T10:00:00Z"
-CAR = {"make": "Ford", "model": "Focus", "year": 2018, "mileage": 41000, "stage": "prebid", "current_bid": 1_000, "bid_count": 1}
+CAR = {
+    "make": "Ford",
+    "model": "Focus",
+    "year": 2018,
+    "mileage": 41000,
+    "stage": "prebid",
+    "current_bid": 1_000,
+    "bid_count": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +48,16 @@ def model_in_use(db, fitted):
     valuation._loaded.clear()
     SaleFact.objects.bulk_create(synthetic.facts(count=1000, seed=7, end=date(2026, 10, 31)))
     ValueModel.objects.create(
-        version=1, status=ValueModel.Status.PROMOTED, training_rows=1000, held_out_rows=0, features=list(fitted.features),
-        metrics={"interval": fitted.interval}, baseline_metrics={}, decision="test", promoted_at=timezone.now(), artifact=fitted.dumps(),
+        version=1,
+        status=ValueModel.Status.PROMOTED,
+        training_rows=1000,
+        held_out_rows=0,
+        features=list(fitted.features),
+        metrics={"interval": fitted.interval},
+        baseline_metrics={},
+        decision="test",
+        promoted_at=timezone.now(),
+        artifact=fitted.dumps(),
     )
     alerts.index._bump_version()
     yield
@@ -59,7 +75,9 @@ def eager_tasks():
     app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
-def test_margin_and_roi_minimums_are_met_or_missed_by_the_lots_advice(model_in_use, eager_tasks, north, django_capture_on_commit_callbacks):
+def test_margin_and_roi_minimums_are_met_or_missed_by_the_lots_advice(
+    model_in_use, eager_tasks, north, django_capture_on_commit_callbacks
+):
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
     FeedHealth.objects.create(source=source)
     # What advice says of this car at this price (the same inputs give the same figures).
@@ -78,10 +96,17 @@ def test_margin_and_roi_minimums_are_met_or_missed_by_the_lots_advice(model_in_u
     buyers = {name: UserFactory(username=name, role="buyer", locations=[north]) for name in minimums}
     with django_capture_on_commit_callbacks(execute=True):
         for name, minimum in minimums.items():
-            services.preference_save(user=buyers[name], data=services.PreferenceInput(name=name, makes=["Ford"], **minimum))
+            services.preference_save(
+                user=buyers[name], data=services.PreferenceInput(name=name, makes=["Ford"], **minimum)
+            )
     with django_capture_on_commit_callbacks(execute=True):
-        services.feed_events_store(source_id=source.pk, events=[
-            messages.check({"type": "lot", "seq": 1, "at": AT, "lot": {"id": "L1", **CAR}}),
-        ])
-    alerted = set(LotAlert.objects.filter(lot__external_id="L1", reason="match").values_list("user__username", flat=True))
+        services.feed_events_store(
+            source_id=source.pk,
+            events=[
+                messages.check({"type": "lot", "seq": 1, "at": AT, "lot": {"id": "L1", **CAR}}),
+            ],
+        )
+    alerted = set(
+        LotAlert.objects.filter(lot__external_id="L1", reason="match").values_list("user__username", flat=True)
+    )
     assert alerted == {"margin_met", "roi_met"}

@@ -20,8 +20,20 @@ MATCH, ABOVE, BELOW = LotAlert.Reason.MATCH, LotAlert.Reason.PRICE_ABOVE, LotAle
 
 
 def lot_event(seq, lot_id, make="Ford", model="Focus", **extra):
-    lot = {"id": lot_id, "make": make, "model": model, "year": 2018, "mileage": 41000, "stage": "prebid", "region": "North West",
-           "starts_at": "2026-11-24T11:00:00Z", "ends_at": "2026-11-24T11:05:00Z", "current_bid": 500, "bid_count": 1, **extra}
+    lot = {
+        "id": lot_id,
+        "make": make,
+        "model": model,
+        "year": 2018,
+        "mileage": 41000,
+        "stage": "prebid",
+        "region": "North West",
+        "starts_at": "2026-11-24T11:00:00Z",
+        "ends_at": "2026-11-24T11:05:00Z",
+        "current_bid": 500,
+        "bid_count": 1,
+        **extra,
+    }
     return messages.check({"type": "lot", "seq": seq, "at": AT, "lot": lot})
 
 
@@ -76,7 +88,9 @@ def store(source, eager_tasks, django_capture_on_commit_callbacks):
 
 def prefer(user, django_capture_on_commit_callbacks, **fields):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.preference_save(user=user, data=services.PreferenceInput(**{"name": f"pref {fields}", **fields}))
+        return services.preference_save(
+            user=user, data=services.PreferenceInput(**{"name": f"pref {fields}", **fields})
+        )
 
 
 @pytest.fixture
@@ -149,8 +163,8 @@ def test_too_dear_is_only_told_to_those_told_of_the_lot(buyer, manager, store, m
 def test_margin_and_roi_minimums_without_advice_match_nothing(buyer, manager, store, make_pref):
     """No value model is trained here, so analytics gives no lot an expected margin or ROI:
     a minimum cannot be shown to be met (explicit margins: test_alerts_matching)."""
-    make_pref(buyer, makes=["Ford"], min_margin=Decimal("500"))
-    make_pref(buyer, makes=["Ford"], min_roi=Decimal("10"))
+    make_pref(buyer, makes=["Ford"], min_margin=Decimal(500))
+    make_pref(buyer, makes=["Ford"], min_roi=Decimal(10))
     make_pref(manager, makes=["Ford"])
     store(lot_event(1, "L1"))
     assert alerts_of(buyer) == [] and alerts_of(manager) == [("L1", MATCH, 500)]
@@ -171,7 +185,12 @@ def test_the_same_changes_twice_alert_once(buyer, store, make_pref):
     lot = Lot.objects.get()
     # A redelivered task, a snapshot resync, a replay: the same changes again.
     assert alerts.lot_changes_alert(changes=[alerts.LotChange(lot.pk, None, 500)]) == 0
-    assert alerts.lot_changes_alert(changes=[alerts.LotChange(lot.pk, 4_000, 5_500), alerts.LotChange(lot.pk, 4_000, 5_500)]) == 1
+    assert (
+        alerts.lot_changes_alert(
+            changes=[alerts.LotChange(lot.pk, 4_000, 5_500), alerts.LotChange(lot.pk, 4_000, 5_500)]
+        )
+        == 1
+    )
     assert alerts.lot_changes_alert(changes=[alerts.LotChange(lot.pk, 4_000, 5_500)]) == 0
     assert alerts_of(buyer) == [("L1", MATCH, 500), ("L1", ABOVE, 5_500)]
     assert Notification.objects.filter(recipient=buyer).count() == 2
@@ -205,7 +224,9 @@ def test_inactive_and_deleted_preferences_alert_nobody(buyer, store, make_pref, 
 def test_an_edited_preference_is_matched_as_edited(buyer, store, make_pref, django_capture_on_commit_callbacks):
     pref = make_pref(buyer, makes=["Ford"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.preference_save(user=buyer, preference_id=pref.pk, data=services.PreferenceInput(name=pref.name, makes=["Kia"]))
+        services.preference_save(
+            user=buyer, preference_id=pref.pk, data=services.PreferenceInput(name=pref.name, makes=["Kia"])
+        )
     store(lot_event(1, "L1"), lot_event(2, "L2", make="KIA", model="ceed"))
     assert alerts_of(buyer) == [("L2", MATCH, 500)]
 
@@ -252,13 +273,21 @@ def test_a_feed_batch_reaches_the_notification_centre_through_a_real_worker(nort
     buyer = UserFactory(username="bea", role="buyer", locations=[north])
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
     FeedHealth.objects.create(source=source)
-    services.preference_save(user=buyer, data=services.PreferenceInput(name="Cheap Focus", makes=["Ford"], price_max=5_000))
+    services.preference_save(
+        user=buyer, data=services.PreferenceInput(name="Cheap Focus", makes=["Ford"], price_max=5_000)
+    )
     worker = start_worker("alerts-worker", tmp_path, process_env())
     try:
-        services.feed_events_store(source_id=source.pk, events=[lot_event(1, "SIM-1", current_bid=4_900), lot_event(2, "SIM-2", make="Kia")])
+        services.feed_events_store(
+            source_id=source.pk, events=[lot_event(1, "SIM-1", current_bid=4_900), lot_event(2, "SIM-2", make="Kia")]
+        )
         note = wait_for(lambda: Notification.objects.filter(recipient=buyer).first(), 60, "the match notification")
         services.feed_events_store(source_id=source.pk, events=[bid(3, "SIM-1", 5_050, 3)])
-        wait_for(lambda: Notification.objects.filter(recipient=buyer, kind="lot_price").exists(), 60, "the price notification")
+        wait_for(
+            lambda: Notification.objects.filter(recipient=buyer, kind="lot_price").exists(),
+            60,
+            "the price notification",
+        )
     finally:
         worker.kill()
     lot = Lot.objects.get(external_id="SIM-1")

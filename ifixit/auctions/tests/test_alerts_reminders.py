@@ -1,7 +1,7 @@
 """Reminders of watched lots: shortly before going live and before ending, once each, also
 when a late bid moves the end; never for closed lots or to people who may not see auctions."""
 
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from ifixit.auctions.models import AuctionSource, Lot, LotAlert
 from ifixit.notifications.models import Notification
 from ifixit.testing.factories import UserFactory
 
-T0 = datetime(2026, 11, 24, 10, 0, tzinfo=tz.utc)
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 STARTING, ENDING = LotAlert.Reason.STARTING, LotAlert.Reason.ENDING
 
 
@@ -27,8 +27,15 @@ def buyer(north):
 def lot(db):
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
     return Lot.objects.create(
-        source=source, external_id="L1", make="Ford", model="Focus", year=2018, current_bid=700,
-        stage=Lot.Stage.PREBID, starts_at=T0 + minutes(30), ends_at=T0 + minutes(40),
+        source=source,
+        external_id="L1",
+        make="Ford",
+        model="Focus",
+        year=2018,
+        current_bid=700,
+        stage=Lot.Stage.PREBID,
+        starts_at=T0 + minutes(30),
+        ends_at=T0 + minutes(40),
     )
 
 
@@ -92,7 +99,7 @@ def test_people_who_may_not_see_auctions_are_not_reminded(sales_user, lot):
 
 
 def test_the_beat_task_sends_what_is_due_now(buyer, lot):
-    Lot.objects.filter(pk=lot.pk).update(starts_at=None, stage=Lot.Stage.LIVE, ends_at=datetime.now(tz.utc) + minutes(3))
+    Lot.objects.filter(pk=lot.pk).update(starts_at=None, stage=Lot.Stage.LIVE, ends_at=datetime.now(UTC) + minutes(3))
     services.lot_watch(user=buyer, lot_id=lot.pk)
     assert tasks.send_watch_reminders() == 1
     assert tasks.send_watch_reminders() == 0

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from ifixit.auctions.models import AuctionSource, FeedHealth, Lot
 from ifixit.testing.factories import UserFactory
@@ -15,24 +14,18 @@ def source(db):
     return source
 
 
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
 @pytest.fixture
 def everyone_but_admins(north):
     return [UserFactory(username=f"u-{role}", role=role, locations=[north]) for role in ("manager", "buyer", "sales", "workshop")]
 
 
-def test_nobody_but_an_admin_gets_the_dashboard(client, source, everyone_but_admins, admin_user):
+def test_nobody_but_an_admin_gets_the_dashboard(api_for, client, source, everyone_but_admins, admin_user):
     for user in everyone_but_admins:
         client.force_login(user)
         assert client.get(reverse("integration_dashboard")).status_code == 403, user.role
         assert client.post(reverse("feed_action", args=[source.pk, "pause"])).status_code == 403
-        assert api(user).get("/api/v1/ops/feeds/").status_code == 403
-        assert api(user).post(f"/api/v1/ops/feeds/{source.pk}/pause/").status_code == 403
+        assert api_for(user).get("/api/v1/ops/feeds/").status_code == 403
+        assert api_for(user).post(f"/api/v1/ops/feeds/{source.pk}/pause/").status_code == 403
     assert not AuctionSource.objects.get(pk=source.pk).paused
     Lot.objects.create(source=source, external_id="LIVE1", make="Volvo", model="XC40", stage="live", current_bid=15250)
     Lot.objects.create(source=source, external_id="PRE1", make="Seat", model="Leon", stage="prebid")
@@ -42,28 +35,28 @@ def test_nobody_but_an_admin_gets_the_dashboard(client, source, everyone_but_adm
     assert "Volvo XC40" in html and "£15,250" in html and "Seat Leon" not in html  # live now, not pre-bidding
 
 
-def test_an_admin_pauses_resumes_and_asks_for_a_resync(client, source, admin_user):
+def test_an_admin_pauses_resumes_and_asks_for_a_resync(api_for, client, source, admin_user):
     client.force_login(admin_user)
     client.post(reverse("feed_action", args=[source.pk, "pause"]))
     assert AuctionSource.objects.get(pk=source.pk).paused
-    body = api(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/resume/").json()
+    body = api_for(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/resume/").json()
     assert body["paused"] is False and body["gaps"] == 3 and "api_key" not in body
-    api(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/resync/")
+    api_for(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/resync/")
     assert FeedHealth.objects.get(source=source).resync_requested
     from ifixit.auctions.services import feed_resync_take
 
     assert feed_resync_take(source_id=source.pk) is True and feed_resync_take(source_id=source.pk) is False
-    assert api(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/explode/").status_code == 404
+    assert api_for(admin_user).post(f"/api/v1/ops/feeds/{source.pk}/explode/").status_code == 404
 
 
-def test_the_auctions_api_for_buyers_only(source, north, sales_user):
+def test_the_auctions_api_for_buyers_only(api_for, anon, source, north, sales_user):
     buyer = UserFactory(username="bea", role="buyer", locations=[north])
     lot = Lot.objects.create(source=source, external_id="X1", make="Ford", model="Focus", current_bid=900)
-    assert api(sales_user).get("/api/v1/auctions/lots/").status_code == 403
-    assert APIClient().get("/api/v1/auctions/lots/").status_code == 401
-    assert api(buyer).get("/api/v1/auctions/lots/?make=ford").json()["count"] == 1
-    assert api(buyer).get(f"/api/v1/auctions/lots/{lot.pk}/").json()["current_bid"] == 900
-    assert api(buyer).get(f"/api/v1/auctions/lots/{lot.pk}/ticks/").json() == []
-    assert api(buyer).get("/api/v1/auctions/lots/999/").status_code == 404
-    sources = api(buyer).get("/api/v1/auctions/sources/").json()
+    assert api_for(sales_user).get("/api/v1/auctions/lots/").status_code == 403
+    assert anon.get("/api/v1/auctions/lots/").status_code == 401
+    assert api_for(buyer).get("/api/v1/auctions/lots/?make=ford").json()["count"] == 1
+    assert api_for(buyer).get(f"/api/v1/auctions/lots/{lot.pk}/").json()["current_bid"] == 900
+    assert api_for(buyer).get(f"/api/v1/auctions/lots/{lot.pk}/ticks/").json() == []
+    assert api_for(buyer).get("/api/v1/auctions/lots/999/").status_code == 404
+    sources = api_for(buyer).get("/api/v1/auctions/sources/").json()
     assert sources[0]["state"] == "live" and "top-secret" not in str(sources)

@@ -46,19 +46,43 @@ def source(db):
 
 @pytest.fixture
 def lot(source):
-    return Lot.objects.create(source=source, external_id="L1", make="Ford", model="Focus", year=2018, mileage=40_000,
-                              region="North West", current_bid=4_000)
+    return Lot.objects.create(
+        source=source,
+        external_id="L1",
+        make="Ford",
+        model="Focus",
+        year=2018,
+        mileage=40_000,
+        region="North West",
+        current_bid=4_000,
+    )
 
 
 def body(**overrides):
-    return {"name": "Cheap Focus", "makes": ["Kia"], "models": [{"make": "ford", "model": "focus"}], "year_min": 2015,
-            "year_max": 2020, "mileage_max": 60_000, "price_max": 5_000, "min_margin": None, "min_roi": "12.5",
-            "regions": ["north west"], **overrides}
+    return {
+        "name": "Cheap Focus",
+        "makes": ["Kia"],
+        "models": [{"make": "ford", "model": "focus"}],
+        "year_min": 2015,
+        "year_max": 2020,
+        "mileage_max": 60_000,
+        "price_max": 5_000,
+        "min_margin": None,
+        "min_roi": "12.5",
+        "regions": ["north west"],
+        **overrides,
+    }
 
 
 def test_anonymous_gets_401_and_people_without_auctions_403(sales_user, workshop_user, lot):
-    urls = [URL, f"{URL}1/", "/api/v1/auctions/alerts/", "/api/v1/auctions/watches/", f"/api/v1/auctions/lots/{lot.pk}/watch/",
-            "/api/v1/auctions/alert-channels/"]
+    urls = [
+        URL,
+        f"{URL}1/",
+        "/api/v1/auctions/alerts/",
+        "/api/v1/auctions/watches/",
+        f"/api/v1/auctions/lots/{lot.pk}/watch/",
+        "/api/v1/auctions/alert-channels/",
+    ]
     for url in urls:
         assert api().get(url).status_code == 401, url
         for user in (sales_user, workshop_user):
@@ -132,7 +156,9 @@ def test_bad_input_is_refused_by_field_with_nothing_written(buyer, lot, override
 
 
 def test_every_mistake_shows_at_once_and_an_update_is_all_or_nothing(buyer, lot):
-    response = api(buyer).post(URL, body(year_min=2020, year_max=2015, makes=["Frod"], regions=["Atlantis"]), format="json")
+    response = api(buyer).post(
+        URL, body(year_min=2020, year_max=2015, makes=["Frod"], regions=["Atlantis"]), format="json"
+    )
     assert set(response.json()) == {"year_max", "makes", "regions"}
     pref = services.preference_save(user=buyer, data=services.PreferenceInput(name="Mine", makes=["Ford"]))
     services.preference_save(user=buyer, data=services.PreferenceInput(name="Other"))
@@ -146,9 +172,19 @@ def test_every_mistake_shows_at_once_and_an_update_is_all_or_nothing(buyer, lot)
 def test_the_preference_list_runs_a_fixed_number_of_queries(buyer, source, django_assert_num_queries):
     def make(n):
         for i in range(n):
-            Lot.objects.create(source=source, external_id=f"L{BiddingPreference.objects.count()}-{i}", make="Ford", model="Focus", year=2018, current_bid=4_000)
+            Lot.objects.create(
+                source=source,
+                external_id=f"L{BiddingPreference.objects.count()}-{i}",
+                make="Ford",
+                model="Focus",
+                year=2018,
+                current_bid=4_000,
+            )
             pref = services.preference_save(
-                user=buyer, data=services.PreferenceInput(name=f"P{BiddingPreference.objects.count()}", makes=["Ford"], min_margin=Decimal(100)),
+                user=buyer,
+                data=services.PreferenceInput(
+                    name=f"P{BiddingPreference.objects.count()}", makes=["Ford"], min_margin=Decimal(100)
+                ),
             )
             pref.sources.add(source)
 
@@ -171,9 +207,13 @@ def test_the_preference_list_runs_a_fixed_number_of_queries(buyer, source, djang
 def alerted(buyer, other_buyer, source):
     def make(n):
         for i in range(n):
-            lot = Lot.objects.create(source=source, external_id=f"A{Lot.objects.count()}", make="Ford", model="Focus", current_bid=100 + i)
+            lot = Lot.objects.create(
+                source=source, external_id=f"A{Lot.objects.count()}", make="Ford", model="Focus", current_bid=100 + i
+            )
             pref = BiddingPreference.objects.create(user=buyer, name=f"P{lot.pk}")
-            LotAlert.objects.create(user=buyer, lot=lot, reason=LotAlert.Reason.MATCH, price=lot.current_bid, preference=pref)
+            LotAlert.objects.create(
+                user=buyer, lot=lot, reason=LotAlert.Reason.MATCH, price=lot.current_bid, preference=pref
+            )
             LotAlert.objects.create(user=other_buyer, lot=lot, reason=LotAlert.Reason.MATCH, price=lot.current_bid)
             LotWatch.objects.create(user=buyer, lot=lot)
             LotWatch.objects.create(user=other_buyer, lot=lot)
@@ -194,9 +234,15 @@ def test_alerts_and_watches_are_the_users_own_newest_first_in_fixed_queries(buye
             page = api(buyer).get(url).json()
         mine = LotAlert.objects.filter(user=buyer) if "alerts" in url else LotWatch.objects.filter(user=buyer)
         assert page["count"] == mine.count()
-        assert [r["lot"]["id"] for r in page["results"]] == list(mine.order_by("-created_at", "-id").values_list("lot_id", flat=True))
+        assert [r["lot"]["id"] for r in page["results"]] == list(
+            mine.order_by("-created_at", "-id").values_list("lot_id", flat=True)
+        )
     first = api(buyer).get("/api/v1/auctions/alerts/").json()["results"][0]
-    assert first["reason"] == "match" and first["preference_name"] == f"P{first['lot']['id']}" and first["lot"]["source"] == "Simulated"
+    assert (
+        first["reason"] == "match"
+        and first["preference_name"] == f"P{first['lot']['id']}"
+        and first["lot"]["source"] == "Simulated"
+    )
     assert api(buyer).get("/api/v1/auctions/alerts/?reason=ending").json()["count"] == 0
     assert api(buyer).get("/api/v1/auctions/alerts/?reason=nonsense").status_code == 400
 
@@ -227,7 +273,11 @@ def test_alert_channels_are_the_notification_centres_choices(buyer):
     assert not Preference.objects.exists()
     buyer.mobile = "+447911123456"
     buyer.save()
-    saved = api(buyer).put(url, {"lot_match": choice, "lot_price": choice, "lot_reminder": {**choice, "email": True}}, format="json").json()
+    saved = (
+        api(buyer)
+        .put(url, {"lot_match": choice, "lot_price": choice, "lot_reminder": {**choice, "email": True}}, format="json")
+        .json()
+    )
     assert saved["lot_match"] == choice and saved["lot_reminder"]["email"] is True
     assert Preference.objects.get(user=buyer, kind="lot_match").sms is True
     buyer.refresh_from_db()

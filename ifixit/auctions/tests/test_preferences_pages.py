@@ -38,8 +38,16 @@ def source(db):
 
 @pytest.fixture
 def lot(source):
-    return Lot.objects.create(source=source, external_id="L1", make="Ford", model="Focus", year=2018, mileage=40_000,
-                              region="North West", current_bid=4_000)
+    return Lot.objects.create(
+        source=source,
+        external_id="L1",
+        make="Ford",
+        model="Focus",
+        year=2018,
+        mileage=40_000,
+        region="North West",
+        current_bid=4_000,
+    )
 
 
 def save(user, **fields):
@@ -47,15 +55,32 @@ def save(user, **fields):
 
 
 def form_data(**overrides):
-    return {"name": "Cheap Focus", "active": "on", "makes": ["Kia"], "models": ["Ford|Focus"], "year_min": "2015",
-            "year_max": "2020", "mileage_max": "60000", "price_max": "5000", "min_margin": "", "min_roi": "",
-            "regions": ["North West"], **overrides}
+    return {
+        "name": "Cheap Focus",
+        "active": "on",
+        "makes": ["Kia"],
+        "models": ["Ford|Focus"],
+        "year_min": "2015",
+        "year_max": "2020",
+        "mileage_max": "60000",
+        "price_max": "5000",
+        "min_margin": "",
+        "min_roi": "",
+        "regions": ["North West"],
+        **overrides,
+    }
 
 
 def test_anonymous_goes_to_sign_in_and_people_without_auctions_are_refused(client, sales_user, buyer, lot):
     pref = save(buyer)
-    pages = [reverse("bidding_preferences"), reverse("bidding_preference_new"), reverse("bidding_preference_edit", args=[pref.pk]),
-             reverse("bidding_preference_delete", args=[pref.pk]), reverse("lot_alerts"), reverse("lot_watch", args=[lot.pk])]
+    pages = [
+        reverse("bidding_preferences"),
+        reverse("bidding_preference_new"),
+        reverse("bidding_preference_edit", args=[pref.pk]),
+        reverse("bidding_preference_delete", args=[pref.pk]),
+        reverse("lot_alerts"),
+        reverse("lot_watch", args=[lot.pk]),
+    ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
@@ -86,7 +111,9 @@ def test_the_list_shows_the_users_own_preferences_with_recent_matches(client, bu
     html = response.content.decode()
     assert "Any Ford" in html and "Dear Fords" in html and "Bob's Kias" not in html
     prefs = {p.name: p for p in BiddingPreference.objects.filter(user=buyer)}
-    counts = {name: response.context["page"].object_list[i].recent_count for i, name in enumerate(["Any Ford", "Dear Fords"])}
+    counts = {
+        name: response.context["page"].object_list[i].recent_count for i, name in enumerate(["Any Ford", "Dear Fords"])
+    }
     assert counts == {"Any Ford": 1, "Dear Fords": 0}
     assert f'data-testid="recent-{prefs["Any Ford"].pk}"><strong>1</strong> recent lot would have matched' in html
     assert "How alerts reach you" in html
@@ -95,17 +122,27 @@ def test_the_list_shows_the_users_own_preferences_with_recent_matches(client, bu
 def test_a_buyer_makes_a_preference_with_the_editor(client, buyer, source, lot):
     client.force_login(buyer)
     form = client.get(reverse("bidding_preference_new")).content.decode()
-    assert '<option value="Ford|Focus">Focus</option>' in form and '<option value="North West">North West</option>' in form
+    assert (
+        '<option value="Ford|Focus">Focus</option>' in form and '<option value="North West">North West</option>' in form
+    )
     response = client.post(reverse("bidding_preference_new"), form_data(sources=[source.pk]))
     assert response.status_code == 302 and response.url == reverse("bidding_preferences")
     pref = BiddingPreference.objects.get(user=buyer)
-    assert (pref.makes, pref.car_models, pref.regions, pref.price_max) == (["Kia"], [["Ford", "Focus"]], ["North West"], 5_000)
+    assert (pref.makes, pref.car_models, pref.regions, pref.price_max) == (
+        ["Kia"],
+        [["Ford", "Focus"]],
+        ["North West"],
+        5_000,
+    )
     assert list(pref.sources.all()) == [source]
 
 
 def test_the_editor_shows_errors_by_field_and_saves_nothing(client, buyer, lot):
     client.force_login(buyer)
-    response = client.post(reverse("bidding_preference_new"), form_data(year_min="2020", year_max="2015", makes=["Nonesuch"], price_max="-3"))
+    response = client.post(
+        reverse("bidding_preference_new"),
+        form_data(year_min="2020", year_max="2015", makes=["Nonesuch"], price_max="-3"),
+    )
     assert response.status_code == 400
     form = response.context["form"]
     assert set(form.errors) == {"makes", "price_max"}  # the form's own checks first
@@ -114,11 +151,13 @@ def test_the_editor_shows_errors_by_field_and_saves_nothing(client, buyer, lot):
     assert "The latest year cannot be before the earliest." in response.content.decode()
     save(buyer, name="Taken")
     response = client.post(reverse("bidding_preference_new"), form_data(name="Taken"))
-    assert response.status_code == 400 and response.context["form"].errors["name"] == ["You already have a preference of this name."]
+    assert response.status_code == 400 and response.context["form"].errors["name"] == [
+        "You already have a preference of this name."
+    ]
     assert BiddingPreference.objects.count() == 1
 
 
-def test_editing_pausing_and_deleting_ones_own(client, buyer, lot):
+def test_editing_pausing_and_deleting_ones_own(htmx, client, buyer, lot):
     pref = save(buyer, makes=["Ford"])
     client.force_login(buyer)
     edit = reverse("bidding_preference_edit", args=[pref.pk])
@@ -128,7 +167,7 @@ def test_editing_pausing_and_deleting_ones_own(client, buyer, lot):
     assert pref.name == "Renamed" and pref.car_models == []
 
     active = reverse("bidding_preference_active", args=[pref.pk])
-    fragment = client.post(active, {"active": "0"}, HTTP_HX_REQUEST="true")
+    fragment = client.post(active, {"active": "0"}, **htmx)
     html = fragment.content.decode()
     assert fragment.status_code == 200 and html.lstrip().startswith(f'<li class="card" id="preference-{pref.pk}"')
     assert "Paused" in html and ">Resume<" in html and "<html" not in html
@@ -170,12 +209,16 @@ def test_the_preference_list_runs_a_fixed_number_of_queries(client, buyer, sourc
         assert client.get(reverse("bidding_preferences")).context["page"].paginator.count == 17
 
 
-def test_the_alert_list_is_the_users_own_newest_first_in_fixed_queries(client, buyer, other_buyer, source, django_assert_num_queries):
+def test_the_alert_list_is_the_users_own_newest_first_in_fixed_queries(
+    client, buyer, other_buyer, source, django_assert_num_queries
+):
     client.force_login(buyer)
 
     def more(n):
         for _ in range(n):
-            lot = Lot.objects.create(source=source, external_id=f"A{Lot.objects.count()}", make="Ford", model="Focus", current_bid=900)
+            lot = Lot.objects.create(
+                source=source, external_id=f"A{Lot.objects.count()}", make="Ford", model="Focus", current_bid=900
+            )
             pref = BiddingPreference.objects.create(user=buyer, name=f"P{lot.pk}")
             LotAlert.objects.create(user=buyer, lot=lot, reason="match", price=800, preference=pref)
             LotAlert.objects.create(user=other_buyer, lot=lot, reason="price_above", price=950)
@@ -187,7 +230,9 @@ def test_the_alert_list_is_the_users_own_newest_first_in_fixed_queries(client, b
     with django_assert_num_queries(len(few)):
         response = client.get(reverse("lot_alerts"))
     shown = [a.pk for a in response.context["page"]]
-    assert shown == list(LotAlert.objects.filter(user=buyer).order_by("-created_at", "-id").values_list("pk", flat=True))
+    assert shown == list(
+        LotAlert.objects.filter(user=buyer).order_by("-created_at", "-id").values_list("pk", flat=True)
+    )
     html = response.content.decode()
     assert "Matching lot" in html and "Passed your maximum" not in html and "at £800" in html and "now £900" in html
     newest = LotAlert.objects.filter(user=buyer).order_by("-id").first()
@@ -204,26 +249,36 @@ def test_alert_channels_are_saved_in_the_notification_centre(client, buyer):
     buyer.save()
     assert client.post(reverse("lot_alert_channels"), data).status_code == 302
     saved = {p.kind: (p.in_app, p.email, p.sms) for p in Preference.objects.filter(user=buyer)}
-    assert saved == {"lot_match": (True, False, True), "lot_price": (True, False, False), "lot_reminder": (False, True, False)}
+    assert saved == {
+        "lot_match": (True, False, True),
+        "lot_price": (True, False, False),
+        "lot_reminder": (False, True, False),
+    }
 
 
-def test_the_lot_page_loads_the_watch_button_which_watches_and_unwatches(client, buyer, other_buyer, lot):
+def test_the_lot_page_loads_the_watch_button_which_watches_and_unwatches(htmx, client, buyer, other_buyer, lot):
     client.force_login(buyer)
     url = reverse("lot_watch", args=[lot.pk])
     page = client.get(reverse("lot_detail", args=[lot.pk])).content.decode()
     assert f'hx-get="{url}"' in page and f'href="{url}"' in page  # htmx, and a link without JavaScript
 
-    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    fragment = client.get(url, **htmx).content.decode()
     assert 'id="lot-watch"' in fragment and 'data-testid="watch"' in fragment and "<html" not in fragment
-    watched = client.post(url, {"action": "watch", "remind_before_start": "15", "remind_before_end": "5"}, HTTP_HX_REQUEST="true")
-    assert "You watch this lot." in watched.content.decode() and "15 min before it goes live" in watched.content.decode()
+    watched = client.post(
+        url, {"action": "watch", "remind_before_start": "15", "remind_before_end": "5"}, **htmx
+    )
+    assert (
+        "You watch this lot." in watched.content.decode() and "15 min before it goes live" in watched.content.decode()
+    )
     assert LotWatch.objects.get(user=buyer, lot=lot).remind_before_start == 15
-    assert 'data-testid="unwatch"' in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="unwatch"' in client.get(url, **htmx).content.decode()
     client.force_login(other_buyer)
-    assert "You watch this lot." not in client.get(url, HTTP_HX_REQUEST="true").content.decode()  # watches are per user
+    assert "You watch this lot." not in client.get(url, **htmx).content.decode()  # watches are per user
     client.force_login(buyer)
 
-    refused = client.post(url, {"action": "watch", "remind_before_start": "500", "remind_before_end": "5"}, HTTP_HX_REQUEST="true")
+    refused = client.post(
+        url, {"action": "watch", "remind_before_start": "500", "remind_before_end": "5"}, **htmx
+    )
     assert refused.status_code == 400 and "Ensure this value is less than or equal to 120." in refused.content.decode()
     assert LotWatch.objects.get(user=buyer, lot=lot).remind_before_start == 15
     unwatched = client.post(url, {"action": "unwatch"})  # without htmx: back to the lot page
@@ -245,7 +300,15 @@ def test_a_buyer_sets_a_preference_and_watches_a_lot_on_a_phone(live_server, pho
 
     UserFactory(username="bea", role="buyer", password="bea-long-password", locations=[north])
     source = AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
-    lot = Lot.objects.create(source=source, external_id="SIM-1", make="Ford", model="Focus", year=2018, region="North West", current_bid=4_000)
+    lot = Lot.objects.create(
+        source=source,
+        external_id="SIM-1",
+        make="Ford",
+        model="Focus",
+        year=2018,
+        region="North West",
+        current_bid=4_000,
+    )
     cache.delete(selectors.VOCABULARY_KEY)
     page = phone
     sign_in(page, live_server.url, "bea", "bea-long-password")

@@ -17,7 +17,7 @@ class CarPanelView:
     # The panel's context; None leaves the panel out for this car.
     context: dict | None = None
     # The car's sale waits for its money before it is handed over (finance: the lender has not
-    # paid yet): the sale card offers switching to cash instead of delivery.
+    # paid yet): the sale card offers switching to cash instead of delivery (services.sale_next_steps).
     holds_delivery: bool = False
 
 

@@ -403,6 +403,7 @@ SPECTACULAR_SETTINGS = {
         "Phase": "ifixit.inventory.models.Phase",
         "CustomerKindEnum": "ifixit.crm.models.Customer.Kind",
         "LenderKindEnum": "ifixit.finance.models.Lender.Kind",
+        "JobRunStateEnum": "ifixit.jobs.models.JobRun.State",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.complete_responses"],
 }

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ifixit.accounts.models import User
+from ifixit.jobs import outbox
 from ifixit.notifications import events, kinds, selectors, sms
 from ifixit.notifications.errors import DeliveryError
 from ifixit.notifications.models import Delivery, Digest, DigestSetting, Notification, Preference
@@ -84,20 +85,13 @@ def notify(
 
     queued = [d.pk for d in Delivery.objects.filter(notification=notification, status=Delivery.Status.QUEUED)]
     if queued:
-        transaction.on_commit(lambda: _queue_deliveries(queued))
+        from ifixit.notifications.tasks import deliver
+
+        for pk in queued:
+            outbox.enqueue(deliver, [pk], about=f"notifications.delivery:{pk}")
     if choice.in_app:
         events.publish_unread_count(recipient)
     return notification
-
-
-def _queue_deliveries(delivery_ids: list[int]) -> None:
-    from ifixit.notifications.tasks import deliver
-
-    try:
-        for pk in delivery_ids:
-            deliver.delay(pk)
-    except Exception:  # broker down: the rows stay queued and the sweep queues them again
-        log.warning("could not queue deliveries %s; the sweep will retry", delivery_ids, exc_info=True)
 
 
 def deliveries_requeue_stuck(*, now: datetime.datetime | None = None) -> tuple[list[int], list[int]]:

@@ -30,6 +30,7 @@ from ifixit.accounts.models import User
 from ifixit.analytics.warehouse import mappings, tables
 from ifixit.analytics.models import ImportBatch, SaleFact
 from ifixit.analytics.warehouse.rows import Row, RowReader
+from ifixit.jobs import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def import_create(
         if run_in_background:
             from ifixit.analytics.warehouse.tasks import run_import
 
-            transaction.on_commit(lambda: run_import.delay(batch.pk))
+            outbox.enqueue(run_import, [batch.pk], about=batch)
     return batch
 
 

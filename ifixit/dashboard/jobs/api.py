@@ -101,6 +101,9 @@ class JobRunDiscardApi(APIView):
     permission_classes = [IsGroupAdmin]
 
     class Input(serializers.Serializer):
+        class Meta:
+            ref_name = "JobRunDiscardInput"
+
         note = serializers.CharField(max_length=500, help_text="Why it is discarded.")
 
     @extend_schema(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ifixit.accounts.models import User
+from ifixit.jobs import outbox
 from ifixit.notifications.services import notify
 from ifixit.notifications.tasks import backoff
 from ifixit.reports import catalogue, renderers
@@ -32,7 +33,7 @@ MAX_ATTEMPTS = 4
 def queue_run(run: Run) -> None:
     from ifixit.reports.tasks import execute_run
 
-    transaction.on_commit(lambda: execute_run.delay(run.pk))
+    outbox.enqueue(execute_run, [run.pk], about=run)
 
 
 @transaction.atomic

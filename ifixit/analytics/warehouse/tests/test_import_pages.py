@@ -1,13 +1,13 @@
 """The import pages: upload, mapping, the batch page and its progress fragment, and who may
 use them."""
 
-from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ifixit.analytics.models import ImportBatch
+from ifixit.jobs.models import OutboxMessage
 from ifixit.analytics.warehouse import imports as services
 from ifixit.analytics.warehouse import tasks
 from ifixit.analytics.warehouse.tests.test_import import GOOD, csv_bytes, run, xlsx_bytes
@@ -60,14 +60,13 @@ def test_upload_map_and_watch_an_import_to_its_bad_rows(signed_in, django_captur
     assert '<option value="Manufacturer" selected>' in page and '<option value="Hammer price" selected>' in page
     assert "£5,000" in page.split('data-testid="import-preview"')[1]
 
-    with (
-        mock.patch.object(tasks.run_import, "delay", autospec=True) as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         started = signed_in.post(reverse("analytics_import_map"), mapping_post(response["Location"]))
     batch = ImportBatch.objects.get()
     assert started.status_code == 302 and started["Location"] == reverse("analytics_import_detail", args=[batch.pk])
-    delay.assert_called_once_with(batch.pk)
+    [queued] = OutboxMessage.objects.all()  # the import asked for, in the batch's transaction
+    assert (queued.task, queued.args, queued.about) == (tasks.run_import.name, [batch.pk], f"analytics.importbatch:{batch.pk}")
+    assert queued.published_at is not None
     assert (batch.file_name, batch.mapping["price"], batch.created_by.username) == ("march.csv", "Hammer price", "nina")
 
     fragment = signed_in.get(reverse("analytics_import_detail", args=[batch.pk]), **htmx)

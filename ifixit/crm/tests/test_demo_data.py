@@ -1,17 +1,12 @@
 """The customer-care demo data that seed_demo lays over the inventory demo."""
 
 from collections import Counter, defaultdict
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from ifixit.crm import services
-from ifixit.crm.demo_data import crm_demo_data_create
 from ifixit.crm.models import Communication, Customer, FollowUp, FollowUpRule, Survey
-from ifixit.finance.demo_data import finance_demo_data_create
-from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import Sale
 from ifixit.phones import normalise_phone
 
@@ -19,11 +14,9 @@ from ifixit.phones import normalise_phone
 CARS = 500
 
 
-@pytest.fixture
-def seeded(db):
-    out = StringIO()
-    call_command("seed_demo", cars=CARS, stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo_options():
+    return {"cars": CARS}  # seeded once for the module (ifixit.testing.demo)
 
 
 def _purchases() -> dict[int, list[Sale]]:
@@ -100,7 +93,9 @@ def test_it_logs_every_channel_and_leaves_nothing_to_send(seeded):
 
 
 def test_it_records_a_stop_reply_that_withdrew_sms_consent(seeded):
-    stop = Communication.objects.get(channel=Communication.Channel.SMS, direction=Communication.Direction.INBOUND, body="STOP")
+    stop = Communication.objects.get(
+        channel=Communication.Channel.SMS, direction=Communication.Direction.INBOUND, body="STOP"
+    )
     customer = stop.customer
     assert stop.status == Communication.Status.RECEIVED
     assert not customer.sms_marketing and customer.sms_marketing_changed_at == stop.occurred_at
@@ -121,7 +116,9 @@ def test_it_makes_open_overdue_and_done_follow_ups_from_the_rules_and_by_hand(se
     assert done.exists() and not done.filter(outcome="").exists() and not done.filter(done_at__gt=now).exists()
     assert follow_ups.filter(rule__isnull=False).exists() and follow_ups.filter(rule=None).exists()
     for follow_up in follow_ups.filter(sale__isnull=False).select_related("sale"):
-        assert follow_up.customer_id == follow_up.sale.customer_id and follow_up.location_id == follow_up.sale.location_id
+        assert (
+            follow_up.customer_id == follow_up.sale.customer_id and follow_up.location_id == follow_up.sale.location_id
+        )
 
 
 def test_it_answers_most_recent_surveys_with_scores_in_range(seeded):
@@ -144,17 +141,3 @@ def test_it_answers_most_recent_surveys_with_scores_in_range(seeded):
     nps = 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
     assert 40 <= nps <= 60
     assert surveys.filter(recommend_score__lte=6).exclude(comment="").exists()
-
-
-def test_it_plans_the_same_customers_from_the_same_seed(db):
-    call_command("seed_demo", cars=60, seed=7, stdout=StringIO())
-    fields = ("name", "email", "phone", "postcode")
-    first = sorted(Customer.objects.values_list(*fields))
-    assert first
-    FinanceApplication.objects.all().delete()
-    Sale.objects.update(customer=None)
-    Customer.objects.all().delete()
-    FollowUpRule.objects.all().delete()
-    crm_demo_data_create(seed=7)
-    finance_demo_data_create(seed=7)  # it puts older finance buyers on file too
-    assert sorted(Customer.objects.values_list(*fields)) == first

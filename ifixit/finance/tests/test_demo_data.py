@@ -1,12 +1,11 @@
 """The finance demo data that seed_demo lays over the inventory and customer-care demos."""
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from ifixit.crm.models import Communication
@@ -21,11 +20,9 @@ from ifixit.phones import normalise_phone
 CARS = 150  # about 90 sales: enough for every state and a share worth measuring
 
 
-@pytest.fixture
-def seeded(db):
-    out = StringIO()
-    call_command("seed_demo", cars=CARS, stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo_options():
+    return {"cars": CARS}  # seeded once for the module (ifixit.testing.demo)
 
 
 def _applications_by_car() -> dict[int, list[FinanceApplication]]:
@@ -111,7 +108,7 @@ def test_the_figures_add_up_and_the_monthly_payment_is_the_calculators(seeded):
     for application in applications:
         application.full_clean()
         assert application.cash_price == application.deposit + application.part_exchange + application.amount_financed
-        assert application.amount_financed >= Decimal("500")
+        assert application.amount_financed >= Decimal(500)
         assert 24 <= application.term_months <= 60
         assert Decimal("5.9") <= application.apr <= Decimal("19.9")
         assert application.apr == application.apr.quantize(Decimal("0.1"))
@@ -135,7 +132,7 @@ def test_every_step_is_recorded_in_order_and_the_dates_agree_with_it(seeded):
     for application in FinanceApplication.objects.select_related("lender", "customer"):
         steps = events[application.pk]
         assert (steps[0].from_status, steps[0].to_status) == ("", Status.DRAFT), application.pk
-        for before, after in zip(steps, steps[1:]):
+        for before, after in itertools.pairwise(steps):
             assert after.from_status == before.to_status, application.pk
             assert after.to_status in TRANSITIONS[before.to_status], (application.pk, before.to_status, after.to_status)
             assert before.at <= after.at, application.pk
@@ -155,7 +152,9 @@ def test_every_step_is_recorded_in_order_and_the_dates_agree_with_it(seeded):
         assert application.decision == (decision.to_status if decision else "")
         assert application.funded_at == (first[Status.FUNDED].at if Status.FUNDED in first else None)
         if application.status in WITH_LENDER:
-            assert application.waiting_due_at == application.status_changed_at + application.lender.typical_decision_time
+            assert (
+                application.waiting_due_at == application.status_changed_at + application.lender.typical_decision_time
+            )
         else:
             assert application.waiting_due_at is None and application.waiting_flagged_at is None
 

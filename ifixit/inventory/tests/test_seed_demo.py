@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from ifixit.accounts import roles
 from ifixit.accounts.models import User
-from ifixit.finance.models import FinanceApplication
 from ifixit.inventory.models import (
     TRANSITIONS,
     Car,
@@ -18,21 +17,17 @@ from ifixit.inventory.models import (
     PhaseChange,
     RepairItem,
     Sale,
-    Transfer,
     validate_uk_plate,
     validate_vin,
 )
 from ifixit.locations.models import Location
-from ifixit.testing.factories import CarFactory
 
 CARS = 150
 
 
-@pytest.fixture
-def seeded(db):
-    out = StringIO()
-    call_command("seed_demo", cars=CARS, stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo_options():
+    return {"cars": CARS}  # seeded once for the module (ifixit.testing.demo)
 
 
 def _histories() -> dict[int, list[PhaseChange]]:
@@ -80,7 +75,11 @@ def test_it_follows_the_transitions_in_every_history(seeded):
         for change in rest:
             assert change.from_phase == previous.to_phase, car_id
             moved_by_transfer = "(transfer #" in change.note  # a system move: out and back to the same phase
-            assert moved_by_transfer or change.to_phase in TRANSITIONS[change.from_phase], (car_id, change.from_phase, change.to_phase)
+            assert moved_by_transfer or change.to_phase in TRANSITIONS[change.from_phase], (
+                car_id,
+                change.from_phase,
+                change.to_phase,
+            )
             assert change.changed_at > previous.changed_at, car_id
             previous = change
         assert previous.changed_at <= now
@@ -154,38 +153,3 @@ def test_it_does_nothing_when_run_again(seeded):
     call_command("seed_demo", cars=CARS, stdout=out)
     assert "Demo data already present" in out.getvalue()
     assert (Car.objects.count(), PhaseChange.objects.count(), Sale.objects.count(), User.objects.count()) == counts
-
-
-def test_it_does_nothing_when_there_are_cars_already(db):
-    CarFactory()
-    out = StringIO()
-    call_command("seed_demo", cars=CARS, stdout=out)
-    assert "Demo data already present" in out.getvalue()
-    assert Car.objects.count() == 1 and not User.objects.exists()
-
-
-def test_it_plans_the_same_cars_from_the_same_seed(db):
-    call_command("seed_demo", cars=40, seed=7, stdout=StringIO())
-    fields = ("vin", "registration", "make", "model", "mileage", "purchase_price", "phase")
-    first = list(Car.objects.order_by("vin").values_list(*fields))
-    FinanceApplication.objects.all().delete()
-    Transfer.objects.all().delete()
-    Sale.objects.all().delete()
-    Car.objects.all().delete()
-    call_command("seed_demo", cars=40, seed=7, stdout=StringIO())
-    again = list(Car.objects.order_by("vin").values_list(*fields))
-    assert first == again
-
-
-def test_the_demo_has_transfers_in_every_state(db):
-    from ifixit.inventory.demo_data import TRANSFER_STATES, demo_data_create
-    from ifixit.inventory.models import Car, Transfer
-
-    demo_data_create(password="demo-pass-for-tests", car_count=200)
-    counts = {s: Transfer.objects.filter(status=s).count() for s in Transfer.Status.values}
-    assert counts == TRANSFER_STATES
-    for transfer in Transfer.objects.filter(status="received"):
-        assert Car.objects.get(pk=transfer.car_id).location_id == transfer.to_location_id
-    for transfer in Transfer.objects.filter(status="dispatched"):
-        car = Car.objects.get(pk=transfer.car_id)
-        assert car.phase == "in_transit" and car.location_id == transfer.from_location_id

@@ -153,4 +153,4 @@ def assert_unauthenticated():
     return check
 
 
-pytest_plugins = ["ifixit.testing.browser", "ifixit.testing.demo", "ifixit.testing.stand_ins"]
+pytest_plugins = ["ifixit.testing.browser", "ifixit.testing.demo", "ifixit.testing.live", "ifixit.testing.stand_ins"]

@@ -18,6 +18,7 @@ from ifixit.inventory.models import Phase, Sale
 from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.testing.browser import screenshot
 from ifixit.testing.factories import CarFactory, UserFactory
+from ifixit.testing.live import fits
 from ifixit.testing.processes import process_env, start_web, start_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
@@ -35,10 +36,6 @@ def web(tmp_path):
 @pytest.fixture
 def mia(north):
     return UserFactory(username="mia", first_name="Mia", role="manager", password=PASSWORD, locations=[north])
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{page.url} scrolls sideways at 375 px"
 
 
 def test_the_market_page_draws_a_segment_s_trend_and_seasonal_profile_on_a_phone(web, phone, mia):
@@ -71,9 +68,19 @@ def test_the_benchmarks_sort_by_a_column_on_a_phone(web, phone, mia, north):
     # first, most profit first puts Ford first.
     for make, profit, count in (("Kia", 500, 4), ("Ford", 3000, 2)):
         for i in range(count):
-            car = CarFactory(location=north, make=make, model="Model", phase=Phase.SOLD, purchase_price=Decimal("5000"), auction_fees=0, transport_cost=0,
-                             purchased_on=timezone.localdate() - timedelta(days=40 + i))
-            Sale.objects.create(car=car, sold_on=timezone.localdate() - timedelta(days=5), price=Decimal(5000 + profit), location=north)
+            car = CarFactory(
+                location=north,
+                make=make,
+                model="Model",
+                phase=Phase.SOLD,
+                purchase_price=Decimal(5000),
+                auction_fees=0,
+                transport_cost=0,
+                purchased_on=timezone.localdate() - timedelta(days=40 + i),
+            )
+            Sale.objects.create(
+                car=car, sold_on=timezone.localdate() - timedelta(days=5), price=Decimal(5000 + profit), location=north
+            )
     page = phone
     sign_in(page, web.url, "mia", PASSWORD)
 
@@ -97,7 +104,9 @@ def test_an_import_through_the_pages_shows_its_progress_and_the_bad_row_on_a_pho
         writer = csv.writer(out)
         writer.writerow(["Manufacturer", "Model", "Reg year", "Odometer", "Hammer price", "Sale date"])
         for i in range(40):
-            writer.writerow(["VW", "Golf", "2019", str(30_000 + i * 500), str(9_000 + i * 25), f"{1 + i % 28:02d}/03/2026"])
+            writer.writerow(
+                ["VW", "Golf", "2019", str(30_000 + i * 500), str(9_000 + i * 25), f"{1 + i % 28:02d}/03/2026"]
+            )
         writer.writerow(["Ford", "Focus", "2018", "45000", "n/a", "05/03/2026"])  # row 42: no price
     page = phone
     sign_in(page, web.url, "mia", PASSWORD)

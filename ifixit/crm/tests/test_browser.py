@@ -14,31 +14,17 @@ from ifixit.inventory.models import Phase
 from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.testing.browser import screenshot
 from ifixit.testing.factories import CarFactory, UserFactory
-from ifixit.testing.processes import process_env, start_web, start_worker, wait_for
-from ifixit.testing.stand_ins import smtp_server  # noqa: F401 (fixture)
+from ifixit.testing.live import fits
+from ifixit.testing.processes import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def system(tmp_path, smtp_server):
-    env = process_env(EMAIL_HOST=smtp_server.host, EMAIL_PORT=str(smtp_server.port), EMAIL_USE_TLS="0")
-    web = start_web("crm-web", tmp_path, env)
-    worker = start_worker("crm-worker", tmp_path, env)
-    yield web
-    worker.kill()
-    web.kill()
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{page.url} scrolls sideways at 375 px"
 
 
 def test_customer_sale_call_survey_and_figures_on_a_phone(system, phone, chromium, north, smtp_server):
     north.survey_after_days = 0  # survey the same day, so the worker sends it now
     north.save()
     UserFactory(username="sally", first_name="Sally", role="sales", password="sally-long-password", locations=[north])
-    car = CarFactory(location=north, phase=Phase.LISTED, make="Skoda", model="Fabia", asking_price=Decimal("8995"))
+    car = CarFactory(location=north, phase=Phase.LISTED, make="Skoda", model="Fabia", asking_price=Decimal(8995))
     page = phone
     sign_in(page, system.url, "sally", "sally-long-password")
 
@@ -79,17 +65,27 @@ def test_customer_sale_call_survey_and_figures_on_a_phone(system, phone, chromiu
     expect(timeline).to_contain_text("Skoda Fabia")
     expect(page.get_by_test_id("purchases")).to_contain_text("£8,995")
 
-    wait_for(lambda: any("/survey/" in m.get_payload(decode=True).decode() for m in smtp_server.messages), 60, "the survey email")
+    wait_for(
+        lambda: any("/survey/" in m.get_payload(decode=True).decode() for m in smtp_server.messages),
+        60,
+        "the survey email",
+    )
     mail = next(m for m in smtp_server.messages if "/survey/" in m.get_payload(decode=True).decode())
     assert mail["To"] == "jo.bloggs@example.com" and "Skoda Fabia" in mail["Subject"]
     path = re.search(r"https?://[^/\s]+(/survey/[A-Za-z0-9_-]+/)", mail.get_payload(decode=True).decode()).group(1)
 
-    customer_phone = chromium.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True).new_page()
+    customer_phone = chromium.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    ).new_page()
     customer_phone.goto(f"{system.url}{path}")
     expect(customer_phone.get_by_role("heading", name="How did we do?")).to_be_visible()
     fits(customer_phone)
-    customer_phone.locator("label.scale-option", has=customer_phone.locator('input[name=recommend_score][value="9"]')).click()
-    customer_phone.locator("label.scale-option", has=customer_phone.locator('input[name=satisfaction][value="5"]')).click()
+    customer_phone.locator(
+        "label.scale-option", has=customer_phone.locator('input[name=recommend_score][value="9"]')
+    ).click()
+    customer_phone.locator(
+        "label.scale-option", has=customer_phone.locator('input[name=satisfaction][value="5"]')
+    ).click()
     customer_phone.get_by_label("Anything you would like to tell us?").fill("Sally was brilliant.")
     screenshot(customer_phone, "33-survey-375")
     customer_phone.get_by_role("button", name="Send my answer").click()

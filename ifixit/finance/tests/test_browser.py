@@ -14,6 +14,7 @@ from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.notifications.models import Notification
 from ifixit.testing.browser import follow_nav_link, screenshot
 from ifixit.testing.factories import CarFactory, CustomerFactory, LenderFactory, UserFactory
+from ifixit.testing.live import fits
 from ifixit.testing.processes import process_env, start_web
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
@@ -26,16 +27,14 @@ def web(tmp_path):
     server.kill()
 
 
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{page.url} scrolls sideways at 375 px"
-
-
 def test_sell_on_finance_apply_approve_fund_and_deliver_on_a_phone(web, phone, chromium, north):
-    sally = UserFactory(username="sally", first_name="Sally", role="sales", password="sally-long-password", locations=[north])
+    sally = UserFactory(
+        username="sally", first_name="Sally", role="sales", password="sally-long-password", locations=[north]
+    )
     UserFactory(username="fred", first_name="Fred", role="manager", password="fred-long-password", locations=[north])
     LenderFactory(name="Northgate Motor Finance", typical_decision_hours=4)
     CustomerFactory(name="Priya Shah", email="priya@example.com", locations=[north])
-    car = CarFactory(location=north, phase=Phase.RESERVED, make="Skoda", model="Octavia", asking_price=Decimal("10995"))
+    car = CarFactory(location=north, phase=Phase.RESERVED, make="Skoda", model="Octavia", asking_price=Decimal(10995))
     page = phone
 
     # The salesperson sells the car on finance, with the customer's old car in part-exchange.
@@ -96,7 +95,9 @@ def test_sell_on_finance_apply_approve_fund_and_deliver_on_a_phone(web, phone, c
         expect(history).to_contain_text(step)
     fits(page)
     screenshot(page, "42-finance-application-funded-375")
-    assert Notification.objects.filter(recipient=sally, kind="finance_update", title__contains="approved Priya Shah").exists()
+    assert Notification.objects.filter(
+        recipient=sally, kind="finance_update", title__contains="approved Priya Shah"
+    ).exists()
 
     # The salesperson hands the car over.
     page.get_by_role("button", name="Sign out").click()

@@ -15,23 +15,10 @@ from ifixit.inventory.tests.test_browser import sign_in
 from ifixit.reports.models import Run, Schedule
 from ifixit.testing.browser import screenshot
 from ifixit.testing.factories import CarFactory, UserFactory
-from ifixit.testing.processes import process_env, start_web, start_worker, wait_for
+from ifixit.testing.live import fits
+from ifixit.testing.processes import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_password_hashing, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def system(tmp_path, smtp_server):
-    env = process_env(EMAIL_HOST=smtp_server.host, EMAIL_PORT=str(smtp_server.port), EMAIL_USE_TLS="0")
-    web = start_web("reports-web", tmp_path, env)
-    worker = start_worker("reports-worker", tmp_path, env)
-    yield web
-    worker.kill()
-    web.kill()
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{page.url} scrolls sideways at 375 px"
 
 
 def test_schedule_weekly_send_now_and_see_the_run_with_its_file_on_a_phone(system, phone, chromium, north, smtp_server):

@@ -16,6 +16,7 @@ from ifixit import vocabulary
 from ifixit.accounts.models import User
 from ifixit.auctions import alerts, selectors
 from ifixit.auctions.models import AuctionSource, BiddingPreference, FeedHealth, Lot, LotWatch, Opportunity, PriceTick
+from ifixit.jobs import outbox
 from ifixit.notifications import selectors as notification_selectors
 from ifixit.notifications import services as notification_services
 
@@ -229,7 +230,7 @@ def webhook_accept(*, source: AuctionSource, body: bytes, timestamp: str, signat
     from ifixit.auctions.tasks import process_webhook_inbox
 
     webhooks.webhook_receive(source=source, body=body, timestamp=timestamp, signature_header=signature_header)
-    transaction.on_commit(lambda: process_webhook_inbox.delay(source.pk))
+    outbox.enqueue(process_webhook_inbox, [source.pk], about=source)
 
 
 # --- The opportunity queue ------------------------------------------------------------------

@@ -2,18 +2,17 @@
 for the changes that can raise an alert) and the task's work, matching the changed lots
 against every active preference and alerting whoever they concern."""
 
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, replace
 
 from django.conf import settings
-from django.db import transaction
 
 from ifixit.auctions.alerts.index import current_index, lot_facts, lots_advice, price_thresholds
 from ifixit.auctions.alerts.matching import PreferenceSpec, Reason, crosses, decide
 from ifixit.auctions.alerts.sending import PendingAlert, alerts_raise
 from ifixit.auctions.models import Lot, LotAlert
+from ifixit.jobs import outbox
 from ifixit.money import format_money
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def feed_batch_stored(lots: Iterable[Lot], before: dict[str, tuple[int, bool]]) 
         price, unknown = before.get(lot.external_id, (0, True))
         changes.append(LotChange(lot.pk, None if unknown else price, lot.current_bid))
     if changes:
-        transaction.on_commit(functools.partial(_hand_off, changes), robust=True)
+        _hand_off(changes)
 
 
 def worth_matching(changes: Iterable[LotChange], thresholds: Sequence[int]) -> list[LotChange]:
@@ -51,15 +50,19 @@ def worth_matching(changes: Iterable[LotChange], thresholds: Sequence[int]) -> l
 
 
 def _hand_off(changes: list[LotChange]) -> None:
+    """Ask, in the batch's own transaction, for the changes that can alert to be matched: the
+    outbox publishes it after the commit, or its relay does if this process dies first, so a
+    bid crossing a maximum is never stored without its alert being asked for."""
     from ifixit.auctions.tasks import match_lot_changes
 
     try:
         thresholds = price_thresholds() if any(c.old_price is not None for c in changes) else []
         wanted = worth_matching(changes, thresholds)
-        if wanted:
-            match_lot_changes.delay([astuple(c) for c in wanted])
-    except Exception:  # the batch is stored; its alerts are lost, the feed must go on
-        log.warning("could not hand %d lot changes to matching", len(changes), exc_info=True)
+    except Exception:  # the thresholds unreadable (Redis away): match everything, matching decides
+        log.warning("could not read the price thresholds; matching all %d changes", len(changes), exc_info=True)
+        wanted = changes
+    if wanted:
+        outbox.enqueue(match_lot_changes, [[list(astuple(c)) for c in wanted]])
 
 
 def lot_changes_alert(*, changes: Sequence[LotChange]) -> int:

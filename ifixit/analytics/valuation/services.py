@@ -24,6 +24,7 @@ from django.utils import timezone
 from ifixit.analytics.ml import evaluation, value
 from ifixit.analytics.models import OWN_SOURCE, SaleFact, Valuation, ValueModel
 from ifixit.analytics.valuation import tasks
+from ifixit.jobs import outbox
 from ifixit.money import to_cents
 
 # The columns of a fact the model may learn from (ml.value picks its features among them).
@@ -167,7 +168,7 @@ def valuation_train_request(*, triggered_by: str) -> bool:
     False then, and its result is the one to wait for."""
     if cache.get(tasks.TRAINING_LOCK) is not None:
         return False
-    tasks.train_value_model.delay(triggered_by=triggered_by)
+    outbox.enqueue(tasks.train_value_model, kwargs={"triggered_by": triggered_by})
     return True
 
 

@@ -20,6 +20,7 @@ from ifixit.crm.models import Communication, Customer
 from ifixit.crm.services.access import _customer_car, _locked_customer, _require
 from ifixit.crm.services.survey_links import _with_survey_link
 from ifixit.inventory.models import Car, Sale
+from ifixit.jobs import outbox
 from ifixit.locations.models import Location
 from ifixit.notifications import sms
 from ifixit.notifications.errors import DeliveryError
@@ -173,15 +174,10 @@ def communication_send(
 
 
 def _queue_send(communication_id: int) -> None:
-    def queue():
-        from ifixit.crm.tasks import send_communication
+    """Ask for the send in the caller's transaction (the outbox publishes it after commit)."""
+    from ifixit.crm.tasks import send_communication
 
-        try:
-            send_communication.delay(communication_id)
-        except Exception:  # broker down: the row stays queued and the sweep queues it again
-            log.warning("could not queue communication %s; the sweep will retry", communication_id, exc_info=True)
-
-    transaction.on_commit(queue)
+    outbox.enqueue(send_communication, [communication_id], about=f"crm.communication:{communication_id}")
 
 
 def communication_deliver(*, communication_id: int, final_attempt: bool) -> Communication | None:

@@ -3,7 +3,6 @@ sale, inviting the customer (by email, else SMS) through the communication log, 
 their answer once, telling the managers of a low score."""
 
 import datetime
-import logging
 import secrets
 
 from django.conf import settings
@@ -21,11 +20,11 @@ from ifixit.crm.services.access import _location_for_settings, _require
 from ifixit.crm.services.communications import _queue_send
 from ifixit.crm.services.survey_links import SURVEY_LINK, survey_token
 from ifixit.inventory.models import Sale
+from ifixit.jobs import outbox
 from ifixit.locations.models import Location
 from ifixit.notifications.services import notify
 from ifixit.phones import is_mobile
 
-log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -57,17 +56,9 @@ def survey_schedule(*, sale: Sale) -> Survey | None:
         },
     )
     if created and survey.send_on <= timezone.localdate():
-        survey_id = survey.pk
+        from ifixit.crm.tasks import send_survey
 
-        def queue():
-            from ifixit.crm.tasks import send_survey
-
-            try:
-                send_survey.delay(survey_id)
-            except Exception:
-                log.warning("could not queue survey %s; beat will send it", survey_id, exc_info=True)
-
-        transaction.on_commit(queue)
+        outbox.enqueue(send_survey, [survey.pk], about=f"crm.survey:{survey.pk}")
     return survey
 
 

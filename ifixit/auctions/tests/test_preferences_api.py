@@ -16,9 +16,8 @@ URL = "/api/v1/auctions/preferences/"
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches():
-    alerts.index._bump_version()
-    cache.delete(selectors.VOCABULARY_KEY)
+def _fresh(fresh_caches):
+    """Every test here starts from fresh caches."""
 
 
 def api(user=None):
@@ -27,35 +26,6 @@ def api(user=None):
         # A fresh copy, as each real request loads one: permissions are not cached across calls.
         client.force_authenticate(user=type(user).objects.get(pk=user.pk))
     return client
-
-
-@pytest.fixture
-def buyer(north):
-    return UserFactory(username="bea", role="buyer", locations=[north])
-
-
-@pytest.fixture
-def other_buyer(south):
-    return UserFactory(username="bob", role="buyer", locations=[south])
-
-
-@pytest.fixture
-def source(db):
-    return AuctionSource.objects.create(name="Simulated", url="http://127.0.0.1:1")
-
-
-@pytest.fixture
-def lot(source):
-    return Lot.objects.create(
-        source=source,
-        external_id="L1",
-        make="Ford",
-        model="Focus",
-        year=2018,
-        mileage=40_000,
-        region="North West",
-        current_bid=4_000,
-    )
 
 
 def body(**overrides):

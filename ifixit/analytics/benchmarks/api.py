@@ -22,7 +22,8 @@ from ifixit.analytics.benchmarks.selectors import (
     benchmark_rows,
 )
 from ifixit.analytics.benchmarks.views import MAX_DAYS, PERMISSION, default_period
-from ifixit.inventory.api import DETAIL_ERROR, ERRORS, FIELD_ERRORS, MONEY
+from ifixit.api import DETAIL_ERROR, FIELD_ERRORS
+from ifixit.inventory.api import ERRORS, MONEY
 from ifixit.money import currency
 
 DAYS = {"max_digits": 8, "decimal_places": 1}

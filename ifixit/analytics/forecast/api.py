@@ -13,7 +13,8 @@ from ifixit import serializers
 from ifixit.analytics.forecast import selectors as forecasts
 from ifixit.analytics.market.api import CanSeeMarket, SegmentSerializer
 from ifixit.analytics.ml import forecast as ml
-from ifixit.inventory.api import DETAIL_ERROR, ERRORS, FIELD_ERRORS, MONEY
+from ifixit.api import DETAIL_ERROR, FIELD_ERRORS
+from ifixit.inventory.api import ERRORS, MONEY
 
 PERCENT = {"max_digits": 7, "decimal_places": 2}
 

@@ -16,7 +16,8 @@ from ifixit.analytics.models import FULL, Rollup
 from ifixit.analytics.seasonality import SeasonalProfile
 from ifixit.analytics.warehouse import selectors
 from ifixit.auctions.models import Lot
-from ifixit.inventory.api import ERRORS, FIELD_ERRORS, MONEY
+from ifixit.api import FIELD_ERRORS
+from ifixit.inventory.api import ERRORS, MONEY
 from ifixit.inventory.selectors import car_get
 
 

@@ -13,7 +13,8 @@ from ifixit.analytics.advice import selectors as advice
 from ifixit.analytics.market.api import CanSeeMarket
 from ifixit.analytics.models import ValueModel
 from ifixit.analytics.valuation import services as valuation
-from ifixit.inventory.api import ERRORS, FIELD_ERRORS, MONEY
+from ifixit.api import FIELD_ERRORS
+from ifixit.inventory.api import ERRORS, MONEY
 from ifixit.inventory.models import MAX_MILEAGE, Car
 
 NO_MODEL = "No value model has been trained yet."

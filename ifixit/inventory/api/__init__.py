@@ -12,7 +12,6 @@ transfers and locations; what they and the APIs above share is in `shared`. The 
 `inventory.api_urls` and the other apps' APIs import are re-exported here.
 """
 
-from ifixit.api import DETAIL_ERROR, FIELD_ERRORS
 from ifixit.inventory.api.cars import (
     CarDetailApi,
     CarDetailOutputSerializer,
@@ -45,13 +44,9 @@ from ifixit.inventory.api.transfers import (
     TransferOutputSerializer,
 )
 
-# DETAIL_ERROR and FIELD_ERRORS are the project-wide error bodies (ifixit.api), re-exported
-# because the analytics APIs import them from here.
 __all__ = [
     "CONFLICT",
-    "DETAIL_ERROR",
     "ERRORS",
-    "FIELD_ERRORS",
     "MONEY",
     "TRANSFER_NOT_FOUND",
     "CarDetailApi",

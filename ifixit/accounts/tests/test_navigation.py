@@ -22,7 +22,7 @@ DAILY_LINKS = {
 MENU_LINKS = {
     roles.ADMIN: [
         "Auctions", "Customers", "Follow-ups", "Finance", "Market", "Locations", "Transfers", "Add car",
-        "Integrations", "Admin", "API",
+        "Integrations", "Jobs", "Admin", "API",
     ],
     roles.MANAGER: [
         "Auctions", "Customers", "Follow-ups", "Finance", "Market", "Locations", "Transfers", "Add car", "API",
@@ -45,6 +45,7 @@ URL_NAMES = {
     "Transfers": "transfer_list",
     "Add car": "car_create",
     "Integrations": "integration_dashboard",
+    "Jobs": "jobs_overview",
     "Admin": "admin:index",
     "API": "api-docs",
 }

@@ -70,6 +70,14 @@ def enqueue(
 def publish(message_id) -> bool:
     """Publish one message if nobody has. True if this call published it; a broker that is
     down is logged and leaves the message to the relay."""
+    return _publish(message_id) == PUBLISHED
+
+
+PUBLISHED, TAKEN, REFUSED = "published", "taken", "refused"
+
+
+def _publish(message_id) -> str:
+    """PUBLISHED by this call, TAKEN by another publisher before, or REFUSED by the broker."""
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -77,7 +85,7 @@ def publish(message_id) -> bool:
                 published_at=now, publish_attempts=F("publish_attempts") + 1
             )
             if not claimed:
-                return False
+                return TAKEN
             message = OutboxMessage.objects.get(pk=message_id)
             _send(message)
     except BROKER_ERRORS as exc:
@@ -85,8 +93,8 @@ def publish(message_id) -> bool:
         OutboxMessage.objects.filter(pk=message_id, published_at__isnull=True).update(
             publish_attempts=F("publish_attempts") + 1, last_error=f"{exc.__class__.__name__}: {exc}"[:500]
         )
-        return False
-    return True
+        return REFUSED
+    return PUBLISHED
 
 
 def _send(message: OutboxMessage) -> None:
@@ -111,15 +119,10 @@ def relay_pending(*, limit: int = 500, grace: datetime.timedelta = RELAY_GRACE) 
     )
     published = 0
     for message_id in pending:
-        try:
-            if publish(message_id):
-                published += 1
-        except Exception:
-            log.exception("outbox: publishing %s failed", message_id)
-            break
-        else:
-            if OutboxMessage.objects.filter(pk=message_id, published_at__isnull=True).exists():
-                break  # the broker refused it: it is down, try the rest next round
+        outcome = _publish(message_id)
+        if outcome == REFUSED:
+            break  # the broker is down: try the rest next round
+        published += outcome == PUBLISHED
     return published
 
 

@@ -24,6 +24,12 @@ SCHEDULES: list[Every] = [
         description="Proves beat, the broker and a worker are all alive (integration dashboard).",
     ),
     Every(
+        name="operations alerts",
+        task="ifixit.dashboard.tasks.check_ops_alerts",
+        seconds=60,
+        description="Tells the admins, once per episode and again at the all-clear, of a feed down, work waiting, a task failing repeatedly or a missed schedule.",
+    ),
+    Every(
         name="job-probe pruning",
         task="ifixit.dashboard.tasks.prune_job_probes",
         seconds=24 * 60 * 60,

@@ -3,6 +3,9 @@
 A probe is queued by a web node (or by beat), travels through Redis, and is run by
 a worker, which records when and where. They answer the operator's questions
 "do queued jobs run?", "how long do they wait?" and "which workers take work?".
+
+An `OpsAlert` is one episode of an operations problem the admins were alerted to
+(ifixit.dashboard.ops_alerts).
 """
 
 import uuid
@@ -39,3 +42,38 @@ class JobProbe(models.Model):
         if self.started_at is None:
             return None
         return (self.started_at - self.queued_at).total_seconds()
+
+
+class OpsAlert(models.Model):
+    """One episode of an operations problem (ifixit.dashboard.ops_alerts): opened when the
+    condition starts, which alerts the admins once; closed with the all-clear when it ends. Kept
+    in the database so that a restarted beat or worker knows what it already told them."""
+
+    class Kind(models.TextChoices):
+        FEED_DOWN = "feed_down", "Feed down"
+        BACKLOG = "backlog", "Work waiting"
+        TASK_FAILING = "task_failing", "Task failing repeatedly"
+        SCHEDULE_MISSED = "schedule_missed", "Schedule missed its run"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=200, help_text='What is failing: "source:3", "outbox", "queue:celery", a task or schedule name.')
+    title = models.CharField(max_length=200)
+    details = models.CharField(max_length=500, blank=True)
+    link = models.CharField(max_length=300, blank=True, help_text="The page that shows the problem.")
+    opened_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            # Two checks running at once (beat queued it twice, a redelivery) cannot both open
+            # an episode, so the admins hear of it once.
+            models.UniqueConstraint(
+                fields=["kind", "subject"], condition=models.Q(closed_at__isnull=True), name="opsalert_one_open_episode"
+            ),
+        ]
+        indexes = [models.Index(fields=["-opened_at"], condition=models.Q(closed_at__isnull=True), name="opsalert_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject} ({'open' if self.closed_at is None else 'closed'})"

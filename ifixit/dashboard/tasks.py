@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from ifixit.dashboard import services
+from ifixit.dashboard import ops_alerts, services
 from ifixit.dashboard.models import JobProbe
 
 
@@ -22,3 +22,14 @@ def beat_heartbeat() -> None:
 def prune_job_probes() -> int:
     """Queued by beat daily: keeps the probe table to a fortnight."""
     return services.job_probes_prune()
+
+
+@shared_task
+def check_ops_alerts() -> dict[str, int]:
+    """Queued by beat every minute: opens and closes the operations alerts' episodes, telling
+    the admins once each (ifixit.dashboard.ops_alerts). Safe twice, even at the same moment: an
+    episode is opened only by inserting its row, which a unique constraint on open episodes
+    allows once, and closed only by a conditional update that one check wins; the notifications
+    are written in the same transaction as the row, so the loser sends none."""
+    result = ops_alerts.ops_alerts_check()
+    return {"opened": len(result.opened), "closed": len(result.closed), "still_open": result.still_open}

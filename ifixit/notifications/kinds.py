@@ -100,6 +100,12 @@ KINDS: dict[str, Kind] = {
             email=True,
         ),
         Kind(
+            "operations",
+            "Operations alerts (admins)",
+            "A feed down, work piling up, a task failing again and again or a schedule that missed its run; then the all-clear.",
+            email=True,
+        ),
+        Kind(
             "system",
             "System messages",
             "Announcements and results of jobs you started (exports, reports).",

@@ -1,5 +1,5 @@
-"""The job API (admins): runs and dead letters, "retry now" and "discard", per-task figures
-and the beat schedules; the same as the job pages show."""
+"""The job API (admins): runs and dead letters, "retry now" and "discard", per-task figures,
+the beat schedules and the open operations alerts; the same as the job pages show."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -8,7 +8,9 @@ from rest_framework.views import APIView
 
 from ifixit import serializers
 from ifixit.api import Pagination
+from ifixit.dashboard import ops_alerts
 from ifixit.dashboard.jobs.links import about_link
+from ifixit.dashboard.models import OpsAlert
 from ifixit.dashboard.permissions import IsGroupAdmin
 from ifixit.jobs import selectors, services
 from ifixit.jobs.models import JobRun
@@ -171,3 +173,25 @@ class ScheduleListApi(APIView):
     )
     def get(self, request):
         return Response(ScheduleOutputSerializer(selectors.schedules(), many=True).data)
+
+
+class OpsAlertOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=OpsAlert.Kind.choices)
+    subject = serializers.CharField(help_text='What fails: "source:<id>", "outbox", "queue:celery", a task or a schedule name.')
+    title = serializers.CharField()
+    details = serializers.CharField()
+    link = serializers.CharField(help_text="The page that shows the problem.")
+    opened_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+
+
+class OpsAlertListApi(APIView):
+    permission_classes = [IsGroupAdmin]
+
+    @extend_schema(
+        operation_id="job_alerts", tags=["ops"], responses=OpsAlertOutputSerializer(many=True),
+        summary="Open operations alerts (feed down, work waiting, task failing, schedule missed), oldest first",
+    )
+    def get(self, request):
+        return Response(OpsAlertOutputSerializer(ops_alerts.open_alerts(), many=True).data)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("runs/<int:run_id>/discard/", api.JobRunDiscardApi.as_view(), name="api-job-run-discard"),
     path("tasks/", api.TaskStatsApi.as_view(), name="api-job-tasks"),
     path("schedules/", api.ScheduleListApi.as_view(), name="api-job-schedules"),
+    path("alerts/", api.OpsAlertListApi.as_view(), name="api-job-alerts"),
 ]

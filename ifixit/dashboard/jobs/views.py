@@ -1,5 +1,5 @@
-"""The job pages (admins): /ops/jobs/ (live jobs, per-task figures and charts, workers,
-schedules), the dead letters with "retry now" and "discard", every run, and one run."""
+"""The job pages (admins): /ops/jobs/ (the open operations alerts, live jobs, per-task figures
+and charts, workers, schedules), the dead letters with "retry now" and "discard", every run, and one run."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from ifixit.accounts.roles import is_group_admin
+from ifixit.dashboard import ops_alerts
 from ifixit.dashboard.jobs import charts
 from ifixit.dashboard.jobs.links import about_link
 from ifixit.jobs import outbox, selectors, services
@@ -38,6 +39,7 @@ def jobs_overview(request):
     if request.htmx and request.GET.get("part") == "live":  # polled every few seconds
         return TemplateResponse(request, "dashboard/jobs/overview.html#live", context)
     context.update(
+        open_alerts=list(ops_alerts.open_alerts()),
         window=window,
         stats=selectors.task_stats(window=window),
         runs_chart=charts.runs_chart(selectors.hourly_runs()),

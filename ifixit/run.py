@@ -12,6 +12,10 @@ A run that was killed leaves nothing that stops the next: a socket nothing answe
 removed, and an embedded Redis still answering when no I-fixit port is taken is the last
 run's, so it is shut down (saving its data) before this one starts. A port in use or a var/
 that cannot be written ends here with one line saying what to do.
+
+The metrics folder (PROMETHEUS_MULTIPROC_DIR, `var/metrics` by default: ifixit.metrics) is
+emptied here, once, just before the processes start: they all inherit it from this process's
+environment (the settings export it) and add their values to it; none of them clears it.
 """
 
 import os
@@ -80,7 +84,15 @@ def preflight() -> tuple[int, int]:
 
 
 # What each Procfile process has in its command line.
-RUN_PROCESS_MARKERS = ("ifixit.asgi", "celery -A ifixit", "auction_simulator", "run_feeds", "outbox_relay", "ifixit.embedded_redis", "redis.sock")
+RUN_PROCESS_MARKERS = (
+    "ifixit.asgi",
+    "celery -A ifixit",
+    "auction_simulator",
+    "run_feeds",
+    "outbox_relay",
+    "ifixit.embedded_redis",
+    "redis.sock",
+)
 
 
 def _processes_of_this_checkout(var_dir: Path) -> dict[int, tuple[int, str]]:
@@ -95,7 +107,9 @@ def _processes_of_this_checkout(var_dir: Path) -> dict[int, tuple[int, str]]:
             if cwd != ROOT and ROOT not in cwd.parents:  # redis-server works in var/
                 continue
             environ = dict(
-                item.split("=", 1) for item in (entry / "environ").read_text(errors="replace").split("\0") if "=" in item
+                item.split("=", 1)
+                for item in (entry / "environ").read_text(errors="replace").split("\0")
+                if "=" in item
             )
             if Path(environ.get("IFIXIT_VAR_DIR") or ROOT / "var").resolve() != var_dir:
                 continue
@@ -131,7 +145,9 @@ def stop_leftover_processes(var_dir: Path) -> None:
     leftovers = [pid for pid, (_, cmd) in processes.items() if any(marker in cmd for marker in RUN_PROCESS_MARKERS)]
     if not leftovers:
         return
-    print(f"Stopping {len(leftovers)} processes an earlier run left behind: {', '.join(map(str, leftovers))}", flush=True)
+    print(
+        f"Stopping {len(leftovers)} processes an earlier run left behind: {', '.join(map(str, leftovers))}", flush=True
+    )
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in leftovers:
             try:
@@ -190,6 +206,17 @@ def set_up(simulator_port: int) -> None:
                 setup_redis.kill()
 
 
+def clear_metrics() -> None:
+    """A fresh start for the metrics of this run: the last run's processes are gone (their
+    files would count their open connections for ever), and its counters are its own."""
+    from django.conf import settings
+
+    from ifixit.metrics import processes
+
+    if settings.METRICS_ENABLED:
+        processes.clear(Path(settings.METRICS_DIR))
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ifixit.settings")
     sys.path.insert(0, str(ROOT))
@@ -206,6 +233,7 @@ def main(argv: list[str]) -> int:
     except Refused as refused:
         print(f"make run: {refused}", file=sys.stderr)
         return 2
+    clear_metrics()
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
     print(
         f"\n  I-fixit is starting on http://localhost:{web_port}  (sign in as admin / demo-pass-2026; "

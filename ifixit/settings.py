@@ -6,9 +6,10 @@ socket under ``var/``. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and
 ALLOWED_HOSTS (see docs/configuration.md). The two profiles differ only in URLs.
 """
 
-from datetime import timedelta
+import ipaddress
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ifixit.metrics",
     "ifixit.jobs",
     "ifixit.accounts",
     "ifixit.inventory",
@@ -116,6 +118,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ifixit.health.HealthCheckMiddleware",  # first: before host checks and the HTTPS redirect
+    "ifixit.metrics_view.MetricsEndpointMiddleware",  # /metrics, likewise: Prometheus scrapes nodes by address
+    "ifixit.metrics.http.MetricsMiddleware",  # counts and times everything below it
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "ifixit.security.PermissionsPolicyMiddleware",
@@ -142,7 +146,9 @@ AUTHENTICATION_BACKENDS = [
 # asks it of admins and managers; the embedded demo (DEBUG) of nobody, so that `make run`
 # signs in with the demo password alone. Anyone may turn it on.
 TWO_FACTOR_REQUIRED_ROLES = [
-    role.strip() for role in env_str("TWO_FACTOR_REQUIRED_ROLES", "" if DEBUG else "admin,manager").split(",") if role.strip()
+    role.strip()
+    for role in env_str("TWO_FACTOR_REQUIRED_ROLES", "" if DEBUG else "admin,manager").split(",")
+    if role.strip()
 ]
 if set(TWO_FACTOR_REQUIRED_ROLES) - {"admin", "manager", "buyer", "sales", "workshop"}:
     raise ImproperlyConfigured(
@@ -169,7 +175,9 @@ AXES_LOCKOUT_CALLABLE = "ifixit.accounts.signin.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind a proxy (nginx in docs/deploy), the client is the address it forwards.
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 ROOT_URLCONF = "ifixit.urls"
 ASGI_APPLICATION = "ifixit.asgi.application"
@@ -204,7 +212,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-    except Exception as exc:  # dj_database_url raises several types for bad URLs
+    except Exception as exc:  # noqa: BLE001 (dj_database_url raises several types for bad URLs)
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -234,7 +242,8 @@ REDIS_IS_EMBEDDED = "REDIS_URL" not in os.environ or not os.environ["REDIS_URL"]
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, counting hits and misses for /metrics.
+        "BACKEND": "ifixit.metrics.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ifixit",
         # Cached answers are pickles naming the classes they hold: when code moves (analytics
@@ -244,7 +253,7 @@ CACHES = {
     # Request counts of the API throttles and token failures (ifixit/throttling.py), apart from the
     # cached answers so that they can be cleared alone.
     "throttle": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ifixit.metrics.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ifixit-throttle",
     },
@@ -506,6 +515,27 @@ if S3_BUCKET:
 STATIC_CDN_URL = env_url("STATIC_CDN_URL", "", ("https", "http"))
 if STATIC_CDN_URL:
     STATIC_URL = STATIC_CDN_URL.rstrip("/") + "/"
+
+# --- Metrics (ifixit/metrics, docs/deploy/metrics.md) ---------------------------------
+# Off makes every instrument a no-op and /metrics a 404 (benches compare on and off).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+# Every process writes its values into this folder (prometheus-client's multiprocess mode) and
+# /metrics adds them up: all processes of a machine must share it. It is exported here, before
+# prometheus-client is imported, so every process that loads the settings agrees on it; each
+# test run's var dir has its own.
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", "") or VAR_DIR / "metrics").resolve()
+if METRICS_ENABLED:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# /metrics answers a request bearing this token (Authorization: Bearer ...), or one made
+# directly (not through a proxy) from these addresses or networks.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 20 random characters")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS must list addresses or networks (10.0.0.0/8), got {exc}") from None
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

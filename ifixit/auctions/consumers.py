@@ -5,6 +5,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from ifixit.auctions.feeds.consumer import ALL_GROUP, lot_group, source_group
+from ifixit.metrics import instruments
 
 
 class AuctionUpdatesConsumer(AsyncJsonWebsocketConsumer):
@@ -12,7 +13,11 @@ class AuctionUpdatesConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not await database_sync_to_async(user.has_perm)("auctions.view_lot"):
+        if (
+            user is None
+            or not user.is_authenticated
+            or not await database_sync_to_async(user.has_perm)("auctions.view_lot")
+        ):
             await self.close(code=4403)
             return
         kwargs = self.scope["url_route"]["kwargs"]
@@ -24,8 +29,12 @@ class AuctionUpdatesConsumer(AsyncJsonWebsocketConsumer):
             self.group = ALL_GROUP
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.counted = instruments.websocket_connections.labels("auctions")
+        self.counted.inc()
 
     async def disconnect(self, code):
+        if hasattr(self, "counted"):
+            self.counted.dec()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

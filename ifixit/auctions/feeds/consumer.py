@@ -5,6 +5,10 @@ accepted. A seq at or below it is a duplicate (dropped); one more than a step ab
 means events were missed, and they are fetched from the source's replay endpoint
 before going on. Batches are stored together with the new resume point, so a restart
 carries on exactly where the database says it stopped.
+
+Metrics (ifixit.metrics.instruments) cost the hot path nothing per message: the counts kept
+for FeedHealth are added to the Prometheus counters once a second, when they are reported, and
+the lag is observed once per stored batch (its newest event's own time against the clock).
 """
 
 import asyncio
@@ -12,19 +16,20 @@ import json
 import logging
 import random
 import socket
-import uuid
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from ifixit.auctions import services
 from ifixit.auctions.feeds import messages
 from ifixit.auctions.feeds.adapters import ADAPTERS
 from ifixit.auctions.models import FeedHealth
+from ifixit.metrics import instruments
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,9 @@ def source_group(source_id: int) -> str:
 ALL_GROUP = "auction.all"
 
 # Compare-and-renew / compare-and-delete of a source's lock, atomic in Redis.
-RENEW_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+RENEW_IF_OURS = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+)
 DELETE_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -63,13 +70,21 @@ class Counters:
     window: list = field(default_factory=list)
 
     def take(self) -> dict:
-        taken = {"messages": self.messages, "gaps": self.gaps, "duplicates": self.duplicates, "errors": self.errors, "reconnects": self.reconnects}
+        taken = {
+            "messages": self.messages,
+            "gaps": self.gaps,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "reconnects": self.reconnects,
+        }
         self.messages = self.gaps = self.duplicates = self.errors = self.reconnects = 0
         return taken
 
 
 class SourceConsumer:
-    def __init__(self, source, *, redis=None, batch_size: int = 500, flush_every: float = 0.02, owner: str | None = None):
+    def __init__(
+        self, source, *, redis=None, batch_size: int = 500, flush_every: float = 0.02, owner: str | None = None
+    ):
         self.source = source
         self.redis = redis
         self.batch_size = batch_size
@@ -98,13 +113,15 @@ class SourceConsumer:
         flusher = asyncio.create_task(self._flush_forever(stop))
         attempt = 0
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)) as session:
+            async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)
+            ) as session:
                 adapter = ADAPTERS[self.source.kind](self.source, session)
                 while not stop.is_set():
                     was_holding = self.holding and self.redis is not None and self._had_lock
                     try:
                         held = await self._hold_lock()
-                    except Exception as exc:  # Redis not up yet, or gone for a moment: wait, never crash
+                    except Exception as exc:  # noqa: BLE001 (Redis not up yet, or gone for a moment: wait, never crash)
                         log.warning("source %s: cannot reach Redis for its lock: %s", self.source.name, exc)
                         held = False
                     if not held:
@@ -120,7 +137,7 @@ class SourceConsumer:
                         await self._consume(adapter, stop)
                     except asyncio.CancelledError:
                         raise
-                    except Exception as exc:  # the network and the source are outside our control
+                    except Exception as exc:  # noqa: BLE001 (the network and the source are outside our control)
                         self.counters.errors += 1
                         self.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
                         log.info("source %s: connection ended: %s", self.source.name, self.last_error)
@@ -223,7 +240,11 @@ class SourceConsumer:
         events = []
         for lot in snapshot.get("lots", []):
             try:
-                events.append(messages.check({"type": "lot", "seq": 1, "at": snapshot.get("at") or "1970-01-01T00:00:00Z", "lot": lot}))
+                events.append(
+                    messages.check(
+                        {"type": "lot", "seq": 1, "at": snapshot.get("at") or "1970-01-01T00:00:00Z", "lot": lot}
+                    )
+                )
             except messages.MalformedMessage as exc:
                 self.counters.errors += 1
                 self.last_error = f"malformed snapshot lot: {exc}"[:500]
@@ -231,7 +252,9 @@ class SourceConsumer:
             event["seq"] = 0  # not a numbered event: FeedHealth.last_seq stays where it is
         await self.flush()
         if events:
-            updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(source_id=self.source.pk, events=events)
+            updates = await sync_to_async(services.feed_events_store, thread_sensitive=False)(
+                source_id=self.source.pk, events=events
+            )
             await self.publish(updates)
 
     # -- storing and publishing
@@ -252,6 +275,7 @@ class SourceConsumer:
                 self.high_unknown = True
                 await self._reload_high()
                 raise
+        instruments.feed_lag.labels(self.source.name).observe(max(time.time() - batch[-1]["at"].timestamp(), 0.0))
         await self.publish(updates)
 
     def _stored_seq(self) -> int:
@@ -281,7 +305,10 @@ class SourceConsumer:
                 self.layer.group_send(source_group(self.source.pk), batch),
                 self.layer.group_send(ALL_GROUP, batch),
                 *(
-                    self.layer.group_send(lot_group(lot), {"type": "auction.update", "text": json.dumps({"type": "updates", "updates": lot_updates})})
+                    self.layer.group_send(
+                        lot_group(lot),
+                        {"type": "auction.update", "text": json.dumps({"type": "updates", "updates": lot_updates})},
+                    )
                     for lot, lot_updates in by_lot.items()
                 ),
             )
@@ -318,6 +345,7 @@ class SourceConsumer:
         if not self.holding:
             return  # another feeds process owns this source and reports on it
         counts = self.counters.take()
+        self._count_for_prometheus(counts)
         now = time.monotonic()
         window = self.counters.window
         window.append((now, counts["messages"]))
@@ -325,7 +353,13 @@ class SourceConsumer:
             window.pop(0)
         span = max(now - window[0][0], 1.0) if len(window) > 1 else 1.0
         rate = sum(n for _, n in window[1:]) / span if len(window) > 1 else float(counts["messages"])
-        fields = dict(counts, state=self.state, messages_per_second=round(rate, 1), last_error=self.last_error, consumer=self.owner)
+        fields = dict(
+            counts,
+            state=self.state,
+            messages_per_second=round(rate, 1),
+            last_error=self.last_error,
+            consumer=self.owner,
+        )
         if self.last_message_at:
             from datetime import UTC, datetime
 
@@ -334,6 +368,18 @@ class SourceConsumer:
             await sync_to_async(services.feed_health_update, thread_sensitive=False)(source_id=self.source.pk, **fields)
         except Exception:
             log.warning("source %s: could not write its health", self.source.name, exc_info=True)
+
+    def _count_for_prometheus(self, counts: dict) -> None:
+        source = self.source.name
+        for name, counter in (
+            ("messages", instruments.feed_messages),
+            ("gaps", instruments.feed_gaps),
+            ("duplicates", instruments.feed_duplicates),
+            ("errors", instruments.feed_errors),
+            ("reconnects", instruments.feed_reconnects),
+        ):
+            if counts[name]:
+                counter.labels(source).inc(counts[name])
 
     # -- one consumer per source across machines
 

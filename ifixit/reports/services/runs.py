@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ifixit.accounts.models import User
 from ifixit.jobs import outbox
+from ifixit.metrics import instruments
 from ifixit.notifications.services import notify
 from ifixit.notifications.tasks import backoff
 from ifixit.reports import catalogue, renderers
@@ -132,10 +133,13 @@ def run_execute(*, run_id: int, final_attempt: bool = False) -> Run | None:
             run, token, f"{exc.__class__.__name__}: {exc}", retry=not final_attempt and run.attempts < MAX_ATTEMPTS
         )
     done = Run.Status.READY if run.trigger == Run.Trigger.ON_DEMAND else Run.Status.SENT
+    took = time.monotonic() - started
     if not _mine(run, token).update(
-        status=done, progress=100, finished_at=timezone.now(), duration_ms=int((time.monotonic() - started) * 1000)
+        status=done, progress=100, finished_at=timezone.now(), duration_ms=int(took * 1000)
     ):
         return None
+    instruments.report_runs.labels(run.report_key, done).inc()
+    instruments.report_runtime.labels(run.report_key).observe(took)
     run.refresh_from_db()
     if run.trigger == Run.Trigger.ON_DEMAND and run.requested_by:
         report = catalogue.get(run.report_key)
@@ -235,6 +239,7 @@ def _failed(run: Run, token: datetime, message: str, *, retry: bool, pause: bool
     )
     if not updated:
         return None
+    instruments.report_runs.labels(run.report_key, status).inc()
     run.refresh_from_db()
     if not retry:
         owner = run.schedule.owner if run.schedule_id else run.requested_by

@@ -14,7 +14,7 @@ OPS_ALERT_FEED_DOWN_MINUTES (5), OPS_ALERT_BACKLOG_MINUTES (10), OPS_ALERT_TASK_
 OPS_ALERT_TASK_FAILURE_MINUTES (15), OPS_ALERT_SCHEDULE_LATE_MINUTES (5).
 
 Beat runs the check (ifixit.dashboard.tasks.check_ops_alerts): if beat itself is down nothing
-here runs, which is why the Prometheus rules in docs/deploy/ watch beat from outside.
+here runs, so beat must also be watched from outside (a missed-beat rule on /metrics).
 """
 
 import datetime

@@ -2,8 +2,9 @@
 
 A thin subclass: reads go through Django's own code and are counted by whether the key was
 there. The label is the cache's KEY_PREFIX ("ifixit", "ifixit-throttle"): the backend is not told
-its alias, and a prefix names one cache as surely. `get_or_set` and `incr` reach Redis through
-`get` or not at all, so only reads are counted, each once.
+its alias, and a prefix names one cache as surely. Reads are counted where Django's own methods
+read: `get_or_set` of an absent key is a miss, then a hit as it reads back what it wrote;
+writes and `incr` (the throttles' counts) are not reads.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache

@@ -66,7 +66,10 @@ def _pid_gone(pid: int) -> bool:
         return True
     except PermissionError:
         return False  # alive, another user's
-    return False
+    try:  # a zombie (killed, not yet reaped by its parent) is gone too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def clear(path: Path) -> None:

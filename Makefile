@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser test-contract bench bench-feeds bench-reports bench-analytics bench-ml clean help
+.PHONY: install run test test-production test-browser test-contract bench bench-feeds bench-reports bench-analytics bench-ml bench-jobs clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -62,6 +62,9 @@ bench-analytics: install
 
 bench-ml: install
 	$(PY) bench/ml.py $(BENCH_ARGS)
+
+bench-jobs: install
+	$(PY) bench/jobs.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test

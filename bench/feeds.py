@@ -116,19 +116,21 @@ def measure(*, rate: float, clients: int, seconds: float, lanes: int, time_scale
             FeedHealth.objects.create(source=source)
 
             async def client_task(stop: asyncio.Event, ready: asyncio.Event, counter: list):
-                async with aiohttp.ClientSession(cookies={"sessionid": cookie}) as session:
-                    async with session.ws_connect(web.url.replace("http", "ws") + "/ws/auctions/", headers={"Origin": web.url}) as ws:
-                        counter.append(1)
-                        if len(counter) == clients:
-                            ready.set()
-                        while not stop.is_set():
-                            try:
-                                message = await asyncio.wait_for(ws.receive_json(), timeout=0.5)
-                            except TimeoutError:
-                                continue
-                            now = time.time()
-                            for update in message.get("updates", []):
-                                latencies.append(now - simulator.made_at(update["seq"]))
+                async with (
+                    aiohttp.ClientSession(cookies={"sessionid": cookie}) as session,
+                    session.ws_connect(web.url.replace("http", "ws") + "/ws/auctions/", headers={"Origin": web.url}) as ws,
+                ):
+                    counter.append(1)
+                    if len(counter) == clients:
+                        ready.set()
+                    while not stop.is_set():
+                        try:
+                            message = await asyncio.wait_for(ws.receive_json(), timeout=0.5)
+                        except TimeoutError:
+                            continue
+                        now = time.time()
+                        for update in message.get("updates", []):
+                            latencies.append(now - simulator.made_at(update["seq"]))
 
             def stored_seq() -> int:
                 return FeedHealth.objects.get(source=source).last_seq

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import feeds  # noqa: E402  (bench/ is not a package: its scripts import each other by path)
+import feeds  # bench/ is not a package: its scripts import each other by path
 
 MODES = {
     "off": {"JOBS_RECORDING": "0", "METRICS_ENABLED": "0"},
@@ -84,10 +84,10 @@ def _scrape_times(repeat: int, env: dict[str, str], log_dir: Path) -> dict:
             for _ in range(3):  # warm up both
                 client.get("/metrics"), client.get("/healthz")
             for _ in range(repeat):
-                for path in timings:
+                for path, times in timings.items():
                     started = time.perf_counter()
                     response = client.get(path)
-                    timings[path].append((time.perf_counter() - started) * 1000)
+                    times.append((time.perf_counter() - started) * 1000)
                     if path == "/metrics":
                         if response.status_code != 200:
                             raise SystemExit(f"/metrics answered {response.status_code}: is METRICS_TOKEN honoured?")

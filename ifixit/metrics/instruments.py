@@ -92,7 +92,11 @@ tasks = _counter(
     "ifixit_celery_tasks", "Task runs ended, by task and state (success, failure, retry...).", ("task", "state")
 )
 task_runtime = _histogram("ifixit_celery_task_runtime_seconds", "How long a task run took.", ("task",), TASK_BUCKETS)
-task_failures = _counter("ifixit_celery_task_failures", "Task runs that raised (retried or not).", ("task",))
+task_failures = _counter(
+    "ifixit_celery_task_failures",
+    "Task runs that failed for good (a dead letter; a retried run is counted in retries).",
+    ("task",),
+)
 task_retries = _counter("ifixit_celery_task_retries", "Task runs that asked to be retried.", ("task",))
 tasks_running = _live_gauge("ifixit_celery_tasks_running", "Task runs in progress now.", ("task",))
 

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 from django.test import Client
 
-from ifixit.metrics.tests.conftest import scrape
+from ifixit.metrics.tests.scraping import scrape
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ifixit.auctions.feeds.consumer import SourceConsumer
 from ifixit.auctions.models import AuctionSource, FeedHealth
-from ifixit.metrics.tests.conftest import scrape
+from ifixit.metrics.tests.scraping import scrape
 from ifixit.notifications.consumers import NotificationsConsumer
 from ifixit.reports import services as reports
 from ifixit.reports.models import Run

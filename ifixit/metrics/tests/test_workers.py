@@ -7,7 +7,7 @@ import pytest
 
 from ifixit.celery import app as celery_app
 from ifixit.jobs.models import JobRun
-from ifixit.metrics.tests.conftest import scrape, value
+from ifixit.metrics.tests.scraping import scrape, value
 from ifixit.metrics.tests.worker_tasks import nap
 from ifixit.testing.processes import process_env, start_worker, wait_for
 

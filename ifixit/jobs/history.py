@@ -33,7 +33,11 @@ def already_succeeded(task_id: str | None) -> bool:
 
 
 def _about_and_queued(task_id: str) -> tuple[str, datetime.datetime | None]:
-    row = OutboxMessage.objects.filter(pk=task_id).values_list("about", "created_at").first() if _is_uuid(task_id) else None
+    row = (
+        OutboxMessage.objects.filter(pk=task_id).values_list("about", "created_at").first()
+        if _is_uuid(task_id)
+        else None
+    )
     return row if row else ("", None)
 
 
@@ -45,9 +49,19 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def record(task, request, started: datetime.datetime, clock: float, *, state: str, exc=None, tb: str = "") -> None:
-    """One row for one run. A failure to write it is logged, never raised: the history must not
-    change what the task did."""
+def record(
+    task,
+    request,
+    started: datetime.datetime,
+    clock: float,
+    *,
+    state: str,
+    exc=None,
+    tb: str = "",
+    worker: str | None = None,
+) -> None:
+    """One row for one run (on `worker`, by default the one running this). A failure to write
+    it is logged, never raised: the history must not change what the task did."""
     runtime_ms = int((time.perf_counter() - clock) * 1000)
     try:
         about, queued_at = _about_and_queued(request.id)
@@ -64,7 +78,7 @@ def record(task, request, started: datetime.datetime, clock: float, *, state: st
                 started_at=started,
                 finished_at=now(),
                 runtime_ms=runtime_ms,
-                worker=request.hostname or "",
+                worker=(request.hostname if worker is None else worker) or "",
                 error=redact_text(f"{exc.__class__.__name__}: {exc}", limit=500) if exc is not None else "",
                 traceback=redact_text(tb, limit=20000),
                 args=list(request.args or []) if dead else None,
@@ -76,6 +90,20 @@ def record(task, request, started: datetime.datetime, clock: float, *, state: st
 
 def record_skip(task, request) -> None:
     record(task, request, now(), time.perf_counter(), state=JobRun.State.SKIPPED)
+
+
+class LostRun(Exception):
+    """What the history says of a delivery that never reported back."""
+
+
+def record_lost(task, request) -> None:
+    """The run before this redelivery ended without a word (its worker was killed, or lost the
+    broker): one row saying so, as retrying, since this delivery is the retry. Its worker and
+    runtime are unknown: only the broker saw it go."""
+    lost = LostRun(
+        "no worker acknowledged an earlier delivery (killed or cut off mid-run): the broker delivered it again"
+    )
+    record(task, request, now(), time.perf_counter(), state=JobRun.State.RETRYING, exc=lost, worker="")
 
 
 def _about_from_headers(request) -> str:

@@ -11,10 +11,15 @@ twice (the relay died after the publish, before its commit) runs once.
 A publish claims its row inside a transaction that commits only after the broker accepted the
 message: two relays, or the relay and the fast path, never both publish a row, and a publish
 that failed leaves the row to be tried again.
+
+A broker that is down is slow to say so (the Redis client retries its connection for seconds):
+after one refusal, a process leaves its messages to the relay for a few seconds rather than
+make every commit wait that long again.
 """
 
 import datetime
 import logging
+import time
 
 from celery import Task
 from django.core.cache import cache
@@ -34,6 +39,9 @@ BROKER_ERRORS = (BrokerError, RedisError, ConnectionError, OSError)
 # The relay leaves a message this long to the fast path of the process that wrote it.
 RELAY_GRACE = datetime.timedelta(seconds=2)
 RELAY_HEARTBEAT_KEY = "jobs:outbox-relay:last-round"
+# After the broker refused a publish, this process's commits leave theirs to the relay this long.
+BROKER_DOWN_PAUSE = 5.0
+_refused_at: float | None = None  # time.monotonic() of this process's last refused publish
 
 
 def about_label(about) -> str:
@@ -69,8 +77,13 @@ def enqueue(
 
 def publish(message_id) -> bool:
     """Publish one message if nobody has. True if this call published it; a broker that is
-    down is logged and leaves the message to the relay."""
-    return _publish(message_id) == PUBLISHED
+    down (now, or a moment ago) is logged and leaves the message to the relay."""
+    global _refused_at
+    if _refused_at is not None and time.monotonic() - _refused_at < BROKER_DOWN_PAUSE:
+        return False
+    outcome = _publish(message_id)
+    _refused_at = time.monotonic() if outcome == REFUSED else None
+    return outcome == PUBLISHED
 
 
 PUBLISHED, TAKEN, REFUSED = "published", "taken", "refused"

@@ -15,7 +15,9 @@ still declare its own `autoretry_for`, `max_retries` and backoff.
 
 A task id that already succeeded is skipped, not run again: the outbox may publish a message
 twice (see ifixit.jobs.outbox). Every task must also be safe to run twice on its own (a worker
-killed mid-task has it redelivered): each says why in its docstring.
+killed mid-task has it redelivered): each says why in its docstring. A delivery the broker gives
+again (an earlier one was never acknowledged: its worker was killed or cut off mid-run) first
+writes a row for the lost run, so the history shows why the job ran twice.
 """
 
 import smtplib
@@ -60,6 +62,8 @@ class RecordedTask(Task):
         if history.already_succeeded(request.id):
             history.record_skip(self, request)
             return None
+        if _redelivered(request):
+            history.record_lost(self, request)
         started = history.now()
         clock = time.perf_counter()
         try:
@@ -73,6 +77,11 @@ class RecordedTask(Task):
         if self.history_sample <= 1 or history.sampled(self.history_sample):
             history.record(self, request, started, clock, state="succeeded")
         return result
+
+
+def _redelivered(request) -> bool:
+    """kombu marks a message it put back in the queue because no worker acknowledged it."""
+    return bool((request.delivery_info or {}).get("redelivered"))
 
 
 def _traceback(exc: BaseException | None) -> str:

@@ -1,5 +1,6 @@
-"""Start the system's real processes (web, worker, beat) for tests, against the
-test database and the suite's Redis, and stop them for sure afterwards."""
+"""Start the system's real processes (web, worker, beat, the outbox relay) for tests, against
+the test database and the suite's Redis (or a Redis of the test's own, to kill), and stop them
+for sure afterwards."""
 
 import os
 import signal
@@ -80,14 +81,27 @@ class Proc:
 
 def start(name: str, args: list[str], log_dir: Path, env: dict[str, str], port: int | None = None) -> Proc:
     log_path = log_dir / f"{name}.log"
-    handle = open(log_path, "wb")
+    handle = open(log_path, "wb")  # noqa: SIM115 (the process writes to it for as long as it lives)
     popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     return Proc(name=name, popen=popen, log_path=log_path, port=port)
 
 
 def start_worker(name: str, log_dir: Path, env: dict[str, str], concurrency: int = 1, include: str = "") -> Proc:
     """A Celery worker; `include` names a module of extra tasks for it (the tests' own)."""
-    args = [str(BIN / "celery"), "-A", "ifixit", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "ifixit",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"{name}@%h",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     if include:
         args += ["--include", include]
     proc = start(name, args, log_dir, env)
@@ -97,7 +111,16 @@ def start_worker(name: str, log_dir: Path, env: dict[str, str], concurrency: int
 
 
 def start_beat(log_dir: Path, env: dict[str, str]) -> Proc:
-    args = [str(BIN / "celery"), "-A", "ifixit", "beat", "--loglevel", "INFO", "--schedule", str(log_dir / "beat-state")]
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "ifixit",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(log_dir / "beat-state"),
+    ]
     return start("beat", args, log_dir, env)
 
 
@@ -109,9 +132,44 @@ def start_relay(log_dir: Path, env: dict[str, str], interval: float = 0.2) -> Pr
     return proc
 
 
+def start_redis(name: str, data_dir: Path, log_dir: Path) -> Proc:
+    """An embedded Redis of the test's own (append-only file and all, as in production's
+    embedded default) on `data_dir`/redis.sock: a test may SIGKILL it and start it again on the
+    same `data_dir`, which it reloads from its files. Keep `data_dir` short: a unix socket's
+    path has at most 107 characters."""
+    from ifixit import embedded_redis
+
+    socket_path = data_dir / "redis.sock"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)  # left by a Redis that was killed
+    proc = start(name, embedded_redis.command(socket_path), log_dir, dict(os.environ))
+    wait_for(lambda: embedded_redis.is_up(socket_path) or proc.popen.poll() is not None, 30, f"{name} to answer")
+    assert proc.popen.poll() is None, f"{name} exited:\n{proc.log()}"
+    proc.extra["socket"] = socket_path
+    return proc
+
+
+def run_django(code: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python process with Django set up (a writer of the test's own,
+    using the processes' settings, e.g. their Redis, rather than the test process's)."""
+    script = f"import django\ndjango.setup()\n{code}"
+    return subprocess.run(
+        [sys.executable, "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def start_web(name: str, log_dir: Path, env: dict[str, str]) -> Proc:
     port = free_port()
-    args = [str(BIN / "uvicorn"), "ifixit.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
+    args = [
+        str(BIN / "uvicorn"),
+        "ifixit.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+    ]
     proc = start(name, args, log_dir, env, port=port)
     wait_for(lambda: _answers(port) or proc.popen.poll() is not None, 60, f"{name} to listen")
     assert proc.popen.poll() is None, f"{name} exited:\n{proc.log()}"

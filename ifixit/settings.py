@@ -163,6 +163,15 @@ OTP_TOTP_ISSUER = "I-fixit"
 AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 400)
 # Job runs and published outbox messages are kept this long (dead letters until resolved).
 JOBS_HISTORY_DAYS = env_int("JOBS_HISTORY_DAYS", 14)
+# Off only to measure what recording costs (bench/jobs.py): no history, no skipping of a task id
+# that already succeeded.
+JOBS_RECORDING = env_bool("JOBS_RECORDING", True)
+# Alerts to admins about the system itself (ifixit/dashboard/ops_alerts.py), in minutes unless said.
+OPS_ALERT_FEED_DOWN_MINUTES = env_int("OPS_ALERT_FEED_DOWN_MINUTES", 5)
+OPS_ALERT_BACKLOG_MINUTES = env_int("OPS_ALERT_BACKLOG_MINUTES", 10)
+OPS_ALERT_TASK_FAILURES = env_int("OPS_ALERT_TASK_FAILURES", 3)  # failed runs of one task...
+OPS_ALERT_TASK_FAILURE_MINUTES = env_int("OPS_ALERT_TASK_FAILURE_MINUTES", 15)  # ...within this long
+OPS_ALERT_SCHEDULE_LATE_MINUTES = env_int("OPS_ALERT_SCHEDULE_LATE_MINUTES", 5)
 SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)
 SIGNIN_DELAY_AFTER = env_int("SIGNIN_DELAY_AFTER", 3)
 SIGNIN_LOCKOUT_MINUTES = env_int("SIGNIN_LOCKOUT_MINUTES", 15)

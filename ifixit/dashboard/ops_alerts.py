@@ -9,9 +9,7 @@ episode closes with one all-clear. Episodes live in the database, so a restarted
 does not alert again, and two checks running at once cannot both open or close one (a unique
 constraint on the open episode, a conditional update on the close).
 
-The thresholds are settings (defaults in brackets):
-OPS_ALERT_FEED_DOWN_MINUTES (5), OPS_ALERT_BACKLOG_MINUTES (10), OPS_ALERT_TASK_FAILURES (3),
-OPS_ALERT_TASK_FAILURE_MINUTES (15), OPS_ALERT_SCHEDULE_LATE_MINUTES (5).
+The thresholds are the OPS_ALERT_* settings (docs/configuration.md).
 
 Beat runs the check (ifixit.dashboard.tasks.check_ops_alerts): if beat itself is down nothing
 here runs, so beat must also be watched from outside (a missed-beat rule on /metrics).
@@ -39,8 +37,8 @@ from ifixit.notifications.services import notify_many
 NOTIFICATION_KIND = "operations"
 
 
-def _minutes(name: str, default: int) -> datetime.timedelta:
-    return datetime.timedelta(minutes=getattr(settings, name, default))
+def _minutes(name: str) -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, name))
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def feeds_down(now: datetime.datetime) -> dict[str, Problem]:
     """Enabled, unpaused sources with no message (heartbeats included: the feeds send one a
     second) for OPS_ALERT_FEED_DOWN_MINUTES, whether disconnected or the feeds process gone. A
     source that never sent anything counts from when it was added."""
-    limit = _minutes("OPS_ALERT_FEED_DOWN_MINUTES", 5)
+    limit = _minutes("OPS_ALERT_FEED_DOWN_MINUTES")
     down = {}
     for source in AuctionSource.objects.filter(enabled=True, paused=False).select_related("health"):
         health = source.current_health
@@ -81,7 +79,7 @@ def work_waiting(now: datetime.datetime) -> dict[str, Problem]:
     or the broker refuses), or the Celery queue has not been empty in any sample for that long
     (the samples, one a minute, give depth only: a queue never seen empty for N minutes is work
     waiting that long)."""
-    limit = _minutes("OPS_ALERT_BACKLOG_MINUTES", 10)
+    limit = _minutes("OPS_ALERT_BACKLOG_MINUTES")
     waiting = {}
     count, oldest = outbox.backlog()
     if oldest is not None and now - oldest >= limit:
@@ -115,8 +113,8 @@ def _queue_busy_since(now: datetime.datetime) -> datetime.datetime | None:
 def tasks_failing(now: datetime.datetime) -> dict[str, Problem]:
     """Tasks with OPS_ALERT_TASK_FAILURES or more failed runs (retrying or dead) in the last
     OPS_ALERT_TASK_FAILURE_MINUTES; the episode ends when the failures fall below that."""
-    least = getattr(settings, "OPS_ALERT_TASK_FAILURES", 3)
-    window = _minutes("OPS_ALERT_TASK_FAILURE_MINUTES", 15)
+    least = settings.OPS_ALERT_TASK_FAILURES
+    window = _minutes("OPS_ALERT_TASK_FAILURE_MINUTES")
     rows = (
         JobRun.objects.filter(
             finished_at__gt=now - window, finished_at__lte=now, state__in=[JobRun.State.RETRYING, JobRun.State.DEAD]
@@ -139,7 +137,7 @@ def schedules_missed(now: datetime.datetime) -> dict[str, Problem]:
     """Enabled beat schedules whose next run is OPS_ALERT_SCHEDULE_LATE_MINUTES overdue (more
     than the pages' "missed": beat writes its last runs to the database only every few minutes,
     so a minute's schedule can look a little late without being so)."""
-    late = max(_minutes("OPS_ALERT_SCHEDULE_LATE_MINUTES", 5), selectors.MISSED_AFTER)
+    late = max(_minutes("OPS_ALERT_SCHEDULE_LATE_MINUTES"), selectors.MISSED_AFTER)
     return {
         schedule.name: Problem(
             title=f"Schedule “{schedule.name}” missed its run",

@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-production test-browser test-contract bench bench-feeds bench-reports bench-analytics bench-ml bench-jobs clean help
+.PHONY: install run test test-production test-browser test-contract bench bench-feeds bench-reports bench-analytics bench-ml bench-jobs bench-load clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data and start web, worker, beat and Redis"
@@ -65,6 +65,10 @@ bench-ml: install
 
 bench-jobs: install
 	$(PY) bench/jobs.py $(BENCH_ARGS)
+
+# 50 simulated staff (locust, headless, 60 s) against the system's own processes in var/bench-load.
+bench-load: install
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test

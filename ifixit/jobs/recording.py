@@ -26,6 +26,7 @@ import traceback as traceback_module
 
 from celery import Task
 from celery.exceptions import Retry
+from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseError
 from kombu.exceptions import OperationalError as BrokerError
@@ -55,7 +56,9 @@ class RecordedTask(Task):
 
     def __call__(self, *args, **kwargs):
         request = self.request
-        if request.called_directly:  # a plain function call: no job to record
+        # A plain function call has no job to record; JOBS_RECORDING off is for measuring what
+        # recording costs (bench/jobs.py), never for a deployment.
+        if request.called_directly or not settings.JOBS_RECORDING:
             return super().__call__(*args, **kwargs)
         from ifixit.jobs import history
 

@@ -24,6 +24,7 @@ import smtplib
 import time
 import traceback as traceback_module
 
+import httpx
 from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
@@ -43,6 +44,9 @@ TRANSIENT_ERRORS = (
     smtplib.SMTPServerDisconnected,
     ConnectionError,  # refused, reset, aborted: a service not answering
     TimeoutError,
+    httpx.TimeoutException,  # an auction platform or SMS provider over HTTP not answering...
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,  # ...or hanging up mid-answer
 )
 
 

@@ -15,7 +15,7 @@ def prune_job_history() -> list[int]:
 @shared_task
 def sample_queues() -> int | None:
     """Queued by beat every minute: the queue's depth and the outbox's backlog, for the chart.
-    Safe twice: one more sample."""
+    Safe twice: a second run adds one more point to the chart, and counts nothing."""
     backlog, _ = outbox.backlog()
     sample = QueueSample.objects.create(queued=selectors.queue_length(), outbox_backlog=backlog)
     return sample.queued

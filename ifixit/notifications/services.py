@@ -223,11 +223,25 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> Delivery | None:
         if not give_up:
             raise
         return delivery
+    except Exception as exc:
+        _let_go(delivery, exc)
+        raise
     delivery.status = Delivery.Status.SENT
     delivery.sent_at = timezone.now()
     delivery.last_error = ""
     delivery.save(update_fields=["status", "sent_at", "last_error", "provider_id"])
     return delivery
+
+
+def _let_go(row: Delivery | Digest, exc: Exception) -> None:
+    """Not the provider's answer but a fault of ours (bad data, a bug, our database or disk):
+    the claim is let go, as retrying, so that the task's retry of a transient error or an
+    admin's "retry now" of the dead letter can claim it again, while the sweep (which takes
+    only rows stuck queued or sending) never does: a permanent fault cannot loop."""
+    row.status = row.Status.RETRYING
+    row.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+    row.save(update_fields=["status", "last_error"])
+    log.warning("%s %s could not be sent: %s", row._meta.model_name, row.pk, row.last_error)
 
 
 def _sms_text(notification: Notification) -> str:
@@ -333,6 +347,10 @@ def digest_send(*, digest_id: int, final_attempt: bool) -> Digest | None:
         if not give_up:
             raise
         return digest
+    except Exception as exc:
+        _let_go(digest, exc)
+        digest.deliveries.update(status=Delivery.Status.RETRYING, last_error=digest.last_error)
+        raise
     digest.status = Digest.Status.SENT
     digest.sent_at = timezone.now()
     digest.last_error = ""

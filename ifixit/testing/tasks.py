@@ -14,7 +14,8 @@ def runs_of(key: str) -> int:
 @shared_task(max_retries=2, retry_backoff=1, retry_backoff_max=1)
 def flaky(key: str, failures: int, kind: str = "transient") -> int:
     """Fails its first `failures` runs: as an SMTP server hanging up (transient) or as bad data
-    (permanent). The messages carry a password and an email address, which no page may show."""
+    (permanent). The messages carry a password and an email address, which no page may show.
+    Not safe twice, on purpose: it counts every run, so the tests see each retry."""
     cache.add(f"test-flaky:{key}", 0, timeout=3600)
     run = cache.incr(f"test-flaky:{key}")
     if run <= failures:

@@ -16,6 +16,9 @@ from ifixit.analytics.warehouse import imports
 
 @shared_task(name="ifixit.analytics.tasks.run_import", bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_import(self, batch_id: int) -> str | None:
+    """Queued through the outbox when a file is uploaded. Safe twice: the batch is claimed by a
+    conditional update from queued (from running too, for a redelivery only), and a sale
+    already in the warehouse (its unique source and source_ref) is counted a duplicate, not stored again."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     batch = imports.import_run(batch_id, resume=redelivered)
     return batch.status if batch else None
@@ -24,7 +27,9 @@ def run_import(self, batch_id: int) -> str | None:
 @shared_task(name="ifixit.analytics.tasks.refresh_warehouse")
 def refresh_warehouse() -> dict:
     """Queued by beat: new own sales and sold lots become facts, and the rollups of the
-    months they (and any import) touched are recomputed, resuming where the last run stopped."""
+    months they (and any import) touched are recomputed, resuming where the last run stopped.
+    Safe twice: facts are added with ignore_conflicts on their unique (source, source_ref), and a
+    month's rollup is recomputed from all its facts under the checkpoint's lock, never added to."""
     from ifixit.analytics.warehouse import services as warehouse
 
     synced = warehouse.facts_sync()

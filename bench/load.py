@@ -76,7 +76,9 @@ def prepare(var_dir: Path) -> dict[str, str]:
         IFIXIT_VAR_DIR=str(var_dir),
         IFIXIT_PORT=str(free_port()),
         IFIXIT_SIMULATOR_PORT=str(free_port()),
-        DJANGO_SETTINGS_MODULE="ifixit.settings",
+        # This process (the set-up, the profile) answers as the web node does; every process
+        # started but the web node gets ifixit.settings below.
+        DJANGO_SETTINGS_MODULE=WEB_SETTINGS,
         # Production's settings: DEBUG off (with it on Django keeps every query), a real key,
         # HTTPS assumed behind the proxy (the bench sends X-Forwarded-Proto), two-factor for
         # admins and managers (their sessions are made verified below).
@@ -91,14 +93,10 @@ def prepare(var_dir: Path) -> dict[str, str]:
     with open(var_dir / "setup.log", "w") as log, contextlib.redirect_stdout(log):
         run.set_up(simulator_port)
     run.clear_metrics()
-    env = dict(os.environ)
-    collect = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT, env=dict(env, DJANGO_SETTINGS_MODULE=WEB_SETTINGS), capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if collect.returncode:
-        raise SystemExit(f"collectstatic failed:\n{collect.stderr}")
-    return env
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # into the bench's STATIC_ROOT
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="ifixit.settings")
 
 
 def procfile() -> list[tuple[str, str]]:
@@ -188,15 +186,31 @@ def role_counts(users: int) -> dict[str, int]:
     return counts
 
 
-def make_staff(users: int) -> list[dict]:
-    """A signed-in session and an API token for each simulated member of staff, made through
-    Django's own sign-in and accounts.services (no password hashing during the run: sign-ins
-    are not what is measured). Admins' and managers' sessions have passed the second factor."""
+def signed_in(user):
+    """A test client signed in as `user` through Django's own sign-in, past the second factor
+    where the user's role must use one (a confirmed authenticator app, as they would have)."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from ifixit.accounts import two_factor
+
+    client = Client()
+    client.force_login(user)
+    if two_factor.required_for(user):
+        device = two_factor.app_device(user) or TOTPDevice.objects.create(
+            user=user, name=two_factor.APP_DEVICE_NAME, confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def make_staff(users: int) -> list[dict]:
+    """A signed-in session and an API token for each simulated member of staff, made through
+    Django's own sign-in and accounts.services (no password hashing during the run: sign-ins
+    are not what is measured). Admins' and managers' sessions have passed the second factor."""
     from ifixit.accounts.models import User
     from ifixit.accounts.services import api_token_create
     from ifixit.inventory.demo_data import STAFF
@@ -209,15 +223,7 @@ def make_staff(users: int) -> list[dict]:
     for role, count in role_counts(users).items():
         for i in range(count):
             user = accounts[role][i % len(accounts[role])]
-            client = Client()
-            client.force_login(user)
-            if two_factor.required_for(user):
-                device = two_factor.app_device(user) or TOTPDevice.objects.create(
-                    user=user, name=two_factor.APP_DEVICE_NAME, confirmed=True
-                )
-                session = client.session
-                session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-                session.save()
+            client = signed_in(user)
             _, token = api_token_create(user=user, name=f"load bench {len(staff)}")
             reports = {r.key: r.default_period for r in catalogue.available_to(user) if r.key in REPORT_KEYS}
             staff.append({
@@ -407,42 +413,66 @@ def report(rows: dict[str, dict], before: dict, after: dict, locust_cpu: float, 
     print(f"locust (the load generator, on the same cores): {locust_cpu:.1f} s of CPU over its whole run")
 
 
+class SqlTimer:
+    """Counts and times the queries run while it is installed (connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.count, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
+
+
 def profile(paths: list[str], username: str, repeat: int) -> None:
     """Each path answered `repeat` times in this process through Django's test client (the
     production settings; the system still up, idle), under pyinstrument, as `username`: the
     call tree of where the time goes, with the queries each request ran. /api/ paths use an
-    API token, pages the session."""
+    API token, pages the session; {car}, {customer} and {lot} in a path become the id of the
+    newest one the user can see."""
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
     from ifixit.accounts.models import User
     from ifixit.accounts.services import api_token_create
+    from ifixit.auctions.models import Lot
+    from ifixit.crm.selectors import customers_visible_to
+    from ifixit.inventory.selectors import cars_visible_to
 
     user = User.objects.get(username=username)
-    client = Client()
-    client.force_login(user)
+    client = signed_in(user)
+    ids = {
+        "car": cars_visible_to(user).order_by("-id").values_list("id", flat=True).first(),
+        "customer": customers_visible_to(user).order_by("-id").values_list("id", flat=True).first(),
+        "lot": Lot.objects.exclude(stage=Lot.Stage.CLOSED).order_by("-id").values_list("id", flat=True).first(),
+    }
     _, token = api_token_create(user=user, name="load bench profile")
-    for path in paths:
+    for path in (p.format(**ids) for p in paths):
         extra = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if path.startswith("/api/") else {}
         get = functools.partial(client.get, path, secure=True, **extra)
         first = get()
         if first.status_code != 200:
             print(f"\nprofile {path}: answered {first.status_code}, not profiled")
             continue
-        with CaptureQueriesContext(connection) as queries:
-            get()
+        sql = SqlTimer()
+        with connection.execute_wrapper(sql):
+            started = time.perf_counter()
+            for _ in range(repeat):
+                get()
+            each = (time.perf_counter() - started) / repeat * 1000
         profiler = Profiler(interval=0.0005)
-        started = time.perf_counter()
         with profiler:
             for _ in range(repeat):
                 get()
-        each = (time.perf_counter() - started) / repeat * 1000
-        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-        print(f"\n=== profile {path} as {username}: {each:.1f} ms a request over {repeat} (profiled), "
-              f"{len(queries)} queries taking {sql_ms:.1f} ms")  # fmt: skip
-        print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)[:12000])
+        print(f"\n=== profile {path} as {username}: {each:.1f} ms a request (mean of {repeat}, unprofiled), "
+              f"{sql.count / repeat:.1f} queries taking {sql.seconds / repeat * 1000:.1f} ms")  # fmt: skip
+        flat = profiler.output_text(unicode=False, color=False, flat=True, flat_time="self")
+        print("\n".join(flat.splitlines()[:40]))
+        print(profiler.output_text(unicode=False, color=False, show_all=False)[:12000])
 
 
 def main() -> None:

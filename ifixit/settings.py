@@ -521,6 +521,28 @@ if S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# Photo variants (the resized, metadata-free copies pages show: ifixit/inventory/photos/) live
+# in a storage of their own: on disk under MEDIA_ROOT/variants/ in the embedded profile, under
+# variants/ in the bucket with S3. Their names carry a content hash, so they are cached for a
+# year (immutable); page links point at PHOTO_CDN_URL when set (docs/deploy/photos-cdn.md).
+# Originals stay in the default storage, private, reached only through a signed expiring URL.
+PHOTO_VARIANT_CACHE_CONTROL = "public, max-age=31536000, immutable"
+PHOTO_CDN_URL = env_url("PHOTO_CDN_URL", "", ("https", "http")).rstrip("/")
+PHOTO_ORIGINAL_URL_SECONDS = env_int("PHOTO_ORIGINAL_URL_SECONDS", 300)
+if S3_BUCKET:
+    STORAGES["photo_variants"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],
+            "location": "variants",
+            "object_parameters": {"CacheControl": PHOTO_VARIANT_CACHE_CONTROL},
+            # Content-hashed names: the same name is the same bytes, so rewriting one is harmless.
+            "file_overwrite": True,
+        },
+    }
+else:
+    # No location: it follows MEDIA_ROOT (tests move MEDIA_ROOT per test).
+    STORAGES["photo_variants"] = {"BACKEND": "ifixit.inventory.photos.storage.VariantFileStorage"}
 STATIC_CDN_URL = env_url("STATIC_CDN_URL", "", ("https", "http"))
 if STATIC_CDN_URL:
     STATIC_URL = STATIC_CDN_URL.rstrip("/") + "/"

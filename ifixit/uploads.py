@@ -1,6 +1,7 @@
 """Files users upload are judged by what their bytes are, never by the name or type they came with.
 
-A photo is accepted only as a JPEG, PNG or WebP that Pillow decodes completely, within a
+A photo is accepted only as a JPEG, PNG, WebP, HEIC (iPhones: read through pillow-heif) or
+AVIF that Pillow decodes completely, within a
 pixel limit, holding no web-page markup outside its pixel data (a "polyglot": an image that
 is also an HTML document). It is then stored under a generated name carrying the extension
 of the format found, so the name can never make a browser or a storage service treat it as
@@ -13,9 +14,13 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
+import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
+
+# Pillow learns HEIC/HEIF from pillow-heif; it reads AVIF itself.
+pillow_heif.register_heif_opener()
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,12 @@ IMAGE_FORMATS = {
     "MPO": ImageFormat("image/jpeg", "jpg"),
     "PNG": ImageFormat("image/png", "png"),
     "WEBP": ImageFormat("image/webp", "webp"),
+    "HEIF": ImageFormat("image/heic", "heic"),
+    "AVIF": ImageFormat("image/avif", "avif"),
 }
 CONTENT_TYPE_BY_EXTENSION = {fmt.extension: fmt.content_type for fmt in IMAGE_FORMATS.values()}
 # The only decoders Pillow may try on an upload (its JPEG one returns MPO files itself).
-DECODERS = ["JPEG", "PNG", "WEBP"]
+DECODERS = ["JPEG", "PNG", "WEBP", "HEIF", "AVIF"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class CheckedImage:
         return f"{uuid.uuid4().hex}.{self.extension}"
 
 
-ACCEPTED = "JPEG, PNG or WebP"
+ACCEPTED = "JPEG, PNG, WebP or HEIC"
 
 
 def _refuse(field: str, message: str) -> ValidationError:
@@ -80,9 +87,6 @@ def _what_it_looks_like(head: bytes) -> str:
         return "This is a web page (HTML), not a photo: upload a JPEG, PNG or WebP picture."
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "GIF images are not accepted: upload a JPEG, PNG or WebP picture."
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"avif"):
-        return ("HEIC/AVIF photos are not accepted yet: choose JPEG on the phone (on an iPhone: Settings, "
-                "Camera, Formats, Most Compatible) or export the photo as JPEG.")
     if head.startswith(b"%PDF"):
         return "This is a PDF, not a photo: upload a JPEG, PNG or WebP picture."
     return f"This file is not an image we can read ({ACCEPTED})."
@@ -158,7 +162,10 @@ _JPEG_MARKER_AFTER_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def holds_markup(data: bytes, fmt: str) -> bool:
-    regions = {"JPEG": _jpeg_regions, "MPO": _jpeg_regions, "PNG": _png_regions, "WEBP": _webp_regions}[fmt](data)
+    regions = {
+        "JPEG": _jpeg_regions, "MPO": _jpeg_regions, "PNG": _png_regions, "WEBP": _webp_regions,
+        "HEIF": _isobmff_regions, "AVIF": _isobmff_regions,
+    }[fmt](data)
     return any(MARKUP.search(data, start, end) for start, end in regions)
 
 
@@ -223,6 +230,26 @@ def _webp_regions(data: bytes):
         i = end
     if riff_end < n:
         yield riff_end, n
+
+
+def _isobmff_regions(data: bytes):
+    """HEIC and AVIF are ISO media files: a row of boxes, the pixels in `mdat`."""
+    n, i = len(data), 0
+    while i + 8 <= n:
+        size, kind, header = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8], 8
+        if size == 1 and i + 16 <= n:
+            size, header = int.from_bytes(data[i + 8:i + 16], "big"), 16
+        elif size == 0:
+            size = n - i
+        if size < header:  # not a box: the rest is foreign
+            yield i, n
+            return
+        end = min(n, i + size)
+        if kind != b"mdat":
+            yield i, end
+        i = end
+    if i < n:
+        yield i, n
 
 
 # --- Serving ---------------------------------------------------------------------------------

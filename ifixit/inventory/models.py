@@ -268,6 +268,14 @@ def car_photo_path(instance: "CarPhoto", filename: str) -> str:
 
 
 class CarPhoto(models.Model):
+    """A photo of a car: the original as uploaded (private, never sent to a page) and, once a
+    worker has made them, its variants (ifixit/inventory/photos/), which pages show."""
+
+    class Variants(models.TextChoices):
+        PENDING = "pending", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be made"
+
     car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=car_photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(default=0)
@@ -275,9 +283,66 @@ class CarPhoto(models.Model):
     caption = models.CharField(max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    position = models.PositiveIntegerField(default=0, help_text="Order in the car's gallery, from 0.")
+    is_primary = models.BooleanField(default=False, help_text="The car's face: its thumbnail in lists and cards.")
+    variants_state = models.CharField(max_length=8, choices=Variants.choices, default=Variants.PENDING)
+    variants_error = models.CharField(max_length=300, blank=True, help_text="Why the variants could not be made.")
 
     class Meta:
-        ordering = ["uploaded_at", "id"]
+        ordering = ["position", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["car"], condition=Q(is_primary=True), name="one_primary_photo_per_car"),
+        ]
+        indexes = [
+            # The backfill's question: which photos still need their variants.
+            models.Index(fields=["variants_state"], name="carphoto_variants_state"),
+        ]
+
+    @property
+    def variants_ready(self) -> bool:
+        return self.variants_state == self.Variants.READY
+
+    # What pages show (ifixit/inventory/photos/pictures.py); None while the variants are made.
+    # They read `variants.all()`: the selectors prefetch it.
+    @property
+    def thumb_picture(self):
+        from ifixit.inventory.photos.pictures import picture
+
+        return picture(self.variants.all(), ["thumb", "card"]) if self.variants_ready else None
+
+    @property
+    def page_picture(self):
+        from ifixit.inventory.photos.pictures import picture
+
+        return picture(self.variants.all(), ["card", "page", "full"]) if self.variants_ready else None
+
+
+class CarPhotoVariant(models.Model):
+    """One resized, metadata-free copy of a photo in one format, under a content-hashed name
+    in the variants storage (settings.STORAGES["photo_variants"])."""
+
+    class Size(models.TextChoices):
+        THUMB = "thumb", "Thumbnail"
+        CARD = "card", "Card"
+        PAGE = "page", "Car page"
+        FULL = "full", "Full screen"
+
+    class Format(models.TextChoices):
+        AVIF = "avif", "AVIF"
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    photo = models.ForeignKey(CarPhoto, on_delete=models.CASCADE, related_name="variants")
+    size = models.CharField(max_length=5, choices=Size.choices)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    name = models.CharField(max_length=255, help_text="The file's name in the variants storage.")
+    bytes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["photo", "width", "format"]
+        constraints = [models.UniqueConstraint(fields=["photo", "size", "format"], name="one_variant_per_size_format")]
 
 
 class PhotoFileChange(models.Model):

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from ifixit.uploads import check_image
 
-GENERATED = re.compile(r"^cars/\d+/[0-9a-f]{32}\.(jpg|png|webp)$")
+GENERATED = re.compile(r"^cars/\d+/[0-9a-f]{32}\.(jpg|png|webp|heic|avif)$")
 
 
 @dataclass

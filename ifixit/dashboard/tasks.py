@@ -8,19 +8,24 @@ from ifixit.dashboard.models import JobProbe
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_job_probe(probe_id: str) -> None:
+    """Queued by the job probe (page, /healthz?processes=1, beat). Safe twice: it counts every
+    delivery on purpose (a second one is what the probe is there to show) and sets the probe's
+    finish time only once."""
     worker = run_job_probe.request.hostname or "unknown"
     services.job_probe_run(probe_id=probe_id, worker=worker)
 
 
 @shared_task
 def beat_heartbeat() -> None:
-    """Queued by beat every minute: proves beat, broker and a worker are all alive."""
+    """Queued by beat every minute: proves beat, broker and a worker are all alive. Safe twice:
+    a second run only adds one more probe, which proves the same."""
     services.job_probe_queue(origin=JobProbe.Origin.BEAT, queued_from="beat")
 
 
 @shared_task
 def prune_job_probes() -> int:
-    """Queued by beat daily: keeps the probe table to a fortnight."""
+    """Queued by beat daily: keeps the probe table to a fortnight. Safe twice: a delete by a
+    date cut-off finds nothing the second time."""
     return services.job_probes_prune()
 
 

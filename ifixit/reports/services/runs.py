@@ -294,6 +294,8 @@ def runs_requeue_stuck(*, now: datetime | None = None) -> list[int]:
     ids = list(stuck.values_list("pk", flat=True)[:200])
     from ifixit.reports.tasks import execute_run
 
+    # Straight to the broker, not through the outbox: this is the sweep that finds runs whose
+    # message was lost, so a publish lost here is found again on its next round.
     for run_id in ids:
         execute_run.delay(run_id)
     return ids

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ifixit import vocabulary
+from ifixit import caching, vocabulary
 from ifixit.accounts.models import User
 from ifixit.auctions import alerts
 from ifixit.auctions.models import AuctionSource, BiddingPreference, Lot, LotAlert, LotWatch, PriceTick
@@ -24,8 +23,8 @@ RECENT_DAYS = 7
 RECENT_LOTS = 5_000
 # Advice is asked for at most this many of the preview's lots (margin and ROI minimums).
 RECENT_ADVICE_LOTS = 300
-VOCABULARY_KEY = "auctions:lot-vocabulary"
-VOCABULARY_SECONDS = 10 * 60
+# Deleting this renews the vocabulary (the version of the topic it is cached under).
+VOCABULARY_KEY = "topic:lots"
 
 ALERT_KINDS = ("lot_match", "lot_price", "lot_reminder")
 CHANNELS = ("in_app", "email", "sms")
@@ -80,19 +79,22 @@ class LotVocabulary:
 
 def lot_vocabulary() -> LotVocabulary:
     """Makes (the known ones and any lot's), make+model pairs and regions lots have come with,
-    in vocabulary spelling. Cached for a few minutes: it reads the whole lot table."""
-    cached = cache.get(VOCABULARY_KEY)
-    if cached is not None:
-        return LotVocabulary(cached["makes"], [tuple(p) for p in cached["models"]], cached["regions"])
+    in vocabulary spelling. Cached until a feed announces or describes a lot: it reads the whole
+    lot table."""
+    cached = caching.READS["auctions.lot-vocabulary"].get_or_compute(_lot_vocabulary)
+    return LotVocabulary(cached["makes"], [tuple(p) for p in cached["models"]], cached["regions"])
+
+
+def _lot_vocabulary() -> dict:
     seen = Lot.objects.exclude(make="?").values_list("make", "model").distinct()
     pairs = {(vocabulary.make(make), vocabulary.model(model)) for make, model in seen}
     regions = {" ".join(r.split()) for r in Lot.objects.exclude(region="").values_list("region", flat=True).distinct()}
     makes = sorted(set(vocabulary.MAKES) | {make for make, _ in pairs if make})
-    result = LotVocabulary(makes, sorted(p for p in pairs if p[0] and p[1]), sorted(regions, key=str.casefold))
-    cache.set(
-        VOCABULARY_KEY, {"makes": result.makes, "models": result.models, "regions": result.regions}, VOCABULARY_SECONDS
-    )
-    return result
+    return {
+        "makes": makes,
+        "models": sorted(p for p in pairs if p[0] and p[1]),
+        "regions": sorted(regions, key=str.casefold),
+    }
 
 
 # --- bidding preferences, alerts and watches: the user's own ----------------------------------

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ifixit import vocabulary
+from ifixit import caching, vocabulary
 from ifixit.accounts.models import User
 from ifixit.auctions import alerts, selectors
 from ifixit.auctions.models import AuctionSource, BiddingPreference, FeedHealth, Lot, LotWatch, Opportunity, PriceTick
@@ -147,6 +147,8 @@ def feed_events_store(*, source_id: int, events: list[dict]) -> list[dict]:
                 lot.current_bid = event["amount"]
         lot.updated_at = now
         updates.append(_update(source_id, lot, event))
+    if new_lots or "lot" in {e["type"] for e in events}:
+        caching.changed("lots")  # the preference editor's makes, models and regions (not bids: too often)
     if touched:
         # Most batches are only bids: updating only what bids change keeps the SQL small.
         kinds = {e["type"] for e in events}

@@ -21,10 +21,11 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.accounts.models import User
 from ifixit.inventory.models import Car, Phase, Sale, Transfer
-from ifixit.locations.models import Location
 from ifixit.inventory.selectors import cars_visible_to
+from ifixit.locations.models import Location
 
 # Below this many similar sales a median says more about single cars than about the site.
 MIN_SAMPLE = 5
@@ -136,9 +137,20 @@ def placement_advice(*, user: User, car: Car, transport_costs: dict[int, Decimal
     if car.phase == Phase.SOLD:
         return PlacementAdvice(car, band, since, [], [], None, "This car is sold: there is nothing to place.")
 
+    if transport_costs:  # a quote asked for by hand: answered fresh, never kept
+        return _placement(car, since, band, transport_costs)
+    # The same for every user who may see the car (checked above): cached by the car's own
+    # fields and the day, renewed by the stock and locations topics (sales, transfers, sites).
+    found = caching.READS["inventory.placement"].get_or_compute(
+        lambda: _placement(car, since, band, {}), **caching.parts_of(car, caching.CAR_FIELDS), today=today
+    )
+    return replace(found, car=car)
+
+
+def _placement(car: Car, since: date, band: AgeBand, transport_costs: dict) -> PlacementAdvice:
     locations = list(Location.objects.filter(is_active=True).order_by("name"))
     samples = _similar_sales(car, band, since, [loc.id for loc in locations])
-    transport = _transport_costs(car, locations, transport_costs or {})
+    transport = _transport_costs(car, locations, transport_costs)
 
     make_model_label = f"{car.make} {car.model}"
     body_label = car.get_body_type_display()
@@ -226,7 +238,7 @@ def _transport_costs(
 ) -> dict[int, tuple[Decimal, TransportSource]]:
     """location id -> (cost of moving the car there, where that figure came from)."""
     here = car.location_id
-    costs: dict[int, tuple[Decimal, TransportSource]] = {here: (Decimal("0"), TransportSource.HERE)}
+    costs: dict[int, tuple[Decimal, TransportSource]] = {here: (Decimal(0), TransportSource.HERE)}
     for loc in locations:
         if loc.id != here and loc.id in given:
             costs[loc.id] = (_cents(given[loc.id]), TransportSource.GIVEN)

@@ -16,23 +16,20 @@ from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.analytics.ml import advice as arithmetic
 from ifixit.analytics.models import ValueModel
 from ifixit.analytics.valuation import services as valuation
-from ifixit.vocabulary import KM_PER_MILE
 from ifixit.money import symbol as currency_symbol
+from ifixit.vocabulary import KM_PER_MILE
 
-PROFILE_KEY = "advice:history"
-# The group's history moves slowly against a bidding decision: five minutes old is fresh.
-PROFILE_SECONDS = 300
 # A median from fewer cars than this is not used; the next, wider group of cars is.
 MIN_SAMPLE = arithmetic.MIN_REPAIR_SAMPLE
 DEFAULT_REPAIR = Decimal("600.00")  # a group with no repair history at all
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -58,12 +55,9 @@ def _medians(groups: dict, minimum: int = MIN_SAMPLE) -> dict:
 
 
 def history() -> History:
-    """The group's own figures for advice, cached for a few minutes (five queries)."""
-    found = cache.get(PROFILE_KEY)
-    if found is None:
-        found = _history()
-        cache.set(PROFILE_KEY, found, PROFILE_SECONDS)
-    return found
+    """The group's own figures for advice (five queries), cached until the stock or the
+    locations change."""
+    return caching.READS["advice.history"].get_or_compute(_history)
 
 
 def _history() -> History:
@@ -176,14 +170,28 @@ def costs_for_lot(lot, past: History, *, margin_percent: Decimal | None = None) 
 def lot_advice_many(lots) -> dict[int, LotAdvice]:
     """Advice for each lot the model can price: lots bid in another currency, and every
     lot before the first model is trained, get none. The lots' sources must be loaded
-    (select_related) for a fixed number of queries."""
+    (select_related) for a fixed number of queries. Each lot's advice is cached under its
+    own state (its bid, its car, its source's fees), the model version and the day: the
+    board asks again every few seconds, and only lots whose bid moved are priced again."""
     lots = [lot for lot in lots if lot.currency == settings.CURRENCY and lot.make and lot.make != "?"]
     found = valuation.model_in_use()
     if not lots or found is None:
         return {}
     version, model = found
-    past = history()
     today = timezone.localdate()
+    by_id = {lot.pk: lot for lot in lots}
+    margin = settings.ADVICE_TARGET_MARGIN_PERCENT
+    questions = {
+        lot.pk: caching.parts_of(lot, caching.LOT_FIELDS) | {"version": version, "margin": margin, "today": today}
+        for lot in lots
+    }
+    return caching.READS["advice.lot"].get_many_or_compute(
+        questions, lambda ids: _lot_advice_computed([by_id[pk] for pk in ids], version, model, today)
+    )
+
+
+def _lot_advice_computed(lots, version, model, today) -> dict[int, LotAdvice]:
+    past = history()
     rows = pd.DataFrame.from_records([
         valuation.resale_row(make=lot.make, model=lot.model, trim=lot.trim, year=lot.year, mileage=_lot_miles(lot),
                              fuel=lot.fuel, transmission=lot.transmission, body_type=lot.body_type, colour=lot.colour)
@@ -209,13 +217,12 @@ def model_accuracy() -> dict | None:
     if found is None:
         return None
     version = found[0]
-    key = f"advice:accuracy:{version}"
-    accuracy = cache.get(key)
-    if accuracy is None:
+
+    def compute():
         row = ValueModel.objects.filter(version=version).values("metrics", "held_out_rows", "trained_at").first()
-        accuracy = (row or {}) | {"version": version}
-        cache.set(key, accuracy, PROFILE_SECONDS)
-    return accuracy
+        return (row or {}) | {"version": version}
+
+    return caching.READS["advice.model-accuracy"].get_or_compute(compute, version=version)
 
 
 @dataclass(frozen=True)
@@ -233,10 +240,24 @@ def car_advice(*, user, car, placement=None) -> CarAdvice | None:
     """Hold, reprice or move a car in stock (not sold), from its value today, how long it
     has been for sale and where else in the group it would do better."""
     from ifixit.inventory.models import Phase
-    from ifixit.inventory.placement import placement_advice
 
     if car.phase == Phase.SOLD:
         return None
+    found = valuation.model_in_use()
+    if found is None:
+        return None
+    # Cached by the car's own fields, the model version and the day (days in stock); the
+    # stock and locations topics renew it when the group's history or the placement moves.
+    # The callers found the car among the user's cars: the answer is the car's, not the user's.
+    return caching.READS["advice.car"].get_or_compute(
+        lambda: _car_advice(user=user, car=car, placement=placement),
+        **caching.parts_of(car, caching.CAR_FIELDS), version=found[0], today=timezone.localdate(),
+    )
+
+
+def _car_advice(*, user, car, placement) -> CarAdvice | None:
+    from ifixit.inventory.placement import placement_advice
+
     found = valuation.predict(valuation.car_row(car))
     if found is None:
         return None

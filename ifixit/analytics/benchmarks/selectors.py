@@ -40,21 +40,33 @@ A table is cached per question (locations, period, grouping) until the sales, re
 phase history change; sorting it another way reads it from the cache.
 """
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import BigIntegerField, Case, CharField, Count, Exists, F, FloatField, Func, Max, OuterRef, Q, Sum, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    When,
+)
 from django.db.models.functions import Cast, Round
 
+from ifixit import caching, vocabulary
 from ifixit.accounts.models import User
-from ifixit import vocabulary
 from ifixit.inventory.models import Car, Phase, PhaseChange, RepairItem, Sale
 from ifixit.locations.selectors import locations_visible_to
 
@@ -217,12 +229,10 @@ def benchmark_rows(
     # The sales, repairs and phase history behind the figures change rarely compared with
     # how often the page is read: cache per question until any of them changes. The order
     # is not part of the question: sorting the table another way reads the same figures.
-    version = _sales_version()
-    key = "analytics:benchmarks:" + hashlib.sha256(f"{version}|{ids}|{start}|{end}|{group_by}".encode()).hexdigest()[:32]
-    table = cache.get(key)
-    if table is None:
-        table = _benchmark_table(ids=ids, start=start, end=end, group_by=group_by)
-        cache.set(key, table, 3600)
+    table = caching.READS["analytics.benchmarks"].get_or_compute(
+        lambda: _benchmark_table(ids=ids, start=start, end=end, group_by=group_by),
+        sales=_sales_version(), locations=ids, start=start, end=end, group_by=group_by,
+    )
     return replace(table, rows=sort_rows(table.rows, sort), sort=sort)
 
 

@@ -59,7 +59,7 @@ def segment_forecast(*, segment: selectors.Segment, horizon: int = HORIZON, toda
     if not 1 <= horizon <= HORIZON:
         raise ValueError(f"A forecast horizon is 1 to {HORIZON} months, not {horizon}.")
     last = last_complete_month(today or timezone.localdate())
-    full = selectors._cached("forecast", {**asdict(segment), "last": last}, lambda: _compute(segment, last))
+    full = selectors._cached("market.forecast", {**asdict(segment), "last": last}, lambda: _compute(segment, last))
     if full.forecast is None:
         return replace(full, horizon=horizon)
     return replace(full, forecast=full.forecast.upto(horizon), backtest=full.backtest.upto(horizon), horizon=horizon)

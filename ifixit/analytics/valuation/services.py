@@ -3,8 +3,8 @@ never saw, promoted only when it is not worse than the model in use, and asked f
 predictions by the lot and car pages.
 
 The fitted model lives in its ValueModel row. Each process keeps the model in use in
-memory and checks the version in the cache (one Redis round trip), so a prediction is
-a lookup plus the model's own arithmetic.
+memory and checks the version in the cache (caching.READS["valuation.model-in-use"]: two
+Redis round trips), so a prediction is a lookup plus the model's own arithmetic.
 """
 
 import logging
@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.analytics.ml import evaluation, value
 from ifixit.analytics.models import OWN_SOURCE, SaleFact, Valuation, ValueModel
 from ifixit.analytics.valuation import tasks
@@ -48,8 +49,6 @@ COLUMNS = [
 ]
 # Fewer sales than this and a held-out fifth says nothing about the model.
 MIN_TRAINING_ROWS = 200
-IN_USE_KEY = "valuation:in-use"
-IN_USE_SECONDS = 60
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ def valuation_train(
             artifact=model.dumps(),
         )
         if promote:
-            transaction.on_commit(lambda: cache.delete(IN_USE_KEY))
+            caching.changed("value-model")  # every process asks for the new version once this commits
     return TrainingResult(model=row, promoted=promote)
 
 
@@ -179,18 +178,18 @@ _loaded: dict[int, value.ValueModel] = {}
 
 def model_in_use() -> tuple[int, value.ValueModel] | None:
     """(version, model) of the promoted model, or None before the first training."""
-    version = cache.get(IN_USE_KEY)
-    if version is None:
-        version = (
+    in_use = caching.READS["valuation.model-in-use"]
+    version = in_use.get_or_compute(
+        lambda: (
             ValueModel.objects.filter(status=ValueModel.Status.PROMOTED).values_list("version", flat=True).first() or 0
         )
-        cache.set(IN_USE_KEY, version, IN_USE_SECONDS)
+    )
     if not version:
         return None
     if version not in _loaded:
         artifact = ValueModel.objects.filter(version=version).values_list("artifact", flat=True).first()
-        if artifact is None:
-            cache.delete(IN_USE_KEY)
+        if artifact is None:  # the database was reset under the cache
+            in_use.forget()
             return None
         try:
             model = value.ValueModel.loads(bytes(artifact))

@@ -1,20 +1,17 @@
 """Reads of the warehouse: trends and seasonality of any segment, from the rollups (never
 the facts), cached until the rollups change."""
 
-import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
 import pandas as pd
-from django.core.cache import cache
 from django.db.models import Sum
 
+from ifixit import caching
 from ifixit.analytics import seasonality
 from ifixit.analytics.models import FULL, LEVELS, Rollup, SaleFact
 from ifixit.analytics.warehouse import services as warehouse
 from ifixit.analytics.warehouse import stats
-
-CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -39,13 +36,8 @@ class Segment:
 
 
 def _cached(name: str, key: dict, compute):
-    described = "|".join(f"{k}={v}" for k, v in sorted(key.items()))
-    cache_key = f"analytics:{name}:{warehouse.warehouse_version()}:" + hashlib.sha256(described.encode()).hexdigest()[:32]
-    found = cache.get(cache_key)
-    if found is None:
-        found = compute()
-        cache.set(cache_key, found, CACHE_SECONDS)
-    return found
+    """The answer of caching.READS[name] to this question, under the warehouse's version."""
+    return caching.READS[name].get_or_compute(compute, warehouse=warehouse.warehouse_version(), **key)
 
 
 def level_for(segment: Segment) -> str:
@@ -102,7 +94,7 @@ def trend(*, segment: Segment, grain: str = Rollup.Grain.MONTH, start: date | No
         points = [p for p in stats.trend_points(rows, grain=grain) if start is None or p.period >= start]
         return Trend(segment=segment, grain=grain, points=points)
 
-    return _cached("trend", {**asdict(segment), "grain": grain, "start": start, "end": end}, compute)
+    return _cached("market.trend", {**asdict(segment), "grain": grain, "start": start, "end": end}, compute)
 
 
 @dataclass(frozen=True)
@@ -156,7 +148,7 @@ def seasonality_of(*, segment: Segment) -> Seasonality:
             sample_size=int(counts.sum()) if len(counts) else 0,
         )
 
-    return _cached("seasonality", asdict(segment), compute)
+    return _cached("market.seasonality", asdict(segment), compute)
 
 
 # Below this many sales in a typical month, a month's median is mostly which cars happened
@@ -195,7 +187,7 @@ def segment_choices() -> dict[str, list[str]]:
             for name in ("make", "body_type", "age_band", "mileage_band", "source", "region")
         }
 
-    return _cached("choices", {}, compute)
+    return _cached("market.segment-choices", {}, compute)
 
 
 def models_of(make: str) -> list[str]:
@@ -212,4 +204,4 @@ def warehouse_size() -> dict:
             "dated": Rollup.objects.filter(grain=Rollup.Grain.MONTH, level="market").aggregate(n=Sum("count"))["n"] or 0,
         }
 
-    return _cached("size", {}, compute)
+    return _cached("market.warehouse-size", {}, compute)

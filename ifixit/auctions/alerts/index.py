@@ -5,14 +5,13 @@ cache that tells every process to rebuild (bumped after each preference write co
 import math
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
+from ifixit import caching
 from ifixit.auctions import valuation
 from ifixit.auctions.alerts.matching import (
     LotFacts,
@@ -25,7 +24,8 @@ from ifixit.auctions.alerts.matching import (
 )
 from ifixit.auctions.models import BiddingPreference, Lot
 
-VERSION_KEY = "auctions:bidding-preferences:version"
+# The index is caching.READS["auctions.preference-index"], kept in each process's memory.
+TOPIC = "bidding-preferences"
 # How often a process asks the cache whether the preferences changed, for the feed's
 # price check only: the feeds process must not ask Redis on every batch.
 THRESHOLDS_RECHECK_SECONDS = 1.0
@@ -119,16 +119,12 @@ def preferences_changed() -> None:
 
 
 def _bump_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    caching.bump(TOPIC)
     _thresholds.checked_at = -math.inf  # this process sees its own change at once
 
 
 def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:  # never set, or the cache was emptied: every process rebuilds
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return caching.versions_of([TOPIC])  # never set, or the cache was emptied: a new one, every process rebuilds
 
 
 @dataclass

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.accounts.models import User
 from ifixit.inventory import events
 from ifixit.inventory.models import Car, Phase, PhaseChange, normalise_plate, normalise_vin
@@ -82,6 +83,7 @@ def car_create(*, user: User, location: Location, phase: str = Phase.PURCHASED, 
     )
     if phase != Phase.SOURCED:
         events.car_bought.send(sender=Car, car=car)
+    caching.changed("stock")  # advice and placement built on the stock renew after commit
     return car
 
 
@@ -107,4 +109,5 @@ def car_update(*, user: User, car_id: int, **fields) -> Car:
     car.full_clean(validate_unique=False)
     _check_vin_unique(car.vin, exclude_pk=car.pk)
     car.save()
+    caching.changed("stock")  # advice and placement built on the stock renew after commit
     return car

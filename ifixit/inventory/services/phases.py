@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.accounts.models import User
 from ifixit.errors import conflict
 from ifixit.inventory import events
@@ -57,6 +58,7 @@ def _move(car: Car, to_phase: str, user: User, note: str) -> None:
     if to_phase == Phase.PURCHASED and car.purchased_on is None:
         car.purchased_on = timezone.localdate(now)
     car.save(update_fields=["phase", "phase_changed_at", "purchased_on", "updated_at"])
+    caching.changed("stock")  # every phase move: sales, transfers and repairs end here too
     if bought:
         events.car_bought.send(sender=Car, car=car)
     publish_phase_changed(car_id=car.pk, from_phase=from_phase, to_phase=to_phase, by=user.get_username())

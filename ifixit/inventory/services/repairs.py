@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ifixit import caching
 from ifixit.accounts.models import User
 from ifixit.inventory import selectors
 from ifixit.inventory.models import Car, Phase, RepairItem
@@ -43,6 +44,7 @@ def repair_item_add(
     if item.total == 0:
         raise ValidationError({"parts_cost": "Enter the parts or the labour cost."})
     item.save()
+    caching.changed("stock")  # advice and placement built on the stock renew after commit
     return item
 
 
@@ -55,6 +57,7 @@ def repair_item_delete(*, user: User, car_id: int, item_id: int) -> None:
     deleted, _ = RepairItem.objects.filter(car=car, pk=item_id).delete()
     if not deleted:
         raise RepairItem.DoesNotExist(f"No repair item {item_id} on this car.")
+    caching.changed("stock")  # advice and placement built on the stock renew after commit
 
 
 # --- Repair times ----------------------------------------------------------------------
@@ -74,6 +77,7 @@ def location_set_repair_thresholds(
     location.daily_holding_cost = daily_holding_cost
     location.full_clean(exclude=["name", "code"])
     location.save(update_fields=["repair_at_risk_days", "repair_overdue_days", "daily_holding_cost"])
+    caching.changed("locations")  # the holding cost is in advice
     return location
 
 

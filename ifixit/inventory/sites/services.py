@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
+from ifixit import caching
 from ifixit.accounts.models import User
 from ifixit.inventory.models import Car, Sale, Transfer
 from ifixit.locations.models import Location
@@ -22,7 +23,7 @@ from ifixit.locations.selectors import locations_visible_to
 from ifixit.money import format_money
 
 CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
-MAX_HOLDING_COST = Decimal("10000")
+MAX_HOLDING_COST = Decimal(10000)
 
 # Names the tz database lists that are no place a dealership can be: "localtime" is
 # whatever this server is set to, "Factory" is a placeholder meaning "not set".
@@ -99,6 +100,7 @@ def _save(location: Location) -> None:
         raise ValidationError(
             {"code": "That name or code was just taken by another location. Choose another."}
         ) from None
+    caching.changed("locations")  # names and holding costs are in advice and placement
 
 
 @transaction.atomic
@@ -151,6 +153,7 @@ def location_deactivate(*, user: User, location_id: int) -> Location:
     if location.is_active:
         location.is_active = False
         location.save(update_fields=["is_active"])
+        caching.changed("locations")  # placement ranks the active locations only
     return location
 
 
@@ -161,6 +164,7 @@ def location_reactivate(*, user: User, location_id: int) -> Location:
     if not location.is_active:
         location.is_active = True
         location.save(update_fields=["is_active"])
+        caching.changed("locations")  # placement ranks the active locations only
     return location
 
 
@@ -183,6 +187,7 @@ def location_delete(*, user: User, location_id: int) -> None:
             f"{location.name} cannot be deleted: it has {', '.join(held)} on record. Deactivate it instead.",
             code="in_use",
         )
+    caching.changed("locations")  # renewed after commit, only if the delete commits
     try:
         location.delete()
     except (ProtectedError, RestrictedError):

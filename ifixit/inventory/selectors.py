@@ -9,13 +9,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ifixit.accounts.models import User
-from ifixit.inventory.models import Car, CarPhoto, Payment, Phase, PhaseChange, RepairItem, Sale, Transfer
+from ifixit.inventory.models import (
+    Car,
+    CarPhoto,
+    CarPhotoVariant,
+    Payment,
+    Phase,
+    PhaseChange,
+    RepairItem,
+    Sale,
+    Transfer,
+)
 from ifixit.locations.models import Location
 from ifixit.locations.selectors import locations_visible_to
 
@@ -139,7 +149,21 @@ def car_repairs(*, car: Car) -> QuerySet[RepairItem]:
 
 
 def car_photos(*, car: Car) -> QuerySet[CarPhoto]:
-    return car.photos.all()
+    """The car's gallery in its order, with every photo's variants (one more query, whatever
+    the number of photos)."""
+    return car.photos.prefetch_related("variants")
+
+
+def car_photo_get(*, car: Car, photo_id: int) -> CarPhoto:
+    return get_object_or_404(car.photos.prefetch_related("variants"), pk=photo_id)
+
+
+def with_primary_photo(cars: QuerySet[Car]) -> QuerySet[Car]:
+    """Cars with `primary_photos` (a list of at most one: the car's face) and its small
+    variants: two more queries for a whole page of cars, not two per car."""
+    small = CarPhotoVariant.objects.filter(size__in=["thumb", "card"])
+    primary = CarPhoto.objects.filter(is_primary=True).prefetch_related(Prefetch("variants", queryset=small))
+    return cars.prefetch_related(Prefetch("photos", queryset=primary, to_attr="primary_photos"))
 
 
 def make_choices(*, user: User) -> list[str]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ifixit.inventory import views
+from ifixit.inventory.photos import views as photo_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +13,11 @@ urlpatterns = [
     path("cars/<int:pk>/repairs/", views.repair_add, name="repair_add"),
     path("cars/<int:pk>/repairs/<int:item_id>/delete/", views.repair_delete, name="repair_delete"),
     path("cars/<int:pk>/photos/", views.photo_add, name="photo_add"),
-    path("cars/<int:pk>/photos/<int:photo_id>/", views.car_photo, name="car_photo"),
+    path("cars/<int:pk>/photos/<int:photo_id>/", photo_views.car_photo, name="car_photo"),
+    path("cars/<int:pk>/photos/<int:photo_id>/<slug:action>/", photo_views.photo_arrange, name="photo_arrange"),
+    path("photos/originals/<str:token>/", photo_views.photo_original_file, name="photo_original_file"),
+    path("photos/variants/<path:name>", photo_views.photo_variant_file, name="photo_variant_file"),
+    path("photos/backfill/", photo_views.photos_backfill, name="photos_backfill"),
     path("cars/<int:pk>/sale/", views.sale_record, name="sale_record"),
     path("cars/<int:pk>/sale/deliver/", views.sale_deliver, name="sale_deliver"),
     path("cars/<int:pk>/sale/switch-to-cash/", views.sale_switch_to_cash, name="sale_switch_to_cash"),

@@ -4,9 +4,9 @@ of its own template that changed; without it, the same URL serves a full page.""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,7 +18,6 @@ from ifixit.inventory.forms import (
     CarForm,
     CarRegistrationForm,
     PhaseChangeForm,
-    PhotoForm,
     RepairItemForm,
     RepairSettingsForm,
     SaleForm,
@@ -26,12 +25,14 @@ from ifixit.inventory.forms import (
     TransferActionForm,
     TransferRequestForm,
 )
-from ifixit.inventory.models import CarPhoto, Phase, RepairItem, Transfer
+from ifixit.inventory.models import Phase, RepairItem, Transfer
+from ifixit.inventory.photos.forms import PhotoUploadForm
+from ifixit.inventory.photos.views import GALLERY, photos_context
 from ifixit.inventory.placement import placement_advice
+from ifixit.inventory.services import photos as photo_services
 from ifixit.locations.models import Location
 from ifixit.locations.selectors import locations_visible_to
 from ifixit.pages import apply_service_errors, location_param
-from ifixit.uploads import served_image_headers
 
 PAGE_SIZE = 25
 
@@ -58,7 +59,7 @@ def car_list(request):
     locations = list(locations_visible_to(request.user))
     form = CarFilterForm(request.GET or None, locations=locations)
     filters = form.to_filters()
-    paginator = Paginator(selectors.car_list(user=request.user, filters=filters), PAGE_SIZE)
+    paginator = Paginator(selectors.with_primary_photo(selectors.car_list(user=request.user, filters=filters)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -84,14 +85,11 @@ def _detail_context(request, car, **extra):
         "car": car,
         "timeline": selectors.car_timeline(car=car),
         "repairs": selectors.car_repairs(car=car),
-        "photos": selectors.car_photos(car=car),
         "phase_form": PhaseChangeForm(initial={"expected_phase": car.phase}),
         "repair_form": RepairItemForm(),
-        "photo_form": PhotoForm(),
         "can_change_phase": request.user.has_perm("inventory.change_phase"),
         "can_add_repair": request.user.has_perm("inventory.add_repairitem") and car.phase != Phase.SOLD,
         "can_delete_repair": request.user.has_perm("inventory.delete_repairitem") and car.phase != Phase.SOLD,
-        "can_add_photo": request.user.has_perm("inventory.add_carphoto"),
         "can_edit": request.user.has_perm("inventory.change_car"),
         "can_sell": request.user.has_perm("inventory.add_sale") and car.can_be_sold,
         "transfers": selectors.car_transfers(car=car),
@@ -105,6 +103,7 @@ def _detail_context(request, car, **extra):
         else None,
     }
     ctx.update(_sale_context(request, car))
+    ctx.update(photos_context(request, car, **{k: extra.pop(k) for k in ("photo_form", "upload_errors") if k in extra}))
     ctx.update(extra)
     return ctx
 
@@ -256,51 +255,37 @@ def repair_delete(request, pk: int, item_id: int):
 
 
 @login_required
-@permission_required("inventory.add_carphoto", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def photo_add(request, pk: int):
+    """GET: the car's gallery (what htmx polls while the variants are made). POST: add each
+    chosen photo; each one refused is listed with its reason, the good ones are kept."""
     car = selectors.car_get(user=request.user, pk=pk)
-    form = PhotoForm(request.POST, request.FILES)
-    status = 200
-    if form.is_valid():
-        try:
-            services.car_photo_add(
-                user=request.user, car_id=car.pk, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            status = 400
-        else:
-            form = PhotoForm()
-    else:
-        status = 400
-    if not request.htmx:
-        if status == 200:
+    if request.method == "GET":
+        if not request.htmx:
             return redirect(reverse("car_detail", args=[car.pk]) + "#photos")
-        return TemplateResponse(
-            request, "inventory/car_detail.html", _detail_context(request, car, photo_form=form), status=status
-        )
-    return TemplateResponse(request, "inventory/car_detail.html#photos", _detail_context(request, car, photo_form=form))
-
-
-@login_required
-@require_GET
-def car_photo(request, pk: int, photo_id: int):
-    """Photos are served through this check, never from a public folder: a car's
-    pictures are as private as the car."""
-    car = selectors.car_get(user=request.user, pk=pk)
-    photo = get_object_or_404(CarPhoto, car=car, pk=photo_id)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404("Photo file missing") from None
-    # The type comes from the stored name, which the upload check chose from the bytes
-    # (ifixit.uploads); never from what the uploader called the file.
-    response = FileResponse(handle)
-    for header, value in served_image_headers(photo.image.name, f"car-{car.pk}-photo-{photo.pk}").items():
-        response[header] = value
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+        return TemplateResponse(request, GALLERY, photos_context(request, car))
+    if not request.user.has_perm("inventory.add_carphoto"):
+        raise PermissionDenied
+    form = PhotoUploadForm(request.POST, request.FILES)
+    errors = []
+    if form.is_valid():
+        for upload in form.cleaned_data["image"]:
+            try:
+                photo_services.car_photo_add(
+                    user=request.user, car_id=car.pk, image=upload, caption=form.cleaned_data["caption"]
+                )
+            except ValidationError as exc:
+                # The uploader's file name is shown back to them (escaped), never stored.
+                errors.append((upload.name[:80], " ".join(exc.messages)))
+        if not errors:
+            form = PhotoUploadForm()
+    status = 400 if errors or form.errors else 200
+    if not request.htmx and status == 200:
+        return redirect(reverse("car_detail", args=[car.pk]) + "#photos")
+    context = _detail_context(request, car, photo_form=form, upload_errors=errors)
+    if request.htmx:  # htmx swaps in 2xx answers only: the errors show in place with a 200
+        return TemplateResponse(request, "inventory/car_detail.html#photos", context)
+    return TemplateResponse(request, "inventory/car_detail.html", context, status=status)
 
 
 @login_required

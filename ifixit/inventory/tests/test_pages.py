@@ -371,7 +371,7 @@ def test_it_uploads_a_photo_and_serves_it_only_to_allowed_users(client, signed_i
     assert response.status_code == 200 and "Side" in response.content.decode()
     photo = car.photos.get()
     url = reverse("car_photo", args=[car.pk, photo.pk])
-    served = signed_in.get(url)
+    served = signed_in.get(url, follow=True)  # through the signed, expiring URL of the original
     assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"\x89PNG")
     client.force_login(outsider)
     assert client.get(url).status_code == 404

@@ -95,7 +95,7 @@ def test_a_good_photo_is_stored_and_served_as_the_format_its_bytes_are(
     assert uploaded_as.rsplit(".", 1)[0] not in photo.image.name
     assert (photo.width, photo.height) == (80, 60)
 
-    served = page.get(reverse("car_photo", args=[car.pk, photo.pk]))
+    served = page.get(reverse("car_photo", args=[car.pk, photo.pk]), follow=True)  # to the signed URL
     assert served.status_code == 200 and b"".join(served.streaming_content) == data
     assert served["Content-Type"] == content_type
     assert served["X-Content-Type-Options"] == "nosniff"
@@ -121,7 +121,7 @@ def test_the_recheck_renames_misnamed_photos_and_sets_aside_hostile_ones(
     before = {p.image.name for p in CarPhoto.objects.all()}
 
     # The legacy .html is never shown inline, even before the recheck.
-    served = page.get(reverse("car_photo", args=[car.pk, jpeg_as_html.pk]))
+    served = page.get(reverse("car_photo", args=[car.pk, jpeg_as_html.pk]), follow=True)
     assert served["Content-Type"] == "application/octet-stream" and served["Content-Disposition"].startswith(
         "attachment"
     )
@@ -134,7 +134,7 @@ def test_the_recheck_renames_misnamed_photos_and_sets_aside_hostile_ones(
     png_as_svg.refresh_from_db()
     assert GENERATED.match(jpeg_as_html.image.name) and jpeg_as_html.image.name.endswith(".jpg")
     assert GENERATED.match(png_as_svg.image.name) and png_as_svg.image.name.endswith(".png")
-    assert page.get(reverse("car_photo", args=[car.pk, jpeg_as_html.pk]))["Content-Type"] == "image/jpeg"
+    assert page.get(reverse("car_photo", args=[car.pk, jpeg_as_html.pk]), follow=True)["Content-Type"] == "image/jpeg"
     assert not CarPhoto.objects.filter(pk=polyglot.pk).exists()
     assert not any(default_storage.exists(name) for name in before), "the old files are removed"
 

@@ -124,9 +124,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ifixit.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An ETag over the body of every GET that may be kept, 304 for a matching If-None-Match;
+    # above everything that writes the body. What may be kept: ifixit.http_caching below.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "ifixit.http_caching.CacheControlMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ifixit.accounts.sessions.IdleSessionMiddleware",
@@ -140,6 +144,7 @@ MIDDLEWARE = [
 # --- Sign-in protection (ifixit/accounts/signin.py) -----------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "ifixit.accounts.permissions.CachedPermissionsBackend",  # permissions from Redis, for ModelBackend too
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Two-factor sign-in (ifixit/accounts/two_factor.py): the roles that must use it. Production
@@ -226,6 +231,18 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    # psycopg's pool in each process (docs/deploy/README.md, "Database connections"): instead of
+    # one persistent connection per thread, which a pool refuses (CONN_MAX_AGE 0).
+    DATABASE_POOL = env_bool("DATABASE_POOL", False)
+    if DATABASE_POOL:
+        if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_POOL=true needs a postgres:// DATABASE_URL (psycopg's pool).")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+            "timeout": 10,  # seconds a request waits for a free connection before it fails
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -422,9 +439,6 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "ifixit.crm.models.Customer.Kind",
         "LenderKindEnum": "ifixit.finance.models.Lender.Kind",
         "JobRunStateEnum": "ifixit.jobs.models.JobRun.State",
-        # Two "format" choice sets: the reports keep the name they had before photo variants came.
-        "FormatEnum": "ifixit.reports.models.Format",
-        "PhotoVariantFormatEnum": "ifixit.inventory.models.CarPhotoVariant.Format",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.complete_responses"],
 }

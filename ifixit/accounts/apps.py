@@ -24,4 +24,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(sync_roles_after_migrate, sender=self)
-        from ifixit.accounts import audit, sessions, signin  # noqa: F401 (their signal receivers)
+        from ifixit.accounts import audit, permissions, sessions, signin  # noqa: F401 (their signal receivers)

@@ -439,6 +439,9 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "ifixit.crm.models.Customer.Kind",
         "LenderKindEnum": "ifixit.finance.models.Lender.Kind",
         "JobRunStateEnum": "ifixit.jobs.models.JobRun.State",
+        # Two "format" choice sets: the reports keep the name they had before photo variants came.
+        "FormatEnum": "ifixit.reports.models.Format",
+        "PhotoVariantFormatEnum": "ifixit.inventory.models.CarPhotoVariant.Format",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ifixit.api.complete_responses"],
 }

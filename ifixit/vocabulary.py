@@ -47,13 +47,41 @@ def make(value: str) -> str:
     return tidy.title() if tidy.islower() or tidy.isupper() else tidy
 
 
+def _model_word(word: str) -> str:
+    """One word of a model written all in one case: digits keep it in capitals (X5, GT86), and
+    so do capitals of up to three letters, which are names in their own right (IQ, GLA, CLS),
+    not a shouting file's words (FOCUS, AYGO)."""
+    if any(ch.isdigit() for ch in word) and len(word) <= 4:
+        return word.upper()
+    if word.isupper() and len(word) <= 3:
+        return word
+    return word.capitalize()
+
+
+def split_make_model(value: str) -> tuple[str, str, str]:
+    """(make, model, trim) from one text naming all three ("Maruti Swift Dzire VDI",
+    "Land Rover Discovery Sport TD4 SE"): the make is the longest known make of up to three
+    words the text starts with, else its first word; the model is the next word and the trim
+    the rest ("Swift", "Dzire VDI"). A model of two words ("Wagon R") is cut after its
+    first: still one spelling for every listing of it. model is "" when the text names no more than a make."""
+    words = (value or "").split()
+    for count in (3, 2, 1):
+        key = " ".join(re.sub(r"[^a-z0-9 ]", "", " ".join(words[:count]).lower().replace("-", " ")).split())
+        if count <= len(words) and key in _MAKE_INDEX:
+            break
+    else:
+        count = 1
+    rest = words[count:]
+    return make(" ".join(words[:count])), model(rest[0]) if rest else "", " ".join(rest[1:])
+
+
 def model(value: str) -> str:
     tidy = " ".join((value or "").split())
     known = MODEL_SPELLINGS.get(tidy.lower())
     if known:
         return known
     if tidy.islower() or tidy.isupper():
-        return " ".join(word.upper() if any(ch.isdigit() for ch in word) and len(word) <= 4 else word.capitalize() for word in tidy.split())
+        return " ".join(_model_word(word) for word in tidy.split())
     return tidy
 
 
@@ -62,7 +90,13 @@ FUELS = {
     "petrol hybrid": "hybrid", "plug-in hybrid": "plugin_hybrid", "phev": "plugin_hybrid", "electric": "electric",
     "ev": "electric", "bev": "electric", "lpg": "other",
 }
-TRANSMISSIONS = {"manual": "manual", "automatic": "automatic", "auto": "automatic", "semi-auto": "automatic", "dsg": "automatic", "cvt": "automatic"}
+# A semi-automatic (automated manual: a clutch worked for the driver) is neither of the other two,
+# and sells at its own price.
+TRANSMISSIONS = {
+    "manual": "manual", "automatic": "automatic", "auto": "automatic", "dsg": "automatic", "cvt": "automatic",
+    "semi-auto": "semi_auto", "semi auto": "semi_auto", "semi-automatic": "semi_auto", "semi automatic": "semi_auto",
+    "semiautomatic": "semi_auto", "automated manual": "semi_auto", "amt": "semi_auto",
+}
 DRIVES = {"fwd": "fwd", "front": "fwd", "front wheel drive": "fwd", "rwd": "rwd", "rear": "rwd", "awd": "awd",
           "4wd": "awd", "4x4": "awd", "all wheel drive": "awd", "four wheel drive": "awd"}
 BODIES = {

@@ -393,6 +393,12 @@ def _publish_stored(batch: ImportBatch, stored: int | None) -> bool:
     return True
 
 
+def import_repeated_rows(batch: ImportBatch) -> int:
+    """How many of the batch's stored sales repeat an earlier line of its file exactly: rows
+    without a reference whose fingerprint carries its count (rows.py), each kept as a sale."""
+    return SaleFact.objects.filter(batch=batch, source_ref__regex=r"^sha256:[0-9a-f]{64}:[0-9]+$").count()
+
+
 def import_progress(batch: ImportBatch) -> tuple[int, str]:
     """(percent, what is happening) for the progress bar. All or nothing reads the file
     twice: checking counts for the first half, importing for the second, whose progress

@@ -13,6 +13,12 @@ another currency needs a rate ("rate": "0.86", units of settings.CURRENCY per un
 file's fixed currency, or {"EUR": "0.86", "USD": "0.79"} for a currency column). "kind" is
 "auction" or "retail". "date_format" (strptime, e.g. "%m/%d/%Y") reads dates that are
 neither ISO nor day first. "ref" names a column holding the row's own id at its source.
+
+Files that do not give make and model in columns of their own:
+- one make for the whole file ({"make": {"value": "Toyota"}}: a dealer's or a make's own file);
+- make, model and trim in one column ({"make_model": "name"}, as in "Maruti Swift Dzire VDI"):
+  the make is the longest known make the text starts with ("Land Rover Discovery Sport ..."),
+  else its first word; the model is the next word, the trim the rest.
 """
 
 import re
@@ -31,7 +37,9 @@ COLUMN_FIELDS = (
 EITHER_FIELDS = ("mileage_unit", "currency", "source")
 # Settings of the whole file.
 FILE_FIELDS = ("kind", "rate", "date_format")
-FIELDS = COLUMN_FIELDS + EITHER_FIELDS + FILE_FIELDS
+# A column holding make, model and trim in one ("Maruti Swift Dzire VDI"): instead of make and model.
+COMBINED_FIELDS = ("make_model",)
+FIELDS = COLUMN_FIELDS + EITHER_FIELDS + FILE_FIELDS + COMBINED_FIELDS
 REQUIRED_COLUMNS = ("make", "model", "price")
 KINDS = ("auction", "retail")
 
@@ -41,6 +49,7 @@ LABELS = {
     "drive": "Drive", "body_type": "Body type", "colour": "Colour", "region": "Region",
     "ref": "Reference (the sale's id at its source)", "mileage_unit": "Mileage unit", "currency": "Currency",
     "source": "Source", "kind": "Kind", "rate": "Exchange rate", "date_format": "Date format",
+    "make_model": "Make, model and trim in one column",
 }
 # Longest value each text field of SaleFact holds.
 LENGTHS = {"make": 50, "model": 50, "trim": 80, "colour": 30, "region": 50, "source": 100, "ref": 120}
@@ -66,10 +75,18 @@ class Mapping:
     kind: str
     rates: dict[str, Decimal] = field(default_factory=dict)  # currency -> settings.CURRENCY per unit
     date_format: str = ""
+    make: str = ""  # one make for every row, when the file has no make column
+
+    @property
+    def combined(self) -> bool:
+        """Make, model and trim are read from one column."""
+        return "make_model" in self.columns
 
     def to_json(self) -> dict:
         """The canonical form stored on the batch (mapping_parse reads it back)."""
         data: dict = dict(self.columns)
+        if self.make:
+            data["make"] = {"value": self.make}
         for name in EITHER_FIELDS:
             if name in self.columns:
                 data[name] = {"column": self.columns[name]}
@@ -107,9 +124,17 @@ def mapping_parse(raw, header: list[str], *, currency: str) -> Mapping:
             errors[str(key)] = f"“{key}” is not a field I-fixit imports (it imports {', '.join(FIELDS)})."
     columns: dict[str, str] = {}
     fixed: dict[str, str] = {}
-    for name in COLUMN_FIELDS + EITHER_FIELDS:
+    make = ""
+    for name in COLUMN_FIELDS + EITHER_FIELDS + COMBINED_FIELDS:
         value = raw.get(name)
         if value is None or value == "" or value == {}:
+            continue
+        if name == "make" and isinstance(value, dict) and set(value) == {"value"} and isinstance(value["value"], str):
+            make = value["value"].strip()
+            if not make:
+                errors["make"] = "Give the make of every row of the file, or choose the column that holds it."
+            elif len(make) > LENGTHS["make"]:
+                errors["make"] = f"A make has at most {LENGTHS['make']} characters."
             continue
         if isinstance(value, dict):
             if set(value) == {"column"} and isinstance(value["column"], str):
@@ -137,8 +162,13 @@ def mapping_parse(raw, header: list[str], *, currency: str) -> Mapping:
         else:
             columns[name] = column
 
+    if "make_model" in columns:
+        for name in ("make", "model", "trim"):
+            if name in columns or (name == "make" and make):
+                errors[name] = f"The {LABELS[name].lower()} is read from “{columns['make_model']}” (make_model): remove it."
     for name in REQUIRED_COLUMNS:
-        if name not in columns and name not in errors:
+        given = name in columns or (name == "make" and make) or (name in ("make", "model") and "make_model" in columns)
+        if not given and name not in errors:
             errors[name] = f"Choose the column that holds the {LABELS[name].lower()}: every sale needs one."
     if "source" not in columns and "source" not in errors:
         source = fixed.get("source", "")
@@ -202,7 +232,7 @@ def mapping_parse(raw, header: list[str], *, currency: str) -> Mapping:
 
     if errors:
         raise MappingError(errors)
-    return Mapping(columns=columns, fixed=fixed, kind=kind, rates=rates, date_format=date_format)
+    return Mapping(columns=columns, fixed=fixed, kind=kind, rates=rates, date_format=date_format, make=make)
 
 
 def _date_format_ok(fmt: str) -> bool:

@@ -22,8 +22,9 @@ from ifixit.analytics.models import OWN_SOURCE, age_band, mileage_band
 from ifixit.analytics.warehouse.mappings import LABELS, LENGTHS, SYMBOLS, UNITS, Mapping
 from ifixit.analytics.warehouse.tables import cell_text
 
-MIN_YEAR = 1950
-MIN_SALE_DATE = date(MIN_YEAR, 1, 1)
+# Model years from 1900, as the inventory takes them: classic cars are sold too.
+MIN_YEAR = 1900
+MIN_SALE_DATE = date(1950, 1, 1)
 MAX_PRICE = Decimal("10000000")
 MAX_MILES = 1_000_000
 PENNY = Decimal("0.01")
@@ -82,6 +83,16 @@ def _make(value) -> str:
     if not text:
         raise Bad("Make is empty: every sale needs one.")
     return _limit("make", vocabulary.make(text))
+
+
+def _make_model(value) -> tuple[str, str, str]:
+    text = cell_text(value)
+    if not text:
+        raise Bad("Make and model are empty: every sale needs them.")
+    make, model, trim = vocabulary.split_make_model(text)
+    if not model:
+        raise Bad(f"“{text}” names no model after its make.")
+    return _limit("make", make), _limit("model", model), _limit("trim", trim)
 
 
 def _model(value) -> str:
@@ -190,7 +201,7 @@ class RowReader:
         self._occurrences: dict[tuple[str, str], int] = {}  # (source, fingerprint): rows so far
         date_format = mapping.date_format
         self._readers = {
-            "make": _make, "model": _model,
+            "make": _make, "model": _model, "make_model": _make_model,
             "trim": lambda v: _limit("trim", " ".join(cell_text(v).split())),
             "year": self._year,
             "sale_date": lambda v: self._sale_date(parse_date(v, date_format)),
@@ -244,14 +255,14 @@ class RowReader:
                 except Bad:
                     raise Bad(f"“{text}” is not a year.") from None
         if year < MIN_YEAR:
-            raise Bad(f"Year {year} is before {MIN_YEAR}.")
+            raise Bad(f"Year {year} is before {MIN_YEAR} (classic cars from {MIN_YEAR} are taken).")
         if year > self.max_year:
             raise Bad(f"Year {year} is after {self.max_year}.")
         return year
 
     def _sale_date(self, day: date) -> date:
         if day < MIN_SALE_DATE:
-            raise Bad(f"Sale date {day:%d/%m/%Y} is before {MIN_YEAR}.")
+            raise Bad(f"Sale date {day:%d/%m/%Y} is before {MIN_SALE_DATE.year}.")
         if day > self.today:
             raise Bad(f"Sale date {day:%d/%m/%Y} is in the future.")
         return day
@@ -356,7 +367,11 @@ class RowReader:
             problems.append({"row": number, "column": self.columns[name],
                              "reason": "The cell holds a NUL character: the file may be damaged. Save it again as CSV UTF-8 or XLSX."})
 
+        if self.mapping.make:
+            fact["make"] = self._cached("make", self.mapping.make)
         for name in ("make", "model"):
+            if name not in self.index:  # one make for the file, or make and model in one column
+                continue
             try:
                 fact[name] = self._cached(name, cell(name))
             except Bad as exc:
@@ -395,6 +410,14 @@ class RowReader:
                 fact[name] = self._cached(name, value)
             except Bad as exc:
                 bad(name, str(exc))
+        if self.mapping.combined:
+            try:
+                fact["make"], fact["model"], fact["trim"] = self._cached("make_model", cell("make_model"))
+            except Bad as exc:
+                bad("make_model", str(exc))
+        if fact["year"] and fact["sale_date"] and fact["year"] > fact["sale_date"].year + 1:
+            bad("year", f"Year {fact['year']} is after the sale ({fact['sale_date']:%d/%m/%Y}): a car sells "
+                        "at most a model year ahead.")
 
         ref = None
         if "ref" in self.index:

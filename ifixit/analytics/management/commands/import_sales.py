@@ -8,7 +8,10 @@ The mapping file is a JSON object, I-fixit field -> the file's column, for examp
     {"make": "Manufacturer", "model": "Model", "price": "Hammer price", "sale_date": "Sale date",
      "mileage": "Odometer", "mileage_unit": "km", "source": "BCA", "kind": "auction"}
 
-(see analytics.warehouse.mappings for every field). Exits with a non-zero code when the file cannot
+(see analytics.warehouse.mappings for every field; a file of one make gives it as
+{"make": {"value": "Toyota"}}, and a file naming make, model and trim in one column as
+{"make_model": "name"}). Identical lines without a reference are separate sales, and the summary
+says how many there were. Exits with a non-zero code when the file cannot
 be read, the mapping does not fit it, or it was refused (all or nothing with bad rows).
 """
 
@@ -91,6 +94,10 @@ class Command(BaseCommand):
             out.write("")
         out.write(f"{batch.get_status_display()}: {batch.rows_total:,} rows, {batch.imported:,} imported, "
                   f"{batch.duplicates:,} already in the warehouse, {batch.bad_rows:,} bad.")
+        repeated = imports.import_repeated_rows(batch)
+        if repeated:
+            out.write(f"{repeated:,} of the imported rows repeat an earlier line of the file exactly: each is kept "
+                      "as a sale of its own (two cars can be listed alike), and importing the file again adds none of them.")
         if batch.errors:
             out.write("Bad rows (row, column: reason):")
             for problem in batch.errors:

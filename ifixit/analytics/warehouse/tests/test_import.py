@@ -71,7 +71,7 @@ def test_it_reports_every_bad_cell_by_spreadsheet_row_column_and_reason(db):
         GOOD[0],                                                      # row 2
         ["", "Focus", "2018", "45000", "7000", "05/03/2024"],           # 3: no make
         ["Ford", "Focus", "20x8", "45000", "abc", "05/03/2024"],        # 4: year, price
-        ["Ford", "Focus", "1930", "-5", "0", "05/03/2024"],             # 5: year, mileage, price
+        ["Ford", "Focus", "1899", "-5", "0", "05/03/2024"],             # 5: year, mileage, price
         ["Ford", "Focus", str(future_year), "1000000", "10,000,001", "05/03/2024"],  # 6
         ["Ford", "Focus", "2018", "45000", "7000", "31/02/2024"],       # 7: no such day
         ["Ford", "Focus", "2018", "45000", "7000", "03/25/2024"],       # 8: month first
@@ -85,7 +85,7 @@ def test_it_reports_every_bad_cell_by_spreadsheet_row_column_and_reason(db):
         {"row": 3, "column": "Make", "reason": "Make is empty: every sale needs one."},
         {"row": 4, "column": "Year", "reason": "“20x8” is not a year."},
         {"row": 4, "column": "Price", "reason": "“abc” is not a price."},
-        {"row": 5, "column": "Year", "reason": "Year 1930 is before 1950."},
+        {"row": 5, "column": "Year", "reason": "Year 1899 is before 1900 (classic cars from 1900 are taken)."},
         {"row": 5, "column": "Mileage", "reason": "Mileage cannot be negative."},
         {"row": 5, "column": "Price", "reason": "Price must be more than 0."},
         {"row": 6, "column": "Year", "reason": f"Year {future_year} is after {future_year - 1}."},

@@ -563,6 +563,15 @@ if S3_BUCKET:
 else:
     # No location: it follows MEDIA_ROOT (tests move MEDIA_ROOT per test).
     STORAGES["photo_variants"] = {"BACKEND": "ifixit.inventory.photos.storage.VariantFileStorage"}
+# Pages load variants from the CDN, or without one from the bucket's signed URLs.
+if PHOTO_CDN_URL:
+    _photo_origin = urlparse(PHOTO_CDN_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_photo_origin.scheme}://{_photo_origin.netloc}")
+elif S3_BUCKET:
+    _endpoint = STORAGES["photo_variants"]["OPTIONS"]["endpoint_url"]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{urlparse(_endpoint).scheme}://{urlparse(_endpoint).netloc}" if _endpoint else "https://*.amazonaws.com"
+    )
 STATIC_CDN_URL = env_url("STATIC_CDN_URL", "", ("https", "http"))
 if STATIC_CDN_URL:
     STATIC_URL = STATIC_CDN_URL.rstrip("/") + "/"

@@ -6,8 +6,8 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from playwright.sync_api import expect
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from ifixit.inventory.models import CarPhoto
 from ifixit.inventory.services import photos as photo_services

@@ -98,7 +98,9 @@ _DECIMAL_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 class DecimalField(drf.DecimalField):
-    default_error_messages = {"text": 'Send the number as a string of digits with an optional point, such as "1234.50".'}
+    default_error_messages = {
+        "text": 'Send the number as a string of digits with an optional point, such as "1234.50".'
+    }
 
     def validate_empty_values(self, data):
         if isinstance(data, str) and not data.strip() and not _from_text(self):
@@ -109,3 +111,24 @@ class DecimalField(drf.DecimalField):
         if not _from_text(self) and not (isinstance(data, str) and _DECIMAL_TEXT.fullmatch(data)):
             self.fail("text")
         return super().to_internal_value(data)
+
+
+# --- Links to a row's own detail ----------------------------------------------------------------
+
+# A pk no row has, put through reverse() once so that the path around it can be reused.
+_PK_STAND_IN = 918273645546372819
+
+
+def detail_url(request, view_name: str, pk: int) -> str:
+    """What `request.build_absolute_uri(reverse(view_name, args=[pk]))` gives, for a page of
+    rows: the scheme and host and the view's path around the pk are made once per request, not
+    once per row (reverse and build_absolute_uri were 5-7% of a list's time in the profile)."""
+    http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    made = http_request.__dict__.setdefault("_detail_urls", {})
+    if view_name not in made:
+        from django.urls import reverse
+
+        before, after = reverse(view_name, args=[_PK_STAND_IN]).split(str(_PK_STAND_IN))
+        made[view_name] = (http_request.build_absolute_uri(before), after)
+    before, after = made[view_name]
+    return f"{before}{pk}{after}"

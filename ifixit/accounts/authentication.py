@@ -12,6 +12,13 @@ from rest_framework import authentication, exceptions
 from ifixit.accounts.models import ApiToken
 
 
+def is_token_request(request) -> bool:
+    """An API call with a bearer token: the token alone says who it is, so the middleware
+    leaves the session's user (and their second-factor device) unread: a script or the
+    bench that also holds a session cookie costs no session, user or device query."""
+    return request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer ")
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -28,13 +35,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.Throttled(
                 wait=settings.API_TOKEN_FAILURE_MINUTES * 60,
                 detail=f"Too many requests with a wrong or revoked token from this address: try again in "
-                       f"{settings.API_TOKEN_FAILURE_MINUTES} minutes, with a valid token from your account page.",
+                f"{settings.API_TOKEN_FAILURE_MINUTES} minutes, with a valid token from your account page.",
             )
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(header[1]))
-            .first()
-        )
+        token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(header[1])).first()
         if token is None or not token.user.is_active:
             self._count_failure(failures_key)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")

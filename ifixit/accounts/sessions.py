@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from ifixit.accounts import audit
+from ifixit.accounts.authentication import is_token_request
 
 TOUCH_EVERY = timedelta(minutes=1)
 SEEN_KEY = "ifixit_seen"
@@ -81,9 +82,13 @@ def _note_sign_in(sender, request, user, **kwargs):
         session.save()
     SignedInSession.objects.update_or_create(
         session_key=session.session_key,
-        defaults={"user": user, "ip_address": get_client_ip_address(request) or None,
-                  "user_agent": request.headers.get("User-Agent", "")[:300], "signed_in_at": timezone.now(),
-                  "last_seen_at": timezone.now()},
+        defaults={
+            "user": user,
+            "ip_address": get_client_ip_address(request) or None,
+            "user_agent": request.headers.get("User-Agent", "")[:300],
+            "signed_in_at": timezone.now(),
+            "last_seen_at": timezone.now(),
+        },
     )
     session[SEEN_KEY] = timezone.now().timestamp()
 
@@ -102,6 +107,8 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if is_token_request(request):
+            return self.get_response(request)  # the token's call: no browser session is being used
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = timezone.now()

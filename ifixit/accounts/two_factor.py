@@ -24,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ifixit.accounts import audit
+from ifixit.accounts.authentication import is_token_request
 
 RECOVERY_CODES = 10
 PENDING = "ifixit_2fa_pending"  # in the session: the password passed, the code is still to come
@@ -66,7 +67,7 @@ def secret_for_typing(device: TOTPDevice) -> str:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @transaction.atomic
@@ -132,7 +133,10 @@ def verify(request, *, code: str) -> tuple[bool, str]:
             audit.record(request, "2fa.recovery_code_used", target=user, detail={"left": recovery_codes_left(user)})
             return True, ""
     audit.record(request, "2fa.failed", target=user)
-    return False, "That code is wrong or has expired: type the 6 digits your app shows now, or one of your recovery codes."
+    return (
+        False,
+        "That code is wrong or has expired: type the 6 digits your app shows now, or one of your recovery codes.",
+    )
 
 
 def _now():
@@ -147,8 +151,13 @@ def remember(response, user) -> None:
         return
     value = signing.dumps({"u": user.pk, "d": app.persistent_id}, salt=TRUSTED_SALT)
     response.set_cookie(
-        TRUSTED_COOKIE, value, max_age=settings.TRUSTED_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
-        secure=not settings.DEBUG, path="/",
+        TRUSTED_COOKIE,
+        value,
+        max_age=settings.TRUSTED_DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+        path="/",
     )
 
 
@@ -183,7 +192,9 @@ def next_step(request, default: str) -> str | None:
 
 
 def safe_next(request, target: str | None) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("home")
 
@@ -201,6 +212,8 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if is_token_request(request):
+            return self.get_response(request)  # a token: the session plays no part
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(OPEN_PATHS) or user.is_verified():
             return self.get_response(request)
@@ -213,8 +226,6 @@ class SecondFactorMiddleware:
         else:
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            if request.headers.get("Authorization", "").startswith("Bearer "):
-                return self.get_response(request)  # a token: the session plays no part
             return JsonResponse(
                 {"detail": "Finish signing in with your second factor first (open the site and enter the code)."},
                 status=403,

@@ -451,6 +451,7 @@ class Summary:
     loss_making_sales: int = 0
     longest_fixing_days: int = 0
     transfers: Counter = field(default_factory=Counter)
+    photos: int = 0
 
     @property
     def cars(self) -> int:
@@ -485,7 +486,20 @@ def demo_data_create(
         rng=rng, funding_rng=funding_rng, now=now, locations=locations, staff=staff, summary=summary
     ).create(car_count)
     _create_transfers(rng=rng, now=now, locations=locations, staff=staff, summary=summary)
+    _create_photos(staff=staff, summary=summary)
     return summary
+
+
+# Demo cars with photos: those on the forecourt, where a buyer would look. Drawn at seed time.
+DEMO_PHOTO_CARS = 8
+
+
+def _create_photos(*, staff, summary: Summary) -> None:
+    """Through the upload service, so the workers make their variants as for any upload."""
+    from ifixit.inventory.photos.demo import add_demo_photos
+
+    cars = Car.objects.filter(phase__in=[Phase.LISTED, Phase.READY]).order_by("phase", "pk")[:DEMO_PHOTO_CARS]
+    summary.photos = add_demo_photos(cars=list(cars), user=staff["admin"])
 
 
 # How many demo transfers end in each state: every state of the workflow is on show.

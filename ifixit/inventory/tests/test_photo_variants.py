@@ -175,3 +175,17 @@ def test_old_photos_are_queued_by_the_backfill_command(manager, car, capsys):
     assert "1/1" in capsys.readouterr().out
     call_command("photos_make_variants")  # nothing left: nothing done
     assert "0 photos" in capsys.readouterr().out
+
+
+def test_the_demo_photos_come_in_with_gps_and_leave_without(manager, car):
+    from ifixit.inventory.photos.demo import add_demo_photos
+
+    car.colour = "Blue"
+    assert add_demo_photos(cars=[car], user=manager, per_car=1) == 1
+    photo = car.photos.get()
+    with default_storage.open(photo.image.name, "rb") as handle:
+        original = Image.open(BytesIO(handle.read()))
+        assert original.getexif().get_ifd(GPS_IFD) and original.size == (1200, 1600)  # stored sideways
+    make_photo_variants(photo.pk)
+    page = read_variant(photo.variants.get(size="page", format="jpeg"))
+    assert page.size == (1024, 768) and not page.getexif()

@@ -2,7 +2,6 @@
 duplicate, told only as far as the user may see them), a customer's detail with purchases,
 and changing their details, tags and consent."""
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import status
@@ -17,6 +16,7 @@ from ifixit.crm.api.shapes import PurchaseOutputSerializer
 from ifixit.crm.models import Customer
 from ifixit.crm.selectors import CustomerFilters
 from ifixit.inventory.api import LocationOutputSerializer
+from ifixit.serializers import detail_url
 
 
 class DuplicateMatchOutputSerializer(serializers.Serializer):
@@ -87,7 +87,7 @@ class CustomerBaseOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, customer: Customer) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_customer_detail", args=[customer.pk]))
+        return detail_url(self.context["request"], "api_customer_detail", customer.pk)
 
 
 class CustomerOutputSerializer(CustomerBaseOutputSerializer):

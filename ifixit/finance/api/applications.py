@@ -2,7 +2,6 @@
 moving one through its workflow. Scoping is the selectors': an application of a location the
 user may not see answers 404 on every endpoint, before the body is read."""
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import status
@@ -20,6 +19,7 @@ from ifixit.finance.api.shared import ERRORS, FINANCE, currency, reject_unknown_
 from ifixit.finance.models import FinanceApplication, Status
 from ifixit.finance.selectors import ApplicationFilters
 from ifixit.inventory.api import MONEY, LocationOutputSerializer
+from ifixit.serializers import detail_url
 
 STATES = ", ".join(Status.values)
 
@@ -67,9 +67,7 @@ class ApplicationOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, application: FinanceApplication) -> str:
-        return self.context["request"].build_absolute_uri(
-            reverse("api_finance_application_detail", args=[application.pk])
-        )
+        return detail_url(self.context["request"], "api_finance_application_detail", application.pk)
 
 
 class ApplicationEventOutputSerializer(serializers.Serializer):

@@ -1,6 +1,5 @@
 """The finance API's lenders: listing them, and adding or changing one (managers and admins)."""
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import status
@@ -14,6 +13,7 @@ from ifixit.api import DETAIL_ERROR, FIELD_ERRORS, Pagination
 from ifixit.finance import selectors, services
 from ifixit.finance.api.shared import ERRORS, CanViewLenders, reject_unknown_fields
 from ifixit.finance.models import Lender
+from ifixit.serializers import detail_url
 
 LENDER_NOT_FOUND = OpenApiResponse(response=DETAIL_ERROR, description="No such lender.")
 
@@ -50,7 +50,7 @@ class LenderOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, lender: Lender) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_lender_detail", args=[lender.pk]))
+        return detail_url(self.context["request"], "api_lender_detail", lender.pk)
 
 
 # --- Lenders -----------------------------------------------------------------------------------

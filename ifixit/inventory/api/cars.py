@@ -16,6 +16,7 @@ from ifixit.inventory.api.shared import ERRORS, MONEY, LocationOutputSerializer
 from ifixit.inventory.models import MIN_YEAR, Car, Payment, Phase, PurchaseFunding, RepairItem
 from ifixit.inventory.selectors import SORTS, CarFilters
 from ifixit.locations.selectors import locations_visible_to
+from ifixit.serializers import detail_url
 
 # --- Fields the schema describes as the models check them ----------------------------------
 
@@ -79,7 +80,7 @@ class CarOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, car: Car) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_car_detail", args=[car.pk]))
+        return detail_url(self.context["request"], "api_car_detail", car.pk)
 
 
 class SaleOutputSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@ the background, 202), a file asked for in the background, and a run's status and
 
 from datetime import datetime
 
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -21,6 +20,7 @@ from ifixit.reports import catalogue, downloads, renderers, services
 from ifixit.reports.api.catalogue import ERRORS, known_report, report_for
 from ifixit.reports.api.parameters import ReportParamsSerializer, ReportQuerySerializer, params_of
 from ifixit.reports.models import Format, Run
+from ifixit.serializers import detail_url
 
 
 class FileNegotiation(BaseContentNegotiation):
@@ -93,11 +93,11 @@ class RunOutputSerializer(serializers.Serializer):
     def get_download_url(self, run: Run) -> str | None:
         if not run.file:
             return None
-        return self.context["request"].build_absolute_uri(reverse("report_run_file", args=[run.pk]))
+        return detail_url(self.context["request"], "report_run_file", run.pk)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, run: Run) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_report_run_detail", args=[run.pk]))
+        return detail_url(self.context["request"], "api_report_run_detail", run.pk)
 
 
 def run_response(request, run: Run, *, status_code: int = status.HTTP_200_OK) -> Response:

@@ -2,7 +2,6 @@
 with their history of runs. Scoped by the selectors: another user's schedule answers 404 on
 every endpoint, before the body is read."""
 
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -20,6 +19,7 @@ from ifixit.reports.api.catalogue import ERRORS, known_report
 from ifixit.reports.api.parameters import ReportParamsField, ReportParamsSerializer, params_of
 from ifixit.reports.api.runs import QUEUED, RunOutputSerializer, run_response
 from ifixit.reports.models import Format, Schedule
+from ifixit.serializers import detail_url
 
 CanViewSchedules = permission("reports.view_schedule", "Your role does not schedule reports.")
 
@@ -92,11 +92,11 @@ class ScheduleOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, schedule: Schedule) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_report_schedule_detail", args=[schedule.pk]))
+        return detail_url(self.context["request"], "api_report_schedule_detail", schedule.pk)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_runs_url(self, schedule: Schedule) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_report_schedule_runs", args=[schedule.pk]))
+        return detail_url(self.context["request"], "api_report_schedule_runs", schedule.pk)
 
 
 def visible_schedule(request, schedule_id: int) -> Schedule:

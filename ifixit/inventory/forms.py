@@ -114,11 +114,6 @@ class RepairItemForm(forms.ModelForm):
         pass  # full validation is the service's
 
 
-class PhotoForm(forms.Form):
-    image = forms.FileField(help_text="JPEG, PNG or WebP, up to 15 MB.", widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
-    caption = forms.CharField(required=False, max_length=200)
-
-
 MONEY_INPUT = {"step": "0.01", "inputmode": "decimal"}
 
 

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         out.write(f"{summary.cars} cars:")
         for phase in Phase:
             out.write(f"  {phase.label:<11} {summary.cars_by_phase.get(phase.value, 0):>6}")
-        out.write(f"{summary.phase_changes} phase changes, {summary.repair_items} repair items.")
+        out.write(f"{summary.phase_changes} phase changes, {summary.repair_items} repair items, {summary.photos} photos (variants made by the workers).")
         if summary.sales:
             average = summary.gross_profit_total / summary.sales
             out.write(

@@ -10,9 +10,12 @@ Features:
   log price of its sales, net of age and mileage, so hundreds of models cost one column, and
   rare values lean on the overall mean. make + model and make + model + trim are encoded as
   pairs and triples; a model never seen is valued as its make, a trim never seen as its
-  make + model, any other unseen value as the overall mean. (Gradient boosting's native
-  categories were tried: they stop at 255 values, and their per-call preprocessing made a
-  single prediction take about 10 ms.)
+  make + model, any other unseen value as the overall mean.
+- beside them, make, model, trim and every categorical column as a category code, for gradient
+  boosting's native categorical splits (a split can group any values, where an encoding orders
+  them on one line). Codes are the 254 most frequent values of a column (native categories stop
+  at 255); rarer and unseen values are missing. The codes are made here, in plain Python for one
+  row, so a prediction needs none of pandas' per-call preprocessing (which cost about 10 ms).
 """
 
 import math
@@ -34,6 +37,9 @@ TARGET_ENCODED = {
 }
 # What an unseen key is valued as (listed after its fallback above); anything else unseen gets the overall mean.
 FALLBACK = {"make_model": "make", "make_model_trim": "make_model"}
+# The columns also given as category codes, and how many values each keeps.
+NATIVE = ("make", "model", "trim", *CATEGORICAL)
+MAX_CATEGORIES = 254
 TIME_ORIGIN = date(2000, 1, 1)
 DAYS_PER_YEAR = 365.25
 KEY_SEPARATOR = "\x1f"
@@ -140,9 +146,21 @@ def age_adjusted(target: np.ndarray, numeric: dict[str, np.ndarray]) -> np.ndarr
 class FeatureEncoder:
     """What training learned about the columns; turns rows into the model's matrix."""
 
-    columns: list[str]  # the matrix's columns, in order: the numbers, then the encoded ones
+    columns: list[str]  # the matrix's named columns, in order: the numbers, then the encoded ones
     encodings: dict[str, dict[str, float]]  # encoded feature -> key -> mean age-adjusted log price
     target_mean: float  # the overall mean, for values never seen
+    # column -> key -> category code, appended after `columns` in NATIVE's order. None in models
+    # saved before codes existed (the class default, which their pickles fall back on): no codes.
+    native: dict[str, dict[str, int]] | None = None
+
+    @property
+    def categorical(self) -> list[bool]:
+        """Which of the matrix's columns are category codes."""
+        return [False] * len(self.columns) + [True] * len(self.native or {})
+
+    def _codes(self, frame: pd.DataFrame) -> list[np.ndarray]:
+        return [keys(frame, column).map(codes).to_numpy(dtype=float, na_value=math.nan)
+                for column, codes in (self.native or {}).items()]
 
     @classmethod
     def fit_transform(
@@ -166,9 +184,15 @@ class FeatureEncoder:
             name: dict(zip(categories.tolist(), values.tolist()))
             for name, categories, values in zip(encoded_names, target_encoder.categories_, target_encoder.encodings_)
         }
+        native = {}
+        for column in NATIVE:
+            counts = keys(frame, column).value_counts()
+            counts = counts[counts.index != ""]
+            if len(counts):
+                native[column] = {value: code for code, value in enumerate(sorted(counts.index[:MAX_CATEGORIES]))}
         encoder = cls(columns=numeric_names + encoded_names, encodings=encodings,
-                      target_mean=float(target_encoder.target_mean_))
-        matrix = np.column_stack([numeric[name] for name in numeric_names] + [cross_fitted])
+                      target_mean=float(target_encoder.target_mean_), native=native)
+        matrix = np.column_stack([numeric[name] for name in numeric_names] + [cross_fitted] + encoder._codes(frame))
         return encoder, matrix
 
     def transform(self, frame: pd.DataFrame, *, reference: date) -> np.ndarray:
@@ -178,7 +202,7 @@ class FeatureEncoder:
         for name, encoding in self.encodings.items():
             found = joined_keys(frame, TARGET_ENCODED[name]).map(encoding).to_numpy(dtype=float, na_value=math.nan)
             values[name] = np.where(np.isnan(found), values.get(FALLBACK.get(name), overall), found)
-        return np.column_stack([values[name] for name in self.columns])
+        return np.column_stack([values[name] for name in self.columns] + self._codes(frame))
 
     def transform_one(self, row: Mapping[str, object], *, reference: date) -> np.ndarray:
         """The same as `transform` for one row, in plain Python."""
@@ -193,4 +217,5 @@ class FeatureEncoder:
             fallback = values.get(FALLBACK.get(name), self.target_mean)
             joined = KEY_SEPARATOR.join(key(row.get(part)) for part in TARGET_ENCODED[name])
             values[name] = encoding.get(joined, fallback)
-        return np.array([[values[name] for name in self.columns]], dtype=float)
+        codes = [float(codes.get(key(row.get(column)), math.nan)) for column, codes in (self.native or {}).items()]
+        return np.array([[values[name] for name in self.columns] + codes], dtype=float)

@@ -74,16 +74,20 @@ class ValueModel:
         self.reference_date = reference_date
         self.sklearn_version = sklearn.__version__
         self.blend: tuple[HistGradientBoostingRegressor, list[int], float] | None = None
+        self.interval_columns: list[int] | None = None  # the matrix's columns the low and high models see
 
-    # Models saved before the blend have no `blend` of their own: they fall back on this and predict as they did.
+    # Models saved before the blend have neither attribute of their own: they fall back on
+    # these and predict as they did (every column for every regressor, no blend).
     blend = None
+    interval_columns = None
 
     def __repr__(self) -> str:
         return f"<ValueModel {self.trained_rows} rows, {len(self.features)} features, {self.interval:.0%} interval>"
 
     def _prices(self, matrix: np.ndarray) -> np.ndarray:
+        bounds = matrix if self.interval_columns is None else matrix[:, self.interval_columns]
         with single_thread():
-            low, mid, high = (regressor.predict(matrix) for regressor in self.regressors)
+            low, mid, high = (regressor.predict(rows) for regressor, rows in zip(self.regressors, (bounds, matrix, bounds)))
             if self.blend is not None:
                 regressor, columns, share = self.blend
                 mid = (1 - share) * mid + share * regressor.predict(matrix[:, columns])
@@ -159,26 +163,34 @@ def train(data: pd.DataFrame, *, interval: float = INTERVAL, seed: int = 0, max_
     # test) gets the larger steps it needs to get there in them.
     learning_rate = min(max(LEARNING_RATE, 6 / max_iter), FEW_ROUNDS_LEARNING_RATE)
 
-    def fit(quantile: float, at: np.ndarray | slice) -> HistGradientBoostingRegressor:
+    # The low and high models see no category codes: scikit-learn prepares categorical columns
+    # on every call (about 5 ms a model for one row), and the calibration sets the interval's width anyway.
+    bounds = [i for i, is_code in enumerate(categorical) if not is_code]
+
+    def fit(quantile: float, at: np.ndarray | slice, columns: list[int]) -> HistGradientBoostingRegressor:
+        codes = [categorical[i] for i in columns]
         return HistGradientBoostingRegressor(
             loss="quantile", quantile=quantile, learning_rate=learning_rate, max_iter=max_iter, max_leaf_nodes=LEAVES,
             min_samples_leaf=MIN_LEAF_ROWS, early_stopping=len(data) >= EARLY_STOPPING_ROWS, validation_fraction=0.1,
-            n_iter_no_change=PATIENCE, random_state=seed, categorical_features=categorical if any(categorical) else None,
-        ).fit(matrix[at], target[at])
+            n_iter_no_change=PATIENCE, random_state=seed, categorical_features=codes if any(codes) else None,
+        ).fit(matrix[at][:, columns], target[at])
 
     # The blend's model sees the numbers and the category codes, not the encodings.
     plain = [i for i, name in enumerate(encoder.columns) if name in NUMERIC] + [
         i for i, is_code in enumerate(categorical) if is_code]
     with single_thread():
         # The middle needs no calibration, so it learns from every row.
-        low, mid, high = fit((1 - interval) / 2, fitting), fit(0.5, slice(None)), fit((1 + interval) / 2, fitting)
+        everything = list(range(matrix.shape[1]))
+        low, high = fit((1 - interval) / 2, fitting, bounds), fit((1 + interval) / 2, fitting, bounds)
+        mid = fit(0.5, slice(None), everything)
         plain_codes = [categorical[i] for i in plain]
         squared = HistGradientBoostingRegressor(
             learning_rate=learning_rate, max_iter=min(BLEND_ITER, max_iter), random_state=seed,
             categorical_features=plain_codes if any(plain_codes) else None,
         ).fit(matrix[:, plain], target)
         actual = target[calibrating]
-        misses = np.maximum(low.predict(matrix[calibrating]) - actual, actual - high.predict(matrix[calibrating]))
+        checked = matrix[calibrating][:, bounds]
+        misses = np.maximum(low.predict(checked) - actual, actual - high.predict(checked))
     # The conformal quantile: the ⌈(n + 1)·interval⌉-th smallest miss, so that a new sale is
     # inside the widened interval with probability at least `interval`.
     rank = min(math.ceil((len(misses) + 1) * interval), len(misses))
@@ -186,4 +198,5 @@ def train(data: pd.DataFrame, *, interval: float = INTERVAL, seed: int = 0, max_
     model = ValueModel(encoder=encoder, regressors=(low, mid, high), widening=widening, interval=interval,
                        trained_rows=len(data), reference_date=latest_sale_date(data) or date.today())
     model.blend = (squared, plain, BLEND)
+    model.interval_columns = bounds
     return model

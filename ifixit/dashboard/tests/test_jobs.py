@@ -15,11 +15,9 @@ from ifixit.accounts import roles
 from ifixit.jobs.models import JobRun, OutboxMessage
 from ifixit.testing.factories import UserFactory
 
-NOW = timezone.now()
-
 
 def make_run(task="ifixit.reports.tasks.execute_run", state="succeeded", runtime_ms=100, minutes_ago=5, **extra) -> JobRun:
-    finished = NOW - datetime.timedelta(minutes=minutes_ago)
+    finished = timezone.now() - datetime.timedelta(minutes=minutes_ago)
     return JobRun.objects.create(
         task_id=extra.pop("task_id", f"t-{JobRun.objects.count()}"), task=task, state=state, runtime_ms=runtime_ms,
         started_at=finished - datetime.timedelta(milliseconds=runtime_ms), finished_at=finished, worker="worker@a", **extra,
@@ -77,9 +75,9 @@ def test_the_overview_gives_each_tasks_figures_and_marks_a_missed_schedule(clien
     make_run(minutes_ago=120)  # outside the last hour
     every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.create(name="late one", task="ifixit.jobs.tasks.sample_queues", interval=every_minute,
-                                last_run_at=NOW - datetime.timedelta(minutes=10))
+                                last_run_at=timezone.now() - datetime.timedelta(minutes=10))
     PeriodicTask.objects.create(name="on time", task="ifixit.jobs.tasks.sample_queues", interval=every_minute,
-                                last_run_at=NOW - datetime.timedelta(seconds=20))
+                                last_run_at=timezone.now() - datetime.timedelta(seconds=20))
     response = admin_client(client, admin_user).get(reverse("jobs_overview"))
     assert response.status_code == 200
     stats = {s.task: s for s in response.context["stats"]}
@@ -96,7 +94,7 @@ def test_the_overview_gives_each_tasks_figures_and_marks_a_missed_schedule(clien
 
 
 def test_the_live_part_is_a_fragment_for_htmx(client, admin_user, htmx, db):
-    OutboxMessage.objects.create(task="ifixit.jobs.tasks.sample_queues", created_at=NOW - datetime.timedelta(minutes=3))
+    OutboxMessage.objects.create(task="ifixit.jobs.tasks.sample_queues", created_at=timezone.now() - datetime.timedelta(minutes=3))
     response = admin_client(client, admin_user).get(reverse("jobs_overview"), {"part": "live"}, **htmx)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body

@@ -76,3 +76,14 @@ def follow_nav_link(page, name: str) -> None:
     if not link.count():  # links in a closed <details> are hidden
         nav.locator("summary").click()
     link.click()
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in through the login page, as a person does, and wait for the dashboard."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

@@ -6,18 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import screenshot, sign_in
 from ifixit.testing.factories import CarFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_a_buyer_registers_a_car_and_moves_it_to_fixing_on_a_phone(live_server, phone, north, south):

@@ -13,7 +13,7 @@ from ifixit.inventory.models import CarPhoto
 from ifixit.inventory.services import photos as photo_services
 from ifixit.inventory.tasks import make_photo_variants
 from ifixit.testing import images
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import screenshot, sign_in
 from ifixit.testing.factories import CarFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,19 +32,11 @@ def car_picture(colour, label: str) -> bytes:
     return out.getvalue()
 
 
-def sign_in(page, base_url: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("wes")
-    page.get_by_label("Password").fill("wes-long-password")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
 def test_the_gallery_on_a_phone_and_a_desktop(live_server, phone, chromium, north):
     user = UserFactory(username="wes", role="manager", password="wes-long-password", locations=[north])
     car = CarFactory(location=north, make="Skoda", model="Octavia", phase="fixing")
     page = phone
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "wes", "wes-long-password")
     page.goto(f"{live_server.url}/cars/{car.pk}/")
     page.locator("#id_image").set_input_files(
         [

@@ -8,18 +8,10 @@ from playwright.sync_api import expect
 
 from ifixit.inventory.models import CarPhoto
 from ifixit.testing import images
-from ifixit.testing.browser import screenshot
+from ifixit.testing.browser import screenshot, sign_in
 from ifixit.testing.factories import CarFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base_url: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("wes")
-    page.get_by_label("Password").fill("wes-long-password")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def plant(car, name: str) -> CarPhoto:
@@ -34,7 +26,7 @@ def test_a_polyglot_photo_is_refused_and_a_stored_one_never_runs(live_server, ph
     page = phone
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "wes", "wes-long-password")
 
     page.goto(f"{live_server.url}/cars/{car.pk}/")
     page.locator("#id_image").set_input_files(

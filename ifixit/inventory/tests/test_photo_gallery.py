@@ -20,8 +20,6 @@ from ifixit.inventory.tasks import make_photo_variants
 from ifixit.testing import images
 from ifixit.testing.factories import CarFactory
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
 
 @pytest.fixture
 def car(north):
@@ -65,11 +63,11 @@ def test_the_car_page_shows_a_picture_with_srcset_and_a_placeholder_while_pendin
     assert 'hx-trigger="load delay:3s"' in html  # the gallery looks again until the variants are there
 
 
-def test_the_gallery_fragment_stops_polling_once_ready(page, manager, car):
+def test_the_gallery_fragment_stops_polling_once_ready(page, manager, car, htmx):
     photo = add(manager, car, ready=False)
-    assert "Preparing photo" in page.get(reverse("photo_add", args=[car.pk]), **HTMX).content.decode()
+    assert "Preparing photo" in page.get(reverse("photo_add", args=[car.pk]), **htmx).content.decode()
     make_photo_variants(photo.pk)
-    html = page.get(reverse("photo_add", args=[car.pk]), **HTMX).content.decode()
+    html = page.get(reverse("photo_add", args=[car.pk]), **htmx).content.decode()
     assert "Preparing photo" not in html and "hx-trigger" not in html and "<picture>" in html
 
 
@@ -92,23 +90,23 @@ def test_the_car_list_shows_primary_thumbnails_in_a_fixed_number_of_queries(page
     assert html.count('sizes="96px" width=') == 5  # one <img> per car and f"/photos/variants/cars/{car.pk}/" in html
 
 
-def test_several_photos_at_once_each_refusal_with_its_file(page, car):
+def test_several_photos_at_once_each_refusal_with_its_file(page, car, htmx):
     files = [
         SimpleUploadedFile("front.jpg", jpeg(), "image/jpeg"),
         SimpleUploadedFile("notes.jpg", images.HTML, "image/jpeg"),
         SimpleUploadedFile("rear.jpg", jpeg(colour=(0, 0, 200)), "image/jpeg"),
     ]
-    response = page.post(reverse("photo_add", args=[car.pk]), {"image": files}, **HTMX)
+    response = page.post(reverse("photo_add", args=[car.pk]), {"image": files}, **htmx)
     html = response.content.decode()
     assert response.status_code == 200 and "<strong>notes.jpg</strong>: This is a web page" in html
     assert list(car.photos.values_list("position", "is_primary")) == [(0, True), (1, False)]
 
 
-def test_arranging_the_gallery(page, manager, car):
+def test_arranging_the_gallery(page, manager, car, htmx):
     first, second, third = add(manager, car), add(manager, car), add(manager, car)
 
     def arrange(photo, action, **data):
-        return page.post(reverse("photo_arrange", args=[car.pk, photo.pk, action]), data, **HTMX)
+        return page.post(reverse("photo_arrange", args=[car.pk, photo.pk, action]), data, **htmx)
 
     assert arrange(third, "earlier").status_code == 200
     assert list(car.photos.values_list("pk", flat=True)) == [first.pk, third.pk, second.pk]
@@ -158,7 +156,7 @@ def test_the_cdn_base_url_is_used_when_set(page, manager, car, settings):
     assert f"https://img.example.net/cars/{car.pk}/{photo.pk}/card-" in html
 
 
-def test_every_photo_door_is_closed_to_the_outsider_and_anonymous(client, outsider, manager, car):
+def test_every_photo_door_is_closed_to_the_outsider_and_anonymous(client, outsider, manager, car, htmx):
     photo = add(manager, car)
     doors = [
         ("get", reverse("photo_add", args=[car.pk])),
@@ -168,10 +166,10 @@ def test_every_photo_door_is_closed_to_the_outsider_and_anonymous(client, outsid
         ("post", reverse("photo_arrange", args=[car.pk, photo.pk, "primary"])),
     ]
     for method, path in doors:
-        assert getattr(client, method)(path, **HTMX).status_code == 302, path  # anonymous: to sign in
+        assert getattr(client, method)(path, **htmx).status_code == 302, path  # anonymous: to sign in
     client.force_login(outsider)
     for method, path in doors:
-        assert getattr(client, method)(path, **HTMX).status_code == 404, path
+        assert getattr(client, method)(path, **htmx).status_code == 404, path
     assert CarPhoto.objects.filter(pk=photo.pk).exists()
     client.force_login(manager)
     assert client.get(reverse("photo_arrange", args=[car.pk, photo.pk, "delete"])).status_code == 405
